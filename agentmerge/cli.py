@@ -1,0 +1,189 @@
+"""The command line: parse arguments, call the library, write files, report. No logic of its own.
+
+`agentmerge a.md b.md -o merged.md` runs the `merge` command: the first word that is not a command
+name starts a merge, so subcommands such as `scan` live beside it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import List, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from .model import AgentmergeError, MergeOptions
+
+ON_CONFLICT = ("prefer-first", "keep-all", "mark")
+REPORT_SUFFIXES = (".md", ".json")
+
+
+class DefaultCommandGroup(TyperGroup):
+    """A group whose default command is `merge`: `agentmerge FILE... -o OUT` means `agentmerge merge ...`."""
+
+    default_command = "merge"
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(self.commands)
+
+
+app = typer.Typer(
+    cls=DefaultCommandGroup,
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Merge and deduplicate AI agent definitions, with a report of shared, unique and conflicting guidance.",
+    epilog=(
+        "Examples: `agentmerge a.md b.md -o merged.md` (report beside it: merged.report.md); "
+        "`agentmerge a.md -o a.clean.md` (deduplicate one agent); "
+        "`agentmerge a.md b.md -o - --report r.json`; "
+        "`agentmerge a.md b.md -o m.md --on-conflict mark --check`. "
+        "Exit codes: 0 done, 1 --check found an unsettled conflict, 2 usage or input error, 3 internal error."
+    ),
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"agentmerge {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Merge and deduplicate AI agent definitions."""
+
+
+@app.command(
+    "merge",
+    help="Merge agent files into one (one FILE: deduplicate it) and report shared, unique and conflicting guidance.",
+    epilog=(
+        "Examples:\n\n"
+        "  agentmerge a.md b.md -o merged.md\n\n"
+        "  agentmerge a.md b.md c.md -o merged.md --report merged.json --prefer b.md\n\n"
+        "  agentmerge a.md -o a.clean.md"
+    ),
+)
+def merge_command(
+    files: List[str] = typer.Argument(..., metavar="FILE...", help="Agent files, the first one leading."),
+    output: str = typer.Option(..., "-o", "--output", metavar="OUT", help="Where to write the merged agent; '-' for stdout."),
+    report: Optional[List[str]] = typer.Option(None, "--report", metavar="PATH",
+                                               help="Write a report; .md or .json by suffix. Repeatable."),
+    on_conflict: str = typer.Option("prefer-first", "--on-conflict", metavar="prefer-first|keep-all|mark",
+                                    help="prefer-first: the earliest input wins; keep-all: keep and label every side; "
+                                         "mark: git-style conflict blocks."),
+    prefer: Optional[str] = typer.Option(None, "--prefer", metavar="FILE",
+                                         help="This input wins every conflict it takes part in (frontmatter too)."),
+    check: bool = typer.Option(False, "--check", help="Exit 1 when a conflict is left that no decision settled."),
+    axes: Optional[List[str]] = typer.Option(None, "--axes", metavar="YAML",
+                                             help="Extra conflict topics and stances (see docs/axes.md). Repeatable."),
+    max_examples: int = typer.Option(6, "--max-examples", min=0,
+                                     help="Most <example> blocks the merged description keeps."),
+    encoding: str = typer.Option("utf-8", "--encoding", help="Encoding of the inputs."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No summary."),
+) -> None:
+    from . import report as reports
+    from .pipeline import merge_files
+    from .write import atomic_write, check_writable, refuse_inputs
+
+    if on_conflict not in ON_CONFLICT:
+        raise AgentmergeError(f"--on-conflict must be one of {', '.join(ON_CONFLICT)}, not {on_conflict!r}")
+    reports_to_write = list(report or [])
+    for path in reports_to_write:
+        if not path.endswith(REPORT_SUFFIXES):
+            raise AgentmergeError(f"--report {path}: the suffix must be one of {', '.join(REPORT_SUFFIXES)}")
+    if output != "-" and not reports_to_write:
+        base = output[:-3] if output.endswith(".md") else output
+        reports_to_write.append(base + ".report.md")
+    targets = ([output] if output != "-" else []) + reports_to_write
+    if len(set(map(os.path.abspath, targets))) != len(targets):
+        raise AgentmergeError("the merged agent and the reports must go to different files")
+    if prefer is not None and not any(os.path.abspath(prefer) == os.path.abspath(f) for f in files):
+        raise AgentmergeError(f"--prefer {prefer}: not one of the inputs")
+    for path in [*files, *(axes or [])]:
+        if not os.path.exists(path):
+            raise AgentmergeError(f"{path}: no such file")
+    refuse_inputs(targets, files)
+    for path in targets:
+        check_writable(path)
+
+    options = MergeOptions(on_conflict=on_conflict, prefer=prefer, max_examples=max_examples, axes=tuple(axes or ()))
+    result = merge_files(files, options, encoding=encoding)
+    result.output_path = None if output == "-" else output
+    seen_warnings = set()
+    for agent in result.agents:
+        for warning in agent.warnings:
+            if warning not in seen_warnings:
+                seen_warnings.add(warning)
+                typer.echo(f"agentmerge: warning: {warning}", err=True)
+    rendered = []
+    for path in reports_to_write:
+        rendered.append((path, reports.json_text(result) if path.endswith(".json") else reports.markdown(result)))
+    if output == "-":
+        sys.stdout.write(result.text)
+        sys.stdout.flush()
+    else:
+        atomic_write(output, result.text)
+    for path, text in rendered:
+        atomic_write(path, text)
+    if not quiet:
+        typer.echo(reports.summary(result, reports_to_write), err=output == "-")
+    if check and any(c.resolution is None for c in result.conflicts):
+        unsettled = sum(1 for c in result.conflicts if c.resolution is None)
+        typer.echo(f"agentmerge: check: {unsettled} unsettled conflict(s)", err=True)
+        raise typer.Exit(1)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(str(message).split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: every error ends as one line `agentmerge: error: ...` and exit code 2 (3 for a bug)."""
+    from .pipeline import AccountingError
+
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        code = app(args=args, prog_name="agentmerge", standalone_mode=False)
+    except AgentmergeError as exc:
+        typer.echo(f"agentmerge: error: {_one_line(exc)}", err=True)
+        return 2
+    except typer.Abort:
+        typer.echo("agentmerge: error: interrupted", err=True)
+        return 130
+    except AccountingError as exc:
+        typer.echo(f"agentmerge: error: internal: {_one_line(exc)}; nothing was written (this is a bug in agentmerge)", err=True)
+        return 3
+    except RecursionError:
+        typer.echo("agentmerge: error: input nested too deeply to process", err=True)
+        return 2
+    except MemoryError:
+        typer.echo("agentmerge: error: out of memory", err=True)
+        return 2
+    except BrokenPipeError:
+        return 0
+    except typer.TyperException as exc:  # usage errors from argument parsing
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        typer.echo(f"agentmerge: error: {_one_line(message)}", err=True)
+        return 2
+    except Exception as exc:  # a bug: one line, unless asked for the traceback
+        if os.environ.get("AGENTMERGE_DEBUG"):
+            raise
+        typer.echo(f"agentmerge: error: internal: {type(exc).__name__}: {_one_line(exc)} (set AGENTMERGE_DEBUG=1 for a traceback)", err=True)
+        return 3
+    return int(code or 0)
+
+
+def run() -> None:
+    sys.exit(main())

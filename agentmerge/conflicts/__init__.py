@@ -1,0 +1,121 @@
+"""Conflict detection and resolution.
+
+Detectors are small modules run in order (as markdown-it-py runs its block rules); each takes the
+`Context` and returns the conflicts it found. `resolve` then decides, per `--on-conflict`/`--prefer`,
+which sides stay in the merged agent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from ..match import Matching
+from ..model import Agent, Conflict, MergeOptions, Resolution, Unit
+
+
+@dataclass
+class Context:
+    agents: Sequence[Agent]
+    units: dict[int, Unit]
+    matching: Matching
+    options: MergeOptions
+    topics: tuple = ()
+
+
+Detector = Callable[[Context], list[Conflict]]
+
+
+def detectors() -> list[tuple[str, Detector]]:
+    """The chain, in order. Names are what `--disable-detector`-style options and tests refer to."""
+    from . import frontmatter
+
+    chain: list[tuple[str, Detector]] = [("frontmatter", frontmatter.detect)]
+    for name in ("policy", "polarity", "value", "code"):
+        try:
+            module = __import__(f"{__name__}.{name}", fromlist=["detect"])
+        except ModuleNotFoundError:
+            continue
+        chain.append((name, module.detect))
+    return chain
+
+
+def detect(ctx: Context) -> list[Conflict]:
+    found: list[Conflict] = []
+    for _name, run in detectors():
+        found.extend(run(ctx))
+    return [replace(c, id=f"C{i}") for i, c in enumerate(found, 1)]
+
+
+def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[int, Unit],
+            options: MergeOptions) -> tuple[list[Conflict], set[int], dict[int, tuple[int, ...]]]:
+    """Decide each conflict. Returns the conflicts with their resolution, the uids that leave the
+    output as losing sides, and for `mark` the blocks to write (first uid -> every uid shown).
+
+    - `--prefer FILE`: that input's side wins every conflict it takes part in.
+    - `prefer-first`: the side from the earliest input wins; sides from that same input all stay.
+    - `keep-all`: every side stays, labelled in the output; nothing is settled.
+    - `mark`: every side stays inside a git-style conflict block; nothing is settled.
+    A conflict whose sides all come from one input is never settled by input order.
+    """
+    prefer = _input_index(agents, options.prefer)
+    resolved: list[Conflict] = []
+    losing: set[int] = set()
+    marked: dict[int, tuple[int, ...]] = {}
+    for c in conflicts:
+        sources = [_side_source(c, i, units) for i in range(len(c.sides))]
+        winner: list[int] | None = None
+        strategy = options.on_conflict
+        if c.kind == "frontmatter" and c.topic == "tools":
+            # every input's tools are allowed: the union (or every tool) is what the merged agent gets
+            resolved.append(replace(c, resolution=Resolution(strategy="union", kept=tuple(range(len(c.sides))))))
+            continue
+        if prefer is not None and prefer in sources and len(set(sources)) > 1:
+            winner = [i for i, s in enumerate(sources) if s == prefer]
+            strategy = "prefer"
+        elif c.kind == "frontmatter" or (options.on_conflict == "prefer-first" and len(set(sources)) > 1):
+            first = min(sources)
+            winner = [i for i, s in enumerate(sources) if s == first]
+            strategy = "prefer-first"
+        if winner is not None:
+            resolved.append(replace(c, resolution=Resolution(strategy=strategy, kept=tuple(winner))))
+            for i, side in enumerate(c.sides):
+                if i not in winner:
+                    losing.update(side.uids)
+            continue
+        resolved.append(replace(c, resolution=None))
+        if options.on_conflict == "mark" and all(side.uids for side in c.sides):
+            uids = tuple(sorted({u for side in c.sides for u in side.uids}))
+            marked[uids[0]] = uids
+    # A unit that wins one conflict and loses another stays: guidance leaves only when it never wins.
+    winners = {u for c in resolved if c.resolution for i in c.resolution.kept for u in c.sides[i].uids}
+    losing -= winners
+    # Blocks may not overlap: a unit shown in one marked block is not marked again.
+    shown: set[int] = set()
+    for first in sorted(marked):
+        if shown & set(marked[first]):
+            del marked[first]
+        else:
+            shown |= set(marked[first])
+    return resolved, losing, marked
+
+
+def _input_index(agents: Sequence[Agent], path: str | None) -> int | None:
+    if path is None:
+        return None
+    for a in agents:
+        if a.path == path:
+            return a.index
+    import os
+
+    for a in agents:
+        if os.path.abspath(a.path) == os.path.abspath(path):
+            return a.index
+    return None
+
+
+def _side_source(c: Conflict, i: int, units: dict[int, Unit]) -> int:
+    side = c.sides[i]
+    if side.uids:
+        return min(units[u].source for u in side.uids)
+    return c.fields[i]["source"]

@@ -1,0 +1,126 @@
+"""Turn a unit's Markdown into what the matcher compares: content words, stemmed and canonicalised.
+
+Case, emphasis, code ticks, list and checkbox markers and punctuation are folded away; words are stemmed
+with Snowball so "migrations" meets "migration"; synonyms from `knowledge/vocabulary.yaml` map to one word
+("eliminate"/"prevent" -> "avoid", "joinedload"/"eager loading" -> "eagerload"); generic words that carry
+no guidance ("proper", "strategy", "use") are dropped. Negation and numbers are kept apart: they decide
+whether two look-alike rules are the same rule at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import snowballstemmer
+import yaml
+
+from . import model
+
+_MARKER = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?", re.MULTILINE)
+_QUOTE = re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE)
+_EMPHASIS = re.compile(r"(?<![\w])[*_]+|[*_]+(?![\w])|`+")
+_LINK = re.compile(r"\[([^\]\n]{0,500})\]\([^)\n]{0,2000}\)")
+_CONTRACTION = re.compile(r"n['’]t\b")
+_TOKEN = re.compile(r"[a-z0-9_]+(?:[+.][a-z0-9_]+)*\+?|%")
+_NUMBER = re.compile(r"(?<![\w.+])\d+(?:\.\d+)?%?")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    generic: frozenset[str]
+    negation: frozenset[str]
+    phrases: dict[str, tuple[tuple[tuple[str, ...], str], ...]]  # first stem -> (stemmed phrase, canonical), longest first
+    words: dict[str, str]  # stemmed single word -> canonical word
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """What the matcher knows of one unit."""
+
+    tokens: tuple[str, ...]  # content words in order (stemmed, canonical, generic words dropped)
+    folded: str  # the tokens joined by spaces: what rapidfuzz scores
+    numbers: frozenset[str]
+    negated: bool
+    code: bool  # code blocks, tables and HTML compare as text, not as words
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    data = yaml.safe_load(resources.files("agentmerge.knowledge").joinpath("vocabulary.yaml").read_text("utf-8"))
+    generic = frozenset(stem(w) for w in data["generic"].lower().split())
+    negation = frozenset(stem(w.replace("n't", "not")) for w in data["negation"].lower().split()) | {"not"}
+    phrases: list[tuple[tuple[str, ...], str]] = []
+    words: dict[str, str] = {}
+    for canonical, variants in data["synonyms"].items():
+        for variant in [canonical, *variants]:
+            parts = tuple(stem(t) for t in _TOKEN.findall(variant.lower()))
+            if len(parts) == 1:
+                words[parts[0]] = canonical
+            elif parts:
+                phrases.append((parts, canonical))
+    phrases.sort(key=lambda p: (-len(p[0]), p[0]))
+    by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for phrase, canonical in phrases:
+        by_first.setdefault(phrase[0], []).append((phrase, canonical))
+    return Vocabulary(generic=generic, negation=negation, phrases={k: tuple(v) for k, v in by_first.items()},
+                      words=words)
+
+
+def plain(text: str) -> str:
+    """Markdown to plain lower-case text: markers, emphasis, ticks and links folded away."""
+    text = _MARKER.sub("", text)
+    text = _QUOTE.sub("", text)
+    text = _LINK.sub(r"\1", text)
+    text = _EMPHASIS.sub("", text)
+    return _SPACE.sub(" ", text).strip().lower()
+
+
+def words(text: str) -> list[str]:
+    """Stemmed words of plain text, with multi-word synonyms folded to their canonical word."""
+    text = _CONTRACTION.sub(" not", text)
+    stems = [stem(t) for t in _TOKEN.findall(text)]
+    vocab = vocabulary()
+    out: list[str] = []
+    i = 0
+    while i < len(stems):
+        for phrase, canonical in vocab.phrases.get(stems[i], ()):
+            if tuple(stems[i : i + len(phrase)]) == phrase:
+                out.append(canonical)
+                i += len(phrase)
+                break
+        else:
+            out.append(vocab.words.get(stems[i], stems[i]))
+            i += 1
+    return out
+
+
+def normalise(unit_text: str, kind: str) -> Normalised:
+    if kind in (model.CODE, model.TABLE, model.HTML):
+        folded = _SPACE.sub(" ", unit_text).strip()
+        return Normalised(tokens=(), folded=folded, numbers=frozenset(), negated=False, code=True)
+    text = plain(unit_text)
+    vocab = vocabulary()
+    all_words = words(text)
+    negated = any(w in vocab.negation or w == "avoid" for w in all_words)
+    content = tuple(w for w in all_words if w not in vocab.generic and w != "%")
+    return Normalised(
+        tokens=content,
+        folded=" ".join(content),
+        numbers=frozenset(_NUMBER.findall(text)),
+        negated=negated,
+        code=False,
+    )
