@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from .model import Group, Member, Unit
-from .normalize import Normalised, normalise, plain
+from .normalize import Normalised, normalise, plain, reversed_order
 
 DUPLICATE = "duplicate"
 RELATED = "related"
@@ -102,7 +102,7 @@ def relate(x: Normalised, y: Normalised, weights: dict[str, float], th: Threshol
         missing <= th.missing and wb <= th.size_ratio * ws and len(small) >= th.min_words
     )
     if same:
-        if x.negated != y.negated:
+        if x.negated != y.negated or reversed_order(x, y):
             return NEGATED, carrier
         if x.numbers != y.numbers and x.numbers and y.numbers:
             return NUMBERS, carrier

@@ -46,6 +46,7 @@ class Normalised:
     numbers: frozenset[str]
     negated: bool
     code: bool  # code blocks, tables and HTML compare as text, not as words
+    contrasts: tuple[tuple[str, frozenset[str], frozenset[str]], ...] = ()  # (word, words before, words after)
 
 
 @lru_cache(maxsize=1)
@@ -108,6 +109,37 @@ def words(text: str) -> list[str]:
     return out
 
 
+# Words whose two sides must not swap: "A before B", "A over B", "A instead of B", "A, not B".
+_CONTRAST_WORDS = ("before", "after", "over", "instead", "rather", "than", "not", "vs", "versus")
+
+
+@lru_cache(maxsize=1)
+def contrasts() -> frozenset[str]:
+    return frozenset(stem(w) for w in _CONTRAST_WORDS)
+
+
+def _contrasts(content: tuple[str, ...]) -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
+    found = []
+    for i, w in enumerate(content):
+        if w in contrasts() and 0 < i < len(content) - 1:
+            found.append((w, frozenset(content[:i]), frozenset(content[i + 1 :])))
+    return tuple(found)
+
+
+def reversed_order(x: Normalised, y: Normalised) -> bool:
+    """True when the same words stand on opposite sides of a contrast word in x and y
+    ("tests before the implementation" / "the implementation before tests")."""
+    for word, left_x, right_x in x.contrasts:
+        for other, left_y, right_y in y.contrasts:
+            if other != word:
+                continue
+            moved_right = (right_x & left_y) - (left_x | right_y)
+            moved_left = (left_x & right_y) - (right_x | left_y)
+            if moved_right and moved_left:
+                return True
+    return False
+
+
 def normalise(unit_text: str, kind: str) -> Normalised:
     if kind in (model.CODE, model.TABLE, model.HTML):
         folded = _SPACE.sub(" ", unit_text).strip()
@@ -115,9 +147,11 @@ def normalise(unit_text: str, kind: str) -> Normalised:
     text = plain(unit_text)
     vocab = vocabulary()
     all_words = words(text)
-    negated = any(w in vocab.negation or w == "avoid" for w in all_words)
+    all_words = ["not" if w in vocab.negation or w == "avoid" else w for w in all_words]
+    negated = "not" in all_words
     content = tuple(w for w in all_words if w not in vocab.generic and w != "%")
     return Normalised(
+        contrasts=_contrasts(content),
         tokens=content,
         folded=" ".join(content),
         numbers=frozenset(_NUMBER.findall(text)),

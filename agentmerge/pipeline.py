@@ -9,8 +9,8 @@ from . import conflicts as conflict_engine
 from . import frontmatter as fm
 from .match import DUPLICATE, RELATED, Thresholds, match
 from .merge import Builder, align_sections, join_blocks, render_blocks
-from .model import Agent, Conflict, Group, Member, MergeOptions, MergeResult, Unit
-from .read import read_agents
+from .model import Agent, AgentmergeError, Conflict, Group, Member, MergeOptions, MergeResult, Unit
+from .read import numbered, read_agents
 
 
 class AccountingError(RuntimeError):
@@ -24,7 +24,7 @@ def merge_files(paths: Sequence[str], options: MergeOptions | None = None, encod
 
 def merge(agents: Sequence[Agent], options: MergeOptions | None = None) -> MergeResult:
     options = options or MergeOptions()
-    agents = tuple(agents)
+    agents = numbered(agents)
     units = {u.uid: u for a in agents for u in a.units}
     thresholds = Thresholds()
     if options.duplicate_threshold is not None or options.related_threshold is not None:
@@ -68,11 +68,12 @@ def merge(agents: Sequence[Agent], options: MergeOptions | None = None) -> Merge
 
 
 def _topics(options: MergeOptions) -> tuple:
+    from .knowledge import KnowledgeError, load_topics
+
     try:
-        from .knowledge import load_topics
-    except ImportError:  # pragma: no cover - the knowledge base ships with the package
-        return ()
-    return tuple(load_topics(options.axes))
+        return tuple(load_topics(options.axes))
+    except KnowledgeError as exc:  # a user's --axes file: their input, reported as one line
+        raise AgentmergeError(str(exc)) from None
 
 
 def _subtree_units(agent: Agent, index: int) -> int:

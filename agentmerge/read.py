@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from collections.abc import Sequence
 
 from . import frontmatter as fm
@@ -83,3 +84,25 @@ def read_agents(paths: Sequence[str], encoding: str = "utf-8") -> tuple[Agent, .
         next_uid += len(agent.units)
         agents.append(agent)
     return tuple(agents)
+
+
+def renumbered(agent: Agent, index: int, first_uid: int) -> Agent:
+    """The same agent as input number `index` with unit ids from `first_uid` (for agents parsed one by one)."""
+    old_first = agent.units[0].uid if agent.units else 0
+    if agent.index == index and old_first == first_uid:
+        return agent
+    shift = first_uid - old_first
+    units = tuple(replace(u, uid=u.uid + shift, source=index) for u in agent.units)
+    sections = tuple(replace(s, units=tuple(x + shift for x in s.units)) for s in agent.sections)
+    layout = tuple(replace(s, ref=s.ref + shift) if s.kind == "unit" else s for s in agent.layout)
+    return replace(agent, index=index, units=units, sections=sections, layout=layout)
+
+
+def numbered(agents: Sequence[Agent]) -> tuple[Agent, ...]:
+    """Agents numbered 0..n-1 with unit ids running on across them, as the pipeline expects."""
+    out = []
+    next_uid = 0
+    for index, agent in enumerate(agents):
+        out.append(renumbered(agent, index, next_uid))
+        next_uid += len(agent.units)
+    return tuple(out)

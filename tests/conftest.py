@@ -1,0 +1,29 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "fixtures" / "seeds"
+SEED_FILES = sorted(SEEDS.glob("*.md"))
+FASTAPI = SEEDS / "db-engineer-fastapi.md"
+PERFORMANCE = SEEDS / "db-engineer-performance.md"
+SQLALCHEMY = SEEDS / "db-engineer-sqlalchemy.md"
+DATA = SEEDS / "db-data-engineer.md"
+SEED_DATA = SEEDS / "db-engineer-seed-data.md"
+
+
+def run_cli(*args, cwd=None, env_extra=None, input_bytes=None):
+    """Run `python -m agentmerge ARGS` as a user would; returns the CompletedProcess (text)."""
+    env = dict(os.environ)
+    env.pop("AGENTMERGE_DEBUG", None)
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, "-m", "agentmerge", *map(str, args)], cwd=cwd, env=env,
+                          capture_output=True, text=True, input=input_bytes, timeout=300)
+
+
+@pytest.fixture
+def cli():
+    return run_cli
