@@ -2,7 +2,7 @@
 
 Real agent files often carry frontmatter that YAML rejects (an unquoted one-line `description:` full of
 `: ` and `<example>` blocks), yet the assistants that use them load them. We read them the way those
-assistants do: top-level `key: value` lines, the value kept verbatim. Only `yaml.safe_load` is ever used,
+assistants do: top-level `key: value` lines, the value kept verbatim. Only YAML's safe loader is ever used,
 so tags such as `!!python/object` are never constructed.
 """
 
@@ -22,6 +22,12 @@ _KEY_LINE = re.compile(r"([A-Za-z_][\w.-]*)[ \t]*:(?:[ \t]|$)")
 MAX_FRONTMATTER_BYTES = 1_000_000
 MAX_ALIASES = 100
 _SCALARS = (str, int, float, bool, type(None))
+# Safe loading only (no object construction), with libyaml's C parser when available.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load(text: str):
+    return yaml.load(text, Loader=_SAFE_LOADER)
 
 
 def split_frontmatter(lines: list[str], path: str) -> tuple[Frontmatter | None, int]:
@@ -42,7 +48,7 @@ def parse(lines: list[str], path: str, start_line: int, end_line: int) -> Frontm
     fields = {key: (first, first + len(chunk) - 1) for key, first, chunk in chunks}
     try:
         _check_aliases(raw, path)
-        data = yaml.safe_load(raw) if raw.strip() else {}
+        data = _load(raw) if raw.strip() else {}
     except yaml.YAMLError:
         data = None
     if isinstance(data, dict) and all(isinstance(k, str) for k in data):
@@ -63,7 +69,7 @@ def parse(lines: list[str], path: str, start_line: int, end_line: int) -> Frontm
 def problem(fm: Frontmatter) -> str:
     """A short phrase saying why strict YAML refused this frontmatter (for the one warning per input)."""
     try:
-        data = yaml.safe_load(fm.raw)
+        data = _load(fm.raw)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         what = getattr(exc, "problem", None) or type(exc).__name__
@@ -78,7 +84,7 @@ def _check_aliases(raw: str, path: str) -> None:
     if "*" not in raw:
         return
     aliases = 0
-    for token in yaml.scan(raw):
+    for token in yaml.scan(raw, Loader=_SAFE_LOADER):
         if isinstance(token, yaml.AliasToken):
             aliases += 1
             if aliases > MAX_ALIASES:
@@ -117,7 +123,7 @@ def _verbatim(key: str, chunk: list[str]) -> str:
 def _lenient_value(key: str, chunk: list[str]) -> Any:
     """The field's value: parsed when that one field is valid YAML on its own, else its text verbatim."""
     try:
-        parsed = yaml.safe_load("\n".join(chunk))
+        parsed = _load("\n".join(chunk))
     except yaml.YAMLError:
         parsed = None
     if isinstance(parsed, dict) and list(parsed) == [key]:
@@ -153,7 +159,7 @@ _Dumper.add_representer(str, _str_presenter)
 def dump(data: dict[str, Any]) -> str:
     """Strict YAML for the merged frontmatter; every value loads back exactly (checked)."""
     text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 30, default_flow_style=False)
-    if yaml.safe_load(text) != data:  # pragma: no cover - a bug in our dumping, never the user's input
+    if _load(text) != data:  # pragma: no cover - a bug in our dumping, never the user's input
         raise AssertionError("merged frontmatter does not round-trip through YAML")
     return text
 

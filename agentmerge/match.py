@@ -33,7 +33,7 @@ NUMBERS = "numbers"
 class Thresholds:
     """The documented matching levels (tuned on tests/data/match_pairs.yaml)."""
 
-    candidate: float = 50.0  # token_set_ratio a pair needs to be looked at
+    candidate: float = 60.0  # token_set_ratio a pair needs to be looked at
     missing: float = 0.0  # share of the smaller unit's content weight allowed to be absent from the larger
     size_ratio: float = 2.5  # the larger may weigh at most this many times the smaller
     min_words: int = 2  # units with fewer content words only collapse when their words are identical
@@ -45,6 +45,8 @@ class Thresholds:
 DEFAULT = Thresholds()
 # Above this many distinct units, candidates come from a rare-token index instead of a full matrix.
 FULL_MATRIX_LIMIT = 2500
+# From this many units on, the whole score matrix comes from one `cdist` call (NumPy's import pays off).
+MATRIX_FROM = 600
 
 
 @dataclass(frozen=True)
@@ -113,10 +115,8 @@ def relate(x: Normalised, y: Normalised, weights: dict[str, float], th: Threshol
         return DUPLICATE, carrier
     jaccard = _weight(sx & sy, weights) / _weight(sx | sy, weights)
     if jaccard >= th.related:
-        if x.negated != y.negated and jaccard >= 0.6:
-            return NEGATED, carrier
-        if x.numbers and y.numbers and x.numbers != y.numbers and jaccard >= 0.6:
-            return NUMBERS, carrier
+        # Overlap without carrying: both stay. Opposite polarity or other numbers here are left to the
+        # conflict detectors' own, stricter checks (negation scope, settings).
         return RELATED, carrier
     return None, carrier
 
@@ -134,8 +134,15 @@ def _candidates(reps: list[int], norms: dict[int, Normalised], th: Thresholds) -
         if len(group) < 2:
             continue
         strings = [norms[u].folded for u in group]
-        if len(group) <= FULL_MATRIX_LIMIT:
-            matrix = process.cdist(strings, strings, scorer=scorer, score_cutoff=cutoff, workers=1)
+        if len(group) < MATRIX_FROM:
+            # Each unit against the ones after it, one C++ batch per unit: no NumPy to import (its import
+            # alone takes longer than merging two agents), and no Python loop over pairs.
+            for i in range(len(group) - 1):
+                for _choice, score, j in process.extract(strings[i], strings[i + 1 :], scorer=scorer,
+                                                         score_cutoff=cutoff, limit=None):
+                    out.append((group[i], group[i + 1 + j], float(score)))
+        elif len(group) <= FULL_MATRIX_LIMIT:
+            matrix = process.cdist(strings, strings, scorer=scorer, score_cutoff=cutoff, workers=-1)
             rows, cols = (matrix > 0).nonzero()
             for i, j in zip(rows.tolist(), cols.tolist()):
                 if i < j:

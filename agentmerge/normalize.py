@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-import snowballstemmer
+import Stemmer
 import yaml
 
 from . import model
@@ -27,6 +27,7 @@ _CONTRACTION = re.compile(r"n['’]t\b")
 _TOKEN = re.compile(r"[a-z0-9_]+(?:[+.][a-z0-9_]+)*\+?|%")
 _NUMBER = re.compile(r"(?<![\w.+])\d+(?:\.\d+)?%?")
 _SPACE = re.compile(r"\s+")
+_NUMBER_WORD = re.compile(r"\d+(?:\.\d+)*\+?$")
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,14 @@ class Normalised:
     contrasts: tuple[tuple[str, frozenset[str], frozenset[str]], ...] = ()  # (word, words before, words after)
 
 
+def load_yaml(text: str):
+    """yaml.safe_load, with libyaml's C parser when PyYAML has it (same safe constructor, much faster)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 @lru_cache(maxsize=1)
 def _stemmer():
-    return snowballstemmer.stemmer("english")
+    return Stemmer.Stemmer("english")
 
 
 @lru_cache(maxsize=65536)
@@ -61,7 +67,7 @@ def stem(word: str) -> str:
 
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
-    data = yaml.safe_load(resources.files("agentmerge.knowledge").joinpath("vocabulary.yaml").read_text("utf-8"))
+    data = load_yaml(resources.files("agentmerge.knowledge").joinpath("vocabulary.yaml").read_text("utf-8"))
     generic = frozenset(stem(w) for w in data["generic"].lower().split())
     negation = frozenset(stem(w.replace("n't", "not")) for w in data["negation"].lower().split()) | {"not"}
     phrases: list[tuple[tuple[str, ...], str]] = []
@@ -149,7 +155,9 @@ def normalise(unit_text: str, kind: str) -> Normalised:
     all_words = words(text)
     all_words = ["not" if w in vocab.negation or w == "avoid" else w for w in all_words]
     negated = "not" in all_words
-    content = tuple(w for w in all_words if w not in vocab.generic and w != "%")
+    # numbers are compared on their own (`numbers`): two rules differing only in a number are the same
+    # words with other values, a value conflict rather than two different rules
+    content = tuple(w for w in all_words if w not in vocab.generic and w != "%" and not _NUMBER_WORD.match(w))
     return Normalised(
         contrasts=_contrasts(content),
         tokens=content,

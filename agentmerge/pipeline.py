@@ -40,7 +40,12 @@ def merge(agents: Sequence[Agent], options: MergeOptions | None = None) -> Merge
                       mapping)
     root = builder.build()
     section_units = {(a.index, s.index): _subtree_units(a, s.index) for a in agents for s in a.sections}
-    labels = _labels(resolved, options) if options.on_conflict == "keep-all" else {}
+    # keep-all labels every side; mark labels the sides of conflicts that could not get a block of their
+    # own (they share a unit with another marked conflict): no conflict stays in the output silently
+    blocks_shown = [set(uids) for uids in marked.values()]
+    unmarked = [c for c in resolved
+                if not any({u for side in c.sides for u in side.uids} <= shown for shown in blocks_shown)]
+    labels = _labels(unmarked, units) if options.on_conflict in ("keep-all", "mark") else {}
     blocks = render_blocks(root, agents, units, section_units, labels)
     body = join_blocks(blocks, agents)
     first = agents[0]
@@ -84,22 +89,29 @@ def _subtree_units(agent: Agent, index: int) -> int:
     return count
 
 
-def _labels(conflicts: Sequence[Conflict], options: MergeOptions) -> dict[int, str]:
-    """keep-all never leaves both sides of a conflict silently: each side says it is one."""
+def _labels(conflicts: Sequence[Conflict], units: dict[int, Unit]) -> dict[int, str]:
+    """keep-all never leaves both sides of a conflict silently: each side says it is one, and with what."""
     labels: dict[int, list[str]] = {}
     for c in conflicts:
         if c.resolution is not None or c.kind == "frontmatter":
             continue
         for i, side in enumerate(c.sides):
-            others = ", ".join(_where(c, j) for j in range(len(c.sides)) if j != i)
+            others = ", ".join(f"{units[s.uids[0]].where} ({s.stance})" for j, s in enumerate(c.sides) if j != i and s.uids)
             for uid in side.uids:
-                labels.setdefault(uid, []).append(f"{c.id} {c.topic or c.kind}: conflicts with {others}")
+                label = f"{c.id} {c.topic or c.kind}: {side.stance}, against {others}"
+                if label not in labels.setdefault(uid, []):
+                    labels[uid].append(label)
     return {uid: "<!-- agentmerge conflict " + "; ".join(texts) + " -->" for uid, texts in labels.items()}
 
 
-def _where(c: Conflict, i: int) -> str:
-    side = c.sides[i]
-    return side.stance if not side.uids else side.stance or "?"
+def _joined(texts: list[Unit]) -> str:
+    """Units of one side, as they would stand in a document: list items tight, other blocks apart."""
+    out = ""
+    for i, unit in enumerate(texts):
+        if i:
+            out += "\n" if unit.kind == "item" and texts[i - 1].kind == "item" else "\n\n"
+        out += unit.text
+    return out
 
 
 def _mark_text(uid: int, marked: dict[int, tuple[int, ...]], conflicts: Sequence[Conflict], units: dict[int, Unit]) -> str:
@@ -110,8 +122,7 @@ def _mark_text(uid: int, marked: dict[int, tuple[int, ...]], conflicts: Sequence
         if uids and uids <= shown:
             halves = []
             for side in c.sides:
-                texts = [units[u].text for u in side.uids]
-                halves.append((units[side.uids[0]].path, "\n\n".join(texts)))
+                halves.append((units[side.uids[0]].path, _joined([units[u] for u in side.uids])))
             first_path, first_text = halves[0]
             rest_paths = ", ".join(dict.fromkeys(p for p, _ in halves[1:]))
             middle = "\n=======\n".join(t for _, t in halves[1:])

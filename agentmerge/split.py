@@ -31,7 +31,14 @@ _LIST_OPEN = ("bullet_list_open", "ordered_list_open")
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark").enable("table")
+    """Block structure only: inline parsing is done just for the few paragraphs that may be
+    pseudo-headings (it is most of markdown-it's work, and units keep their source text anyway)."""
+    return MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
+
+
+@lru_cache(maxsize=1)
+def _inline_parser() -> MarkdownIt:
+    return MarkdownIt("commonmark")
 
 
 @dataclass
@@ -106,7 +113,12 @@ def _pseudo_title(tokens: list[Token], i: int) -> str | None:
     after = tokens[i + 3] if i + 3 < len(tokens) else None
     if inline is None or inline.type != "inline" or after is None or after.type not in _LIST_OPEN:
         return None
-    children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
+    content = inline.content.strip()
+    if not content.startswith(("**", "__")) or "\n" in content or len(content) > 300:
+        return None
+    parsed = _inline_parser().parseInline(content)
+    children = parsed[0].children if parsed else []
+    children = [c for c in children or [] if not (c.type == "text" and not c.content.strip())]
     if len(children) < 3 or children[0].type != "strong_open":
         return None
     if children[-1].type == "text" and children[-1].content.strip() == ":":

@@ -58,12 +58,14 @@ def test_dedup_mode_with_one_input(cli, tmp_path):
 
 
 def test_same_bytes_every_run(cli, tmp_path):
-    for name in ("one", "two"):
-        proc = cli(*SEED_FILES, "-o", tmp_path / f"{name}.md", "--report", tmp_path / f"{name}.json",
-                   env_extra={"PYTHONHASHSEED": "1" if name == "one" else "2"})
+    """Whatever PYTHONHASHSEED: the merged agent and both reports are byte-identical."""
+    for seed in ("1", "2"):
+        (tmp_path / seed).mkdir()
+        proc = cli(*SEED_FILES, "-o", "merged.md", "--report", "merged.json", "--report", "merged.report.md",
+                   cwd=tmp_path / seed, env_extra={"PYTHONHASHSEED": seed})
         assert proc.returncode == 0
-    assert (tmp_path / "one.md").read_bytes() == (tmp_path / "two.md").read_bytes()
-    assert (tmp_path / "one.json").read_bytes() == (tmp_path / "two.json").read_bytes()
+    for name in ("merged.md", "merged.json", "merged.report.md"):
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes()
 
 
 def test_output_naming_an_input_is_refused(cli, tmp_path):

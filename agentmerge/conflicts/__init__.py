@@ -77,6 +77,10 @@ def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[
             first = min(sources)
             winner = [i for i, s in enumerate(sources) if s == first]
             strategy = "prefer-first"
+        if winner is not None and c.kind != "frontmatter":
+            # a side that takes the winning stance agrees with the winner: it stays too
+            stances = {c.sides[i].stance for i in winner}
+            winner = [i for i, side in enumerate(c.sides) if i in winner or side.stance in stances]
         if winner is not None:
             resolved.append(replace(c, resolution=Resolution(strategy=strategy, kept=tuple(winner))))
             for i, side in enumerate(c.sides):

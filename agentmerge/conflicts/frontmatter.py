@@ -51,7 +51,7 @@ def _tools(ctx, holders) -> Conflict | None:
         return None
     distinct = []
     for v in lists.values():
-        key = None if v is None else tuple(v)
+        key = None if v is None else frozenset(v)  # the same tools in another order agree
         if key not in distinct:
             distinct.append(key)
     if len(distinct) < 2:
@@ -75,7 +75,8 @@ def _tools(ctx, holders) -> Conflict | None:
                 gains.append(f"{a.path} did not allow {', '.join(extra)}")
     message = "`tools` differ; " + ("; ".join(gains) if gains else "the merged agent gets their union")
     fields = tuple(_field(a, "tools") if lists[a.index] is not None else
-                   {"source": a.index, "path": a.path, "line": 0, "end_line": 0, "text": "(no tools: every tool)",
+                   {"source": a.index, "path": a.path, "line": a.frontmatter.start_line,
+                    "end_line": a.frontmatter.end_line, "text": "(no tools: every tool)",
                     "value": None} for a in with_agents)
     return Conflict(
         id="", kind="frontmatter", topic="tools", severity="high", message=message,

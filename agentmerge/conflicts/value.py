@@ -1,0 +1,174 @@
+"""Value conflicts: the same setting with different values ("default page size 50" / "page size 20",
+"80% coverage" / "at least 90% coverage", "Python 3.11+" / "Python 3.10", "timeout 30 s" / "5 s").
+
+Settings and the words that name them are data (`knowledge/settings.yaml`). A number belongs to a setting
+when it stands within a few words of the setting's name in the same clause. Values are compared as
+intervals: a plain value is a point, "at least"/"min"/"+" opens upwards, "at most"/"max"/"up to" downwards;
+two values conflict only when their intervals cannot both hold.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from .. import model
+from ..model import Conflict, Side
+from ..normalize import load_yaml, plain
+
+_CLAUSE = re.compile(r"[;\n]|\.(?:\s|$)|\|")
+_NUMBER = re.compile(r"(?<![\w.])(\d{1,9}(?:[.,]\d{1,6})*)(\+)?\s?(%|percent|ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)?(?![\w])")
+_MIN = re.compile(r"(?:\b(?:at least|minimum|min|no less than|above|over|more than)|>=|≥|>)\s*:?\s*$")
+_MAX = re.compile(r"(?:\b(?:at most|maximum|max|up to|no more than|under|below|less than|fewer than|within)|<=|≤|<)\s*:?\s*$")
+_TO_SECONDS = {"ms": 0.001, "millisecond": 0.001, "milliseconds": 0.001, "s": 1, "sec": 1, "secs": 1, "second": 1,
+               "seconds": 1, "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60, "h": 3600, "hr": 3600,
+               "hrs": 3600, "hour": 3600, "hours": 3600, "d": 86400, "day": 86400, "days": 86400}
+WINDOW_WORDS = 5
+
+
+@dataclass(frozen=True)
+class Setting:
+    id: str
+    title: str
+    names: tuple[str, ...]
+    version: bool = False
+
+
+@dataclass(frozen=True)
+class Value:
+    setting: str
+    low: float
+    high: float
+    shown: str  # as written, e.g. "at least 90%"
+
+
+@lru_cache(maxsize=1)
+def builtin_settings() -> tuple[Setting, ...]:
+    data = load_yaml(resources.files("agentmerge.knowledge").joinpath("settings.yaml").read_text("utf-8"))
+    return tuple(Setting(id=k, title=v.get("title", k), names=tuple(v["names"]), version=bool(v.get("version")))
+                 for k, v in data["settings"].items())
+
+
+@lru_cache(maxsize=8)
+def _name_pattern(names: tuple[str, ...]) -> re.Pattern:
+    alternatives = "|".join(re.escape(n.lower()) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+
+
+def _number(raw: str, version: bool) -> float | None:
+    raw = raw.replace(",", "") if not version else raw.replace(",", ".")
+    if version:
+        parts = raw.split(".")
+        try:
+            return float(parts[0]) + (float("0." + "".join(p.zfill(3) for p in parts[1:])) if len(parts) > 1 else 0.0)
+        except ValueError:
+            return None
+    try:
+        return float(raw)
+    except ValueError:
+        return None
+
+
+def values_in(text: str, settings: tuple[Setting, ...]) -> list[Value]:
+    """Every setting value the text states, in order."""
+    found: list[Value] = []
+    for clause in _CLAUSE.split(plain(text)):
+        if not clause.strip():
+            continue
+        numbers = list(_NUMBER.finditer(clause))
+        if not numbers:
+            continue
+        for setting in settings:
+            for name in _name_pattern(setting.names).finditer(clause):
+                best = None
+                for m in numbers:
+                    if m.start() >= name.end():
+                        gap = clause[name.end() : m.start()]
+                    elif m.end() <= name.start() and not setting.version:
+                        gap = clause[m.end() : name.start()]
+                    else:
+                        continue
+                    words = len(gap.split())
+                    # a version follows its name ("Python 3.11", "Node >= 20", "Node.js version 18")
+                    limit = 1 if setting.version and gap.strip() not in ("version", "v") else WINDOW_WORDS
+                    if setting.version and gap.strip() in ("version", "v"):
+                        words = 0
+                    if words <= limit and (best is None or words < best[0]):
+                        best = (words, m)
+                if best is None:
+                    continue
+                m = best[1]
+                value = _number(m.group(1), setting.version)
+                if value is None:
+                    continue
+                unit = (m.group(3) or "").lower()
+                if unit in _TO_SECONDS and not setting.version:
+                    value *= _TO_SECONDS[unit]
+                before = clause[max(0, m.start() - 20) : m.start()]
+                low, high = value, value
+                qualifier = _MIN.search(before) or _MAX.search(before)
+                if m.group(2) or _MIN.search(before):
+                    high = float("inf")
+                elif _MAX.search(before):
+                    low = float("-inf")
+                shown = (qualifier.group(0).strip().rstrip(":").strip() + " " if qualifier else "") + m.group(0).strip()
+                found.append(Value(setting.id, low, high, shown))
+                break
+    return found
+
+
+def disagree(a: Value, b: Value) -> bool:
+    """Two values disagree when both cannot hold: two different points, or a point outside the other's
+    bound, or two different bounds of the same kind."""
+    if a.low == b.low and a.high == b.high:
+        return False
+    a_point, b_point = a.low == a.high, b.low == b.high
+    if a_point and b_point:
+        return True
+    if a_point != b_point:
+        point, bound = (a, b) if a_point else (b, a)
+        return not (bound.low <= point.low <= bound.high)
+    same_kind = (a.high == float("inf")) == (b.high == float("inf"))
+    if same_kind:
+        return True  # "at least 80%" and "at least 90%": two different rules
+    return max(a.low, b.low) > min(a.high, b.high)
+
+
+def detect(ctx) -> list[Conflict]:
+    settings = builtin_settings()
+    titles = {s.id: s.title for s in settings}
+    dropped = ctx.matching.dropped
+    stated: dict[str, list[tuple[int, Value]]] = {}
+    for uid, unit in sorted(ctx.units.items()):
+        if uid in dropped or unit.kind in (model.CODE, model.HTML):
+            continue
+        seen = set()
+        for v in values_in(unit.text, settings):
+            if (v.setting, v.low, v.high) in seen:
+                continue
+            seen.add((v.setting, v.low, v.high))
+            stated.setdefault(v.setting, []).append((uid, v))
+    found: list[Conflict] = []
+    for setting in sorted(stated):
+        entries = stated[setting]
+        clashing: list[tuple[int, Value]] = []
+        for i, (uid_a, va) in enumerate(entries):
+            for uid_b, vb in entries[i + 1 :]:
+                if uid_a != uid_b and disagree(va, vb):
+                    for e in ((uid_a, va), (uid_b, vb)):
+                        if e not in clashing:
+                            clashing.append(e)
+        if not clashing:
+            continue
+        clashing.sort(key=lambda e: e[0])
+        sides = tuple(Side(uids=(uid,), stance=v.shown, phrase=v.shown) for uid, v in clashing)
+        said = "; ".join(f"{ctx.units[uid].where} says {v.shown}" for uid, v in clashing)
+        found.append(Conflict(
+            id="", kind="value", topic=setting, severity="medium",
+            message=f"{titles[setting].capitalize()} differs: {said}",
+            sides=sides,
+            suggestion=f"Pick one {titles[setting]} and state it once.",
+        ))
+    return found
