@@ -145,6 +145,11 @@ def merge_command(
         raise typer.Exit(1)
 
 
+from .library_cli import register  # noqa: E402  (scan, consolidate, check)
+
+register(app)
+
+
 def _one_line(message: str) -> str:
     return " ".join(str(message).split())
 
@@ -172,7 +177,18 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo("agentmerge: error: out of memory", err=True)
         return 2
     except BrokenPipeError:
+        try:  # the reader left (`| head`): no second error when Python flushes stdout at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
         return 0
+    except KeyboardInterrupt:
+        typer.echo("agentmerge: error: interrupted", err=True)
+        return 130
+    except OSError as exc:  # the system refused (disk full, permissions, a vanished file): not a bug
+        where = f"{exc.filename}: " if exc.filename else ""
+        typer.echo(f"agentmerge: error: {_one_line(where + (exc.strerror or str(exc)))}", err=True)
+        return 2
     except typer.TyperException as exc:  # usage errors from argument parsing
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         typer.echo(f"agentmerge: error: {_one_line(message)}", err=True)

@@ -8,7 +8,9 @@ so tags such as `!!python/object` are never constructed.
 
 from __future__ import annotations
 
+import math
 import re
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -21,13 +23,61 @@ _KEY_LINE = re.compile(r"([A-Za-z_][\w.-]*)[ \t]*:(?:[ \t]|$)")
 # Frontmatter is a handful of fields; anything this large is not an agent's frontmatter.
 MAX_FRONTMATTER_BYTES = 1_000_000
 MAX_ALIASES = 100
+# Deeper flow collections are not loaded: libyaml's composer recurses on the C stack (a `[[[...` 30,000
+# levels deep crashes the interpreter) and PyYAML's pure-Python one raises RecursionError.
+MAX_DEPTH = 100
 _SCALARS = (str, int, float, bool, type(None))
 # Safe loading only (no object construction), with libyaml's C parser when available.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_OPENERS = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken, yaml.BlockSequenceStartToken,
+            yaml.BlockMappingStartToken)
+_CLOSERS = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
-def _load(text: str):
+class TooDeep(ValueError):
+    """YAML nested deeper than MAX_DEPTH: read leniently instead of loaded."""
+
+
+def _too_deep(text: str) -> bool:
+    # A cheap upper bound on flow nesting first; the token stream (libyaml's scanner does not recurse)
+    # only when brackets alone could nest that deep.
+    depth = deepest = 0
+    for m in _BRACKETS.finditer(text):
+        depth = depth + 1 if m.group() in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    if deepest <= MAX_DEPTH:
+        return False
+    depth = 0
+    try:
+        for token in yaml.scan(text, Loader=_SAFE_LOADER):
+            if isinstance(token, _OPENERS):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return True
+            elif isinstance(token, _CLOSERS):
+                depth -= 1
+    except yaml.YAMLError:
+        return False  # loading stops at the same error, no deeper than the tokens seen so far
+    return False
+
+
+def _load(text: str) -> Any:
+    if _too_deep(text):
+        raise TooDeep(f"nested more than {MAX_DEPTH} levels deep")
     return yaml.load(text, Loader=_SAFE_LOADER)
+
+
+def _try_load(text: str) -> tuple[Any, Exception | None]:
+    """`_load`, with every way YAML can refuse odd or hostile text returned as (None, the error): YAML
+    errors, but also ValueError/KeyError/AttributeError from its constructors (`date: 2024-02-30`,
+    `!!bool maybe`, `!!timestamp x`) and RecursionError from the pure-Python composer."""
+    try:
+        return _load(text), None
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any refusal means "not valid YAML"; the text is kept verbatim
+        return None, exc
 
 
 def split_frontmatter(lines: list[str], path: str) -> tuple[Frontmatter | None, int]:
@@ -43,17 +93,17 @@ def split_frontmatter(lines: list[str], path: str) -> tuple[Frontmatter | None, 
 def parse(lines: list[str], path: str, start_line: int, end_line: int) -> Frontmatter:
     raw = "\n".join(lines)
     if len(raw) > MAX_FRONTMATTER_BYTES:
-        raise AgentmergeError(f"{path}: frontmatter is larger than {MAX_FRONTMATTER_BYTES} bytes")
+        raise AgentmergeError(f"{path}:{start_line}: frontmatter is larger than {MAX_FRONTMATTER_BYTES} bytes")
     chunks = _key_chunks(lines, start_line + 1)
     fields = {key: (first, first + len(chunk) - 1) for key, first, chunk in chunks}
-    try:
-        _check_aliases(raw, path)
-        data = _load(raw) if raw.strip() else {}
-    except yaml.YAMLError:
-        data = None
+    _check_aliases(raw, path, start_line + 1)
+    data, error = _try_load(raw) if raw.strip() else ({}, None)
+    if data is None and error is None:
+        data = {}  # only comments, or an explicit null: no fields
     if isinstance(data, dict) and all(isinstance(k, str) for k in data):
+        verbatim = {key: _verbatim(key, chunk) for key, _first, chunk in chunks}  # the last one of a repeated key
         return Frontmatter(
-            data={k: _plain(v, raw_value=_chunk_value(chunks, k)) for k, v in data.items()},
+            data={k: _plain(v, raw_value=verbatim.get(k)) for k, v in data.items()},
             lines=fields, raw=raw, valid_yaml=True, recovered=False,
             start_line=start_line, end_line=end_line,
         )
@@ -68,27 +118,51 @@ def parse(lines: list[str], path: str, start_line: int, end_line: int) -> Frontm
 
 def problem(fm: Frontmatter) -> str:
     """A short phrase saying why strict YAML refused this frontmatter (for the one warning per input)."""
-    try:
-        data = _load(fm.raw)
-    except yaml.YAMLError as exc:
+    data, exc = _try_load(fm.raw)
+    if isinstance(exc, yaml.YAMLError):
         mark = getattr(exc, "problem_mark", None)
         what = getattr(exc, "problem", None) or type(exc).__name__
         if mark is not None:
             return f"{what} (line {fm.start_line + 1 + mark.line})"
         return str(what)
+    if isinstance(exc, (TooDeep, RecursionError)):
+        return f"nested more than {MAX_DEPTH} levels deep"
+    if exc is not None:
+        return " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+    if isinstance(data, dict):
+        return "a key is not a string"
     return f"it is a {type(data).__name__}, not a mapping of keys"
 
 
-def _check_aliases(raw: str, path: str) -> None:
-    """Refuse alias bombs before PyYAML builds them ("billion laughs")."""
+def duplicate_keys(fm: Frontmatter) -> list[tuple[str, int, int]]:
+    """Top-level keys written more than once, as (key, first line, repeated line). YAML forbids them;
+    PyYAML and the lenient reader both keep the last value, so the earlier ones do not reach the output."""
+    seen: dict[str, int] = {}
+    found: list[tuple[str, int, int]] = []
+    for key, line, _chunk in _key_chunks(fm.raw.split("\n"), fm.start_line + 1):
+        if key in seen:
+            found.append((key, seen[key], line))
+        else:
+            seen[key] = line
+    return found
+
+
+def _check_aliases(raw: str, path: str, first_line: int = 1) -> None:
+    """Refuse alias bombs before YAML builds them ("billion laughs"). With the size limit this bounds what
+    loading can expand to; and nothing ever walks a loaded value deeper than a list of scalars."""
     if "*" not in raw:
         return
     aliases = 0
-    for token in yaml.scan(raw, Loader=_SAFE_LOADER):
-        if isinstance(token, yaml.AliasToken):
-            aliases += 1
-            if aliases > MAX_ALIASES:
-                raise AgentmergeError(f"{path}: frontmatter uses more than {MAX_ALIASES} YAML aliases; refusing to expand them")
+    try:
+        for token in yaml.scan(raw, Loader=_SAFE_LOADER):
+            if isinstance(token, yaml.AliasToken):
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    raise AgentmergeError(
+                        f"{path}:{first_line + token.start_mark.line}: frontmatter uses more than {MAX_ALIASES} "
+                        "YAML aliases; refusing to expand them")
+    except yaml.YAMLError:
+        return  # not valid YAML: it is not loaded as a whole either
 
 
 def _key_chunks(lines: list[str], first_line: int) -> list[tuple[str, int, list[str]]]:
@@ -107,29 +181,28 @@ def _key_chunks(lines: list[str], first_line: int) -> list[tuple[str, int, list[
     return chunks
 
 
-def _chunk_value(chunks: list[tuple[str, int, list[str]]], key: str) -> str | None:
-    for k, _first, chunk in chunks:
-        if k == key:
-            return _verbatim(k, chunk)
-    return None
-
-
 def _verbatim(key: str, chunk: list[str]) -> str:
     head = chunk[0][chunk[0].index(":") + 1 :].strip()
     rest = [line for line in chunk[1:]]
     return "\n".join([head, *rest]).strip("\n") if rest else head
 
 
+_LEADING_TABS = re.compile(r"^[ \t]*\t[ \t]*", re.MULTILINE)
+
+
 def _lenient_value(key: str, chunk: list[str]) -> Any:
-    """The field's value: parsed when that one field is valid YAML on its own, else its text verbatim."""
-    try:
-        parsed = _load("\n".join(chunk))
-    except yaml.YAMLError:
-        parsed = None
-    if isinstance(parsed, dict) and list(parsed) == [key]:
-        value = parsed[key]
-        if isinstance(value, _SCALARS) or _is_scalar_list(value):
-            return value
+    """The field's value: parsed when that one field is valid YAML on its own (also once tabs used as
+    indentation, which YAML forbids, are read as two spaces each), else its text verbatim."""
+    text = "\n".join(chunk)
+    attempts = [text]
+    if _LEADING_TABS.search(text):
+        attempts.append(_LEADING_TABS.sub(lambda m: m.group().replace("\t", "  "), text))
+    for attempt in attempts:
+        parsed, _error = _try_load(attempt)
+        if isinstance(parsed, dict) and list(parsed) == [key]:
+            value = parsed[key]
+            if isinstance(value, _SCALARS) or _is_scalar_list(value):
+                return value
     return _verbatim(key, chunk)
 
 
@@ -156,12 +229,37 @@ def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 _Dumper.add_representer(str, _str_presenter)
 
 
+class _QuotingDumper(yaml.SafeDumper):
+    """Every string double-quoted: YAML escapes there whatever it cannot write plainly (NEL, U+2028, ...)."""
+
+
+_QuotingDumper.add_representer(
+    str, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"'))
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equality that also holds for NaN (`ratio: .nan` is a value like any other)."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
 def dump(data: dict[str, Any]) -> str:
-    """Strict YAML for the merged frontmatter; every value loads back exactly (checked)."""
-    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 30, default_flow_style=False)
-    if _load(text) != data:  # pragma: no cover - a bug in our dumping, never the user's input
-        raise AssertionError("merged frontmatter does not round-trip through YAML")
-    return text
+    """Strict YAML for the merged frontmatter; every value loads back exactly (checked). Block style
+    where it round-trips, every string double-quoted where it does not. No fields: an empty block."""
+    if not data:
+        return ""
+    for dumper in (_Dumper, _QuotingDumper):
+        text = yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=1 << 30,
+                         default_flow_style=False)
+        loaded, _error = _try_load(text)
+        if _same(loaded, data):
+            return text
+    raise AssertionError("merged frontmatter does not round-trip through YAML")  # pragma: no cover
 
 
 _EXAMPLE = re.compile(r"<example>.*?</example>", re.DOTALL)
@@ -174,8 +272,14 @@ def field_text(agent, key: str) -> str:
     """The field as it stands in the input, as `key: value` (its source lines)."""
     fm = agent.frontmatter
     line, end = fm.lines[key]
-    lines = agent.text.split("\n")
+    lines = _lines_of(agent.text)
     return "\n".join(lines[line - 1 : end])
+
+
+@lru_cache(maxsize=16)
+def _lines_of(text: str) -> tuple[str, ...]:
+    # field_text runs once per field: split each file once, not once per field (a str caches its hash).
+    return tuple(text.split("\n"))
 
 
 def tools_of(agent) -> list[str] | None:
@@ -203,9 +307,9 @@ def merge_frontmatter(agents, prefer: int | None, max_examples: int = MAX_EXAMPL
     if not holders:
         return None, [], []
     order = sorted(holders, key=lambda a: (a.index != prefer, a.index))
-    keys: list[str] = []
+    keys: dict[str, None] = {}  # every input's keys, first appearance first (a dict: no quadratic scans)
     for a in holders:
-        keys.extend(k for k in a.frontmatter.data if k not in keys)
+        keys.update(dict.fromkeys(a.frontmatter.data))
     data: dict[str, Any] = {}
     notes: list[str] = []
     left_out: list[dict[str, Any]] = []
@@ -242,9 +346,7 @@ def merge_frontmatter(agents, prefer: int | None, max_examples: int = MAX_EXAMPL
             data.pop("tools", None)
             notes.append("tools: an input has no `tools` (every tool), so the merged agent has none listed")
         else:
-            union: list[str] = []
-            for t in tool_lists:
-                union.extend(x for x in t if x not in union)
+            union = list(dict.fromkeys(x for t in tool_lists for x in t))
             first = next(a for a in order if "tools" in a.frontmatter.data)
             data["tools"] = union if isinstance(first.frontmatter.data["tools"], list) else ", ".join(union)
     return data, notes, left_out

@@ -382,10 +382,18 @@ def join_blocks(blocks: list[Block], agents: Sequence[Agent]) -> str:
     items from elsewhere, or lost some, get one marker style and consecutive numbers."""
     blocks = _restyle_runs(blocks)
     out: list[str] = []
+    run_tight = True
     for i, block in enumerate(blocks):
         if i:
             prev = blocks[i - 1]
-            out.append(_separator(prev, block, agents))
+            if not prev.is_item:
+                run_tight = _tight(block, agents) if block.is_item else True
+            sep = _separator(prev, block, agents)
+            if prev.is_item and block.is_item and not _adjacent(prev, block):
+                sep = "\n" if run_tight else "\n\n"  # a list keeps the spacing of the list it joins
+            out.append(sep)
+        elif block.is_item:
+            run_tight = _tight(block, agents)
         out.append(block.text)
     return "".join(out)
 

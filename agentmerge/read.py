@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 from dataclasses import replace
 from collections.abc import Sequence
@@ -16,20 +17,27 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 
 def decode(data: bytes, path: str, encoding: str = "utf-8") -> str:
     """Bytes to text: BOM stripped, invalid bytes reported with their line and byte offset."""
-    if b"\x00" in data[:8192] or b"\x00" in data:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise AgentmergeError(f"--encoding {encoding}: unknown encoding") from None
+    wide = name.startswith(("utf-16", "utf-32"))  # their text has NUL bytes in it
+    if not wide and b"\x00" in data:
         offset = data.index(b"\x00")
         raise AgentmergeError(f"{path}: binary file (NUL byte at offset {offset}); agent files are text")
-    codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    codec = "utf-8-sig" if name == "utf-8" else encoding
     try:
-        return data.decode(codec)
+        text = data.decode(codec)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise AgentmergeError(
             f"{path}:{line}: not valid {encoding} (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
             "name the file's encoding with --encoding"
         ) from None
-    except LookupError:
-        raise AgentmergeError(f"unknown encoding {encoding!r}") from None
+    if "\x00" in text:
+        offset = text.index("\x00")
+        raise AgentmergeError(f"{path}: binary file (NUL character at character {offset}); agent files are text")
+    return text.removeprefix("\ufeff")
 
 
 def newline_style(text: str) -> str:
@@ -38,16 +46,42 @@ def newline_style(text: str) -> str:
     return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
 
 
+def _newline_warning(text: str, path: str, newline: str) -> str | None:
+    crlf = text.count("\r\n")
+    lf = text.count("\n") - crlf
+    cr = text.count("\r") - crlf
+    kinds = [f"{n} {name}" for n, name in ((crlf, "CRLF"), (lf, "LF"), (cr, "CR")) if n]
+    if len(kinds) < 2:
+        return None
+    style = "CRLF" if newline == "\r\n" else "LF"
+    return f"{path}: mixed line endings ({', '.join(kinds)}); each is read as a line break, {style} is written"
+
+
 def parse_agent(text: str, path: str, index: int = 0, first_uid: int = 0) -> Agent:
     """Parse an agent from its text (any newline style). `path` is used in messages and the report."""
+    warnings: list[str] = []
+    if not text.strip():
+        warnings.append(f"{path}: empty file; it adds nothing to the merge")
     newline = newline_style(text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        mixed = _newline_warning(text, path, newline)
+        if mixed:
+            warnings.append(mixed)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     front, body_start = fm.split_frontmatter(lines, path)
-    warnings: list[str] = []
-    if front is not None and not front.valid_yaml:
-        how = f"recovered {len(front.data)} field(s) as plain key: value lines" if front.recovered else "ignored it"
-        warnings.append(f"{path}: frontmatter is not valid YAML ({fm.problem(front)}); {how}")
+    if front is not None and not front.valid_yaml and not front.recovered:
+        # A list, a scalar or unreadable text between `---` lines: no fields to merge. It stays in the
+        # body as the Markdown it is, so nothing of it is lost.
+        warnings.append(f"{path}:{front.start_line}: the block between the '---' lines is not frontmatter "
+                        f"({fm.problem(front)}); kept it as body text")
+        front, body_start = None, 0
+    elif front is not None and not front.valid_yaml:
+        warnings.append(f"{path}: frontmatter is not valid YAML ({fm.problem(front)}); "
+                        f"recovered {len(front.data)} field(s) as plain key: value lines")
+    if front is not None:
+        for key, first, again in fm.duplicate_keys(front):
+            warnings.append(f"{path}:{again}: frontmatter key {key!r} repeats line {first}; the last value is used")
     sections, units, layout, head, tail = split(
         lines[body_start:], source=index, path=path, first_line=body_start + 1, first_uid=first_uid
     )
@@ -63,7 +97,11 @@ def read_bytes(path: str) -> bytes:
         if size > MAX_FILE_BYTES:
             raise AgentmergeError(f"{path}: {size} bytes is larger than the {MAX_FILE_BYTES}-byte limit for an agent file")
         with open(path, "rb") as handle:
-            return handle.read()
+            # bounded: a pipe or a device (/dev/zero) reports no size and may never end
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise AgentmergeError(f"{path}: larger than the {MAX_FILE_BYTES}-byte limit for an agent file")
+        return data
     except FileNotFoundError:
         raise AgentmergeError(f"{path}: no such file") from None
     except PermissionError:

@@ -131,9 +131,15 @@ def _pseudo_title(tokens: list[Token], i: int) -> str | None:
     return title or None
 
 
+def _blank(line: str) -> bool:
+    """Blank as CommonMark (and markdown-it) means it: spaces and tabs only. Python's str.strip() also
+    removes U+3000, U+2028, form feeds and the like, which are text to Markdown."""
+    return not line.strip(" \t")
+
+
 def _trim(lines: list[str], start: int, end: int) -> int:
     end = min(end, len(lines))
-    while end > start + 1 and not lines[end - 1].strip():
+    while end > start + 1 and _blank(lines[end - 1]):
         end -= 1
     return end
 
@@ -157,9 +163,9 @@ def _loose_lines(lines: list[str], start: int, end: int) -> list[Block]:
     found: list[Block] = []
     i = start
     while i < end:
-        if lines[i].strip():
+        if not _blank(lines[i]):
             j = i
-            while j < end and lines[j].strip():
+            while j < end and not _blank(lines[j]):
                 j += 1
             found.append(Block(model.PARAGRAPH, i, j))
             i = j

@@ -31,7 +31,7 @@ def detectors() -> list[tuple[str, Detector]]:
     from . import frontmatter
 
     chain: list[tuple[str, Detector]] = [("frontmatter", frontmatter.detect)]
-    for name in ("policy", "polarity", "value", "code"):
+    for name in ("policy", "polarity", "value", "code", "persona"):
         try:
             module = __import__(f"{__name__}.{name}", fromlist=["detect"])
         except ModuleNotFoundError:

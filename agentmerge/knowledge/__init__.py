@@ -1,0 +1,749 @@
+"""The conflict knowledge base: topics agents disagree about, their stances, and the detector.
+
+A *topic* is something two agents can give opposite guidance on (consistency model, locking, pagination...).
+Each topic has two or more *stances* ("defaults to eventual consistency", "requires strict consistency").
+A stance is recognised by RE2 patterns over normalised prose, and optionally by patterns over code blocks.
+
+The built-in topics live in ``topics.yaml`` next to this file; users add their own with ``--axes my.yaml``
+(same format, see docs/axes.md). Every pattern is compiled by RE2, so matching is linear in the length of
+the text whatever the pattern: a hostile or careless ``--axes`` file cannot hang a run.
+
+Detection rules, in order (see ``stances_in``):
+
+1. The text is normalised (Markdown emphasis, backticks, list and checkbox markers stripped, whitespace
+   collapsed) and split into sentences; list items, headings and table rows always start a new sentence.
+2. A stance is taken by a sentence when one of its ``patterns`` matches it and none of its ``unless``
+   patterns (nor the topic's, nor the file-wide ``unless``) matches the same sentence.
+3. A text that takes two opposed stances of one topic ("offset or cursor pagination", "strict for payments,
+   eventual for feeds") takes neither: it states a scoped policy, not a default.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import re2
+import yaml
+
+__all__ = [
+    "BUILTIN_PATH",
+    "KnowledgeError",
+    "SEVERITIES",
+    "Stance",
+    "StanceHit",
+    "Topic",
+    "load_topics",
+    "normalise",
+    "opposed",
+    "stances_in",
+]
+
+BUILTIN_PATH = Path(__file__).with_name("topics.yaml")
+SEVERITIES = ("high", "medium", "low")
+FORMAT_VERSION = 1
+
+_FILE_KEYS = ("version", "topics", "unless")
+_TOPIC_KEYS = ("title", "severity", "suggestion", "stances", "opposed", "unless")
+_STANCE_KEYS = ("describe", "patterns", "unless", "code")
+_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}\Z")
+
+
+class KnowledgeError(ValueError):
+    """A knowledge-base file is unusable. The message is one line naming the file and what is at fault."""
+
+
+@dataclass(frozen=True)
+class Stance:
+    """One position on a topic. Pattern tuples hold compiled RE2 objects."""
+
+    id: str
+    describe: str  # completes "<file> ...", e.g. "defaults to eventual consistency"
+    patterns: tuple = ()  # prose: matched case-insensitively against one normalised sentence
+    unless: tuple = ()  # prose: any match in the same sentence cancels the stance there
+    code: tuple = ()  # code blocks: matched case-sensitively against raw code
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    severity: str  # high | medium | low
+    suggestion: str
+    stances: tuple[Stance, ...]
+    opposed: frozenset[frozenset[str]]  # pairs of stance ids that conflict
+    unless: tuple = ()  # prose patterns that cancel every stance of the topic in a sentence
+
+    def stance(self, stance_id: str) -> Stance | None:
+        for stance in self.stances:
+            if stance.id == stance_id:
+                return stance
+        return None
+
+
+@dataclass(frozen=True)
+class StanceHit:
+    """A stance taken by a text. The span is in ``normalise(text)`` (in the raw text for ``code=True``)."""
+
+    topic: str
+    stance: str
+    start: int
+    end: int
+    phrase: str  # the matched words
+
+
+# --------------------------------------------------------------------------------------------------------
+# Loading
+
+_PROSE_OPTIONS = re2.Options()
+_PROSE_OPTIONS.case_sensitive = False
+_PROSE_OPTIONS.log_errors = False
+_CODE_OPTIONS = re2.Options()
+_CODE_OPTIONS.case_sensitive = True
+_CODE_OPTIONS.log_errors = False
+
+# A pattern that can match without consuming text would take its stance in every sentence.
+_EMPTY_PROBES = ("", " ", "a", "a b", ".", "\n")
+
+
+@dataclass
+class _RawStance:
+    describe: str
+    patterns: list = field(default_factory=list)
+    unless: list = field(default_factory=list)
+    code: list = field(default_factory=list)
+
+
+@dataclass
+class _RawTopic:
+    title: str
+    severity: str
+    suggestion: str
+    stances: dict[str, _RawStance]
+    opposed: set[frozenset[str]] | None  # None: every pair of distinct stances
+    unless: list = field(default_factory=list)
+
+
+def _copy_topics(topics: dict[str, _RawTopic]) -> dict[str, _RawTopic]:
+    copied = {}
+    for tid, t in topics.items():
+        stances = {
+            sid: _RawStance(s.describe, list(s.patterns), list(s.unless), list(s.code))
+            for sid, s in t.stances.items()
+        }
+        opposed = None if t.opposed is None else set(t.opposed)
+        copied[tid] = _RawTopic(t.title, t.severity, t.suggestion, stances, opposed, list(t.unless))
+    return copied
+
+
+def _one_line(message: str) -> str:
+    return " ".join(str(message).split())
+
+
+def _fail(path: str, message: str) -> KnowledgeError:
+    return KnowledgeError(_one_line(f"{path}: {message}"))
+
+
+def _compile(pattern: Any, *, path: str, where: str, code: bool) -> Any:
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise _fail(path, f"{where}: a pattern must be a non-empty string (got {pattern!r})")
+    try:
+        compiled = re2.compile(pattern, _CODE_OPTIONS if code else _PROSE_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise _fail(path, f"{where}: RE2 rejects pattern {pattern!r}: {reason}") from None
+    for probe in _EMPTY_PROBES:
+        match = compiled.search(probe)
+        if match is not None and match.end() == match.start():
+            raise _fail(path, f"{where}: pattern {pattern!r} can match empty text")
+    return compiled
+
+
+def _pattern_list(value: Any, *, path: str, where: str, code: bool) -> list:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise _fail(path, f"{where}: expected a list of patterns (got {type(value).__name__})")
+    return [
+        _compile(p, path=path, where=f"{where}[{i}]", code=code) for i, p in enumerate(value)
+    ]
+
+
+def _text(value: Any, *, path: str, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(path, f"{where} must be a non-empty string (got {value!r})")
+    return _one_line(value)
+
+
+def _check_keys(data: dict, allowed: Sequence[str], *, path: str, where: str) -> None:
+    for key in data:
+        if key not in allowed:
+            raise _fail(path, f"{where}: unknown key {key!r} (allowed: {', '.join(allowed)})")
+
+
+def _check_id(value: Any, *, path: str, what: str) -> str:
+    if not isinstance(value, str) or not _ID.match(value):
+        raise _fail(
+            path,
+            f"{what} id {value!r} is not valid (letters, digits, '_' and '-', starting with a letter)",
+        )
+    return value
+
+
+def _duplicate_keys(text: str, path: str) -> None:
+    """YAML silently keeps the last of two equal keys; in a knowledge base that hides a whole topic."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return  # safe_load reports it
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        raise _fail(
+                            path, f"duplicate key {key.value!r} (line {key.start_mark.line + 1})"
+                        )
+                    seen.add(key.value)
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
+def _read(path: str) -> Any:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(path, f"cannot read knowledge file: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise _fail(path, f"invalid YAML: {problem}{where}") from None
+    _duplicate_keys(text, path)
+    return data
+
+
+def _merge_file(
+    state: dict[str, _RawTopic], global_unless: list, data: Any, path: str
+) -> None:
+    """Validate one parsed file and merge it into ``state`` (topics by id, in order)."""
+    if data is None:
+        raise _fail(path, "the file is empty (expected 'version: 1' and 'topics:')")
+    if not isinstance(data, dict):
+        raise _fail(path, f"expected a mapping with 'topics:' at the top (got {type(data).__name__})")
+    _check_keys(data, _FILE_KEYS, path=path, where="top level")
+    if "version" in data and data["version"] != FORMAT_VERSION:
+        raise _fail(path, f"unsupported version {data['version']!r} (this agentmerge reads version 1)")
+    global_unless.extend(_pattern_list(data.get("unless"), path=path, where="unless", code=False))
+    topics = data.get("topics")
+    if topics is None:
+        raise _fail(path, "missing 'topics:'")
+    if not isinstance(topics, dict):
+        raise _fail(path, f"'topics' must be a mapping of topic id to topic (got {type(topics).__name__})")
+
+    for tid, body in topics.items():
+        _check_id(tid, path=path, what="topic")
+        where = f"topic {tid!r}"
+        if not isinstance(body, dict):
+            raise _fail(path, f"{where}: expected a mapping (got {type(body).__name__})")
+        _check_keys(body, _TOPIC_KEYS, path=path, where=where)
+        existing = state.get(tid)
+        if "suggestion" in body and not isinstance(body["suggestion"], (str, type(None))):
+            raise _fail(path, f"{where}: suggestion must be a string")
+
+        severity = body.get("severity")
+        if severity is not None and severity not in SEVERITIES:
+            raise _fail(path, f"{where}: severity must be one of high, medium, low (got {severity!r})")
+
+        stances = body.get("stances")
+        if stances is None:
+            if existing is None:
+                raise _fail(path, f"{where}: missing 'stances' (a new topic needs at least 2)")
+            stances = {}
+        if not isinstance(stances, dict):
+            raise _fail(path, f"{where}: 'stances' must be a mapping of stance id to stance")
+        if existing is None and len(stances) < 2:
+            raise _fail(path, f"{where}: needs at least 2 stances (has {len(stances)})")
+
+        if existing is None:
+            title = body.get("title", tid.replace("_", " ").capitalize())
+            topic = _RawTopic(
+                title=_text(title, path=path, where=f"{where}: title"),
+                severity=severity or "medium",
+                suggestion=_one_line(body.get("suggestion") or ""),
+                stances={},
+                opposed=None,
+            )
+        else:
+            topic = existing
+            if "title" in body:
+                topic.title = _text(body["title"], path=path, where=f"{where}: title")
+            if severity is not None:
+                topic.severity = severity
+            if "suggestion" in body:
+                topic.suggestion = _one_line(body.get("suggestion") or "")
+        base_stances = list(topic.stances)
+
+        topic.unless.extend(
+            _pattern_list(body.get("unless"), path=path, where=f"{where}: unless", code=False)
+        )
+
+        for sid, sbody in stances.items():
+            _check_id(sid, path=path, what=f"{where}: stance")
+            swhere = f"{where}, stance {sid!r}"
+            if not isinstance(sbody, dict):
+                raise _fail(path, f"{swhere}: expected a mapping (got {type(sbody).__name__})")
+            _check_keys(sbody, _STANCE_KEYS, path=path, where=swhere)
+            patterns = _pattern_list(sbody.get("patterns"), path=path, where=f"{swhere}: patterns", code=False)
+            unless = _pattern_list(sbody.get("unless"), path=path, where=f"{swhere}: unless", code=False)
+            code = _pattern_list(sbody.get("code"), path=path, where=f"{swhere}: code", code=True)
+            stance = topic.stances.get(sid)
+            if stance is None:
+                if "describe" not in sbody:
+                    raise _fail(path, f"{swhere}: missing 'describe' (used in conflict messages)")
+                if not patterns and not code:
+                    raise _fail(path, f"{swhere}: has no 'patterns' or 'code' patterns")
+                stance = _RawStance(_text(sbody["describe"], path=path, where=f"{swhere}: describe"))
+                topic.stances[sid] = stance
+            elif "describe" in sbody:
+                stance.describe = _text(sbody["describe"], path=path, where=f"{swhere}: describe")
+            stance.patterns.extend(patterns)
+            stance.unless.extend(unless)
+            stance.code.extend(code)
+
+        if "opposed" in body:
+            pairs = body["opposed"]
+            if not isinstance(pairs, list) or not pairs:
+                raise _fail(path, f"{where}: 'opposed' must be a non-empty list of stance pairs")
+            new_pairs = set()
+            for pair in pairs:
+                if (
+                    not isinstance(pair, list)
+                    or len(pair) != 2
+                    or pair[0] == pair[1]
+                    or not all(isinstance(p, str) for p in pair)
+                ):
+                    raise _fail(path, f"{where}: 'opposed' entry {pair!r} must be two different stance ids")
+                for sid in pair:
+                    if sid not in topic.stances:
+                        raise _fail(path, f"{where}: 'opposed' names unknown stance {sid!r}")
+                new_pairs.add(frozenset(pair))
+            if topic.opposed is None:
+                # Until now every pair of the topic's stances was opposed: keep those pairs.
+                topic.opposed = {frozenset(p) for p in itertools.combinations(base_stances, 2)}
+            topic.opposed |= new_pairs
+
+        state[tid] = topic
+
+
+def _build(state: dict[str, _RawTopic], global_unless: list) -> tuple[Topic, ...]:
+    built = []
+    for tid, t in state.items():
+        stance_ids = list(t.stances)
+        if t.opposed is None:
+            pairs = frozenset(frozenset(p) for p in itertools.combinations(stance_ids, 2))
+        else:
+            pairs = frozenset(t.opposed)
+        stances = tuple(
+            Stance(sid, s.describe, tuple(s.patterns), tuple(s.unless), tuple(s.code))
+            for sid, s in t.stances.items()
+        )
+        built.append(
+            Topic(
+                id=tid,
+                title=t.title,
+                severity=t.severity,
+                suggestion=t.suggestion,
+                stances=stances,
+                opposed=pairs,
+                unless=tuple(t.unless) + tuple(global_unless),
+            )
+        )
+    return tuple(built)
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin_state() -> tuple[dict[str, _RawTopic], tuple]:
+    state: dict[str, _RawTopic] = {}
+    global_unless: list = []
+    path = str(BUILTIN_PATH)
+    _merge_file(state, global_unless, _read(path), path)
+    return state, tuple(global_unless)
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin_topics() -> tuple[Topic, ...]:
+    state, global_unless = _builtin_state()
+    return _build(state, list(global_unless))
+
+
+def load_topics(extra: Sequence[str | os.PathLike] = ()) -> tuple[Topic, ...]:
+    """The built-in topics, then users' files in order.
+
+    A user topic whose id exists extends it (new stances, more patterns; title, severity, suggestion and
+    describe replace the old text when given); a new id adds a topic. Raises ``KnowledgeError``.
+    """
+    if isinstance(extra, (str, os.PathLike)):
+        extra = [extra]
+    if not extra:
+        return _builtin_topics()
+    base, base_unless = _builtin_state()
+    state = _copy_topics(base)
+    global_unless = list(base_unless)
+    for item in extra:
+        path = os.fspath(item)
+        _merge_file(state, global_unless, _read(path), path)
+    return _build(state, global_unless)
+
+
+def opposed(topic: Topic, a: str, b: str) -> bool:
+    """Whether stances ``a`` and ``b`` of ``topic`` conflict."""
+    return a != b and frozenset((a, b)) in topic.opposed
+
+
+# --------------------------------------------------------------------------------------------------------
+# Normalising prose
+
+_FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
+_ANY_FENCE = re.compile(r"(?m)^[ \t]*(?:`{3,}|~{3,})")
+_RULE = re.compile(r"(?:[-*_][ \t]*){3,}\Z|=+\Z")  # thematic breaks and setext underlines
+_TABLE_SEP = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?\Z")
+_QUOTE = re.compile(r"(?:>[ \t]?)+")
+_HEADING = re.compile(r"#{1,6}(?:[ \t]+|\Z)")
+_MARKER = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|\Z)")
+_CHECKBOX = re.compile(r"\[[ xX]\](?:[ \t]+|\Z)")
+_BACKTICKS = re.compile(r"`+")
+_IMAGE_OR_LINK = re.compile(r"!?\[([^\[\]\n]{0,300})\]\([^()\s]{0,500}(?:[ \t]+\"[^\"\n]{0,200}\")?\)")
+# Emphasis is removed in matched pairs, so "ix_<table>_<column>", "SELECT *" and "a_b" survive. The
+# bounded spans keep this linear on hostile text; unpaired "**" runs left over are emphasis debris.
+_STAR_PAIR = re.compile(r"(?<!\\)(\*{1,3})(?=[^\s*])([^\n]{0,300}?[^\s*\\])\1")
+_UNDERSCORE_PAIR = re.compile(r"(?<![\\\w])(_{1,3})(?=[^\s_])([^\n]{0,300}?[^\s_\\])\1(?!\w)")
+_TILDE_PAIR = re.compile(r"(?<!\\)~~(?=\S)([^\n]{0,300}?\S)~~")
+_STAR_RUNS = re.compile(r"(?<!\\)\*{2,}")
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_SPACES = re.compile(r"\s+")
+_CHARMAP = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u00a0": " ",
+        "\u2007": " ",
+        "\u202f": " ",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u200b": None,
+        "\u200c": None,
+        "\u200d": None,
+        "\u2060": None,
+        "\ufeff": None,
+    }
+)
+
+
+def _strip_closing_hashes(line: str) -> str:
+    """'Title ##' -> 'Title' (an ATX heading's optional closing sequence)."""
+    stripped = line.rstrip()
+    body = stripped.rstrip("#")
+    if body != stripped and (not body or body[-1] in " \t"):
+        return body.rstrip()
+    return stripped
+
+
+def _code_spans(line: str) -> list[tuple[bool, str]]:
+    """Split a line into (is_code, text) parts. A run of N backticks opens a span that the next run of
+    exactly N backticks closes (CommonMark); unmatched runs are dropped. Linear in the line length."""
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(line)]
+    if not runs:
+        return [(False, line)]
+    next_same: list[int | None] = [None] * len(runs)
+    last_seen: dict[int, int] = {}
+    for i in range(len(runs) - 1, -1, -1):
+        length = runs[i][1] - runs[i][0]
+        next_same[i] = last_seen.get(length)
+        last_seen[length] = i
+    parts: list[tuple[bool, str]] = []
+    pos = 0
+    i = 0
+    while i < len(runs):
+        start, end = runs[i]
+        j = next_same[i]
+        parts.append((False, line[pos:start]))
+        if j is None:  # a stray run: drop the backticks
+            pos = end
+            i += 1
+            continue
+        parts.append((True, line[end : runs[j][0]]))
+        pos = runs[j][1]
+        i = j + 1
+    parts.append((False, line[pos:]))
+    return parts
+
+
+def _inline(line: str) -> str:
+    out = []
+    for is_code, part in _code_spans(line):
+        if is_code:
+            out.append(part.strip() if part.strip() else part)
+            continue
+        part = _IMAGE_OR_LINK.sub(r"\1", part)
+        for _ in range(2):  # "**a _b_ c**": the outer pair, then the inner one
+            part = _STAR_PAIR.sub(r"\2", part)
+            part = _UNDERSCORE_PAIR.sub(r"\2", part)
+        part = _TILDE_PAIR.sub(r"\1", part)
+        part = _STAR_RUNS.sub("", part)
+        part = _ESCAPE.sub(r"\1", part)
+        out.append(part)
+    return "".join(out)
+
+
+def _prepare(text: str) -> tuple[str, list[int]]:
+    """Normalised text, plus the offsets where a new block (list item, heading, paragraph, table row)
+    starts: a sentence never runs across those."""
+    text = text.translate(_CHARMAP).replace("\r\n", "\n").replace("\r", "\n")
+    pieces: list[str] = []
+    breaks: list[int] = []
+    length = 0
+    new_block = True
+    fence: str | None = None
+    for raw in text.split("\n"):
+        fence_match = _FENCE.match(raw)
+        if fence is not None:
+            if fence_match and fence_match.group(1)[0] == fence[0] and len(fence_match.group(1)) >= len(fence):
+                if not raw[fence_match.end() :].strip():
+                    fence = None
+            new_block = True
+            continue  # code inside fences is not prose (see stances_in(..., code=True))
+        if fence_match:
+            fence = fence_match.group(1)
+            new_block = True
+            continue
+        line = raw.strip()
+        if not line or _RULE.match(line) or _TABLE_SEP.match(line):
+            new_block = True
+            continue
+        starts_block = False
+        quote = _QUOTE.match(line)
+        if quote:
+            line = line[quote.end() :]
+        heading = _HEADING.match(line)
+        if heading:
+            line = _strip_closing_hashes(line[heading.end() :])
+            starts_block = True
+        while True:
+            marker = _MARKER.match(line) or _CHECKBOX.match(line)
+            if not marker:
+                break
+            line = line[marker.end() :]
+            starts_block = True
+        if line.startswith("|"):
+            line = line.strip("|")
+            starts_block = True
+        line = _SPACES.sub(" ", _inline(line)).strip()
+        if not line:
+            new_block = new_block or starts_block
+            continue
+        if pieces:
+            pieces.append(" ")
+            length += 1
+        if (new_block or starts_block) and length:
+            breaks.append(length)
+        pieces.append(line)
+        length += len(line)
+        new_block = bool(heading)  # a heading is a block of its own
+    return "".join(pieces), breaks
+
+
+def normalise(text: str) -> str:
+    """Plain one-line text: Markdown emphasis, backticks, links, list, checkbox, heading and quote markers
+    stripped; fenced code dropped; curly quotes straightened; whitespace collapsed."""
+    return _prepare(text)[0]
+
+
+_SENTENCE_END = re.compile(r"[.!?;]+")
+_ABBREVIATION = re.compile(
+    r"(?:^|[\s(\[/])(?:e\.g|i\.e|vs|etc|cf|approx|incl|esp|viz|resp|fig|no|nos|al|ca|min|max|avg|st|dr|mr|mrs|ms|v)\Z",
+    re.IGNORECASE,
+)
+
+
+def _sentences(text: str, breaks: list[int]) -> list[tuple[int, int]]:
+    cuts = set(breaks)
+    for m in _SENTENCE_END.finditer(text):
+        end = m.end()
+        if end < len(text) and not text[end].isspace():
+            continue  # "db.query(", "3.14", "a.b"
+        punct = m.group()
+        if punct.startswith("..") and not punct.endswith((";", "!", "?")):
+            continue  # an ellipsis: "SELECT ... FOR UPDATE"
+        if punct == "." and _ABBREVIATION.search(text, max(0, m.start() - 8), m.start()):
+            continue
+        cuts.add(end)
+    bounds = sorted(c for c in cuts if 0 < c < len(text))
+    spans = []
+    start = 0
+    for cut in bounds + [len(text)]:
+        s, e = start, cut
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            spans.append((s, e))
+        start = cut
+    return spans
+
+
+# --------------------------------------------------------------------------------------------------------
+# Detecting stances
+
+
+def _first_match(patterns: tuple, text: str) -> tuple[int, int] | None:
+    """Earliest (then longest) match of any pattern, trimmed of surrounding whitespace."""
+    best: tuple[int, int] | None = None
+    for pattern in patterns:
+        for m in pattern.finditer(text):
+            start, end = m.start(), m.end()
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            while end < len(text) and end > start and (text[end].isalnum() or text[end] == "_") and (
+                text[end - 1].isalnum() or text[end - 1] == "_"
+            ):
+                end += 1  # finish the word: "soft delet" -> "soft deletes"
+            if end > start:
+                if best is None or start < best[0] or (start == best[0] and end > best[1]):
+                    best = (start, end)
+                break
+    return best
+
+
+def _any_match(patterns: tuple, text: str) -> bool:
+    return any(p.search(text) is not None for p in patterns)
+
+
+def _code_regions(text: str) -> list[tuple[int, int]]:
+    """The contents of fenced blocks, or the whole text when it has no fence."""
+    regions = []
+    offset = 0
+    fence: str | None = None
+    start = 0
+    for line in text.splitlines(keepends=True):
+        m = _FENCE.match(line)
+        if fence is None:
+            if m:
+                fence = m.group(1)
+                start = offset + len(line)
+        elif m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line[m.end() :].strip():
+            regions.append((start, offset))
+            fence = None
+        offset += len(line)
+    if fence is not None:
+        regions.append((start, len(text)))
+    if not regions and _ANY_FENCE.search(text) is None:
+        regions.append((0, len(text)))
+    return regions
+
+
+def _drop_opposed(hits: list[tuple[int, int, StanceHit]], topics: Sequence[Topic]) -> list:
+    by_topic: dict[int, set[str]] = {}
+    for ti, _si, hit in hits:
+        by_topic.setdefault(ti, set()).add(hit.stance)
+    dropped: set[tuple[int, str]] = set()
+    for ti, found in by_topic.items():
+        topic = topics[ti]
+        for a, b in itertools.combinations(sorted(found), 2):
+            if opposed(topic, a, b):
+                dropped.add((ti, a))
+                dropped.add((ti, b))
+    return [h for h in hits if (h[0], h[2].stance) not in dropped]
+
+
+def _union(patterns: Sequence[Any], *, code: bool) -> Any | None:
+    """One RE2 regexp matching wherever any of ``patterns`` matches (each keeps its inline flags), or
+    None when RE2 cannot build it (too large). Used only to skip work: a miss means no pattern matches."""
+    if not patterns:
+        return None
+    source = "|".join(f"(?:{p.pattern})" for p in patterns)
+    options = re2.Options()
+    options.case_sensitive = code
+    options.log_errors = False
+    options.never_capture = True
+    options.max_mem = 64 << 20
+    try:
+        return re2.compile(source, options)
+    except re2.error:
+        return None
+
+
+@functools.lru_cache(maxsize=16)
+def _gates(topics: tuple[Topic, ...]) -> tuple[Any | None, tuple[Any | None, ...]]:
+    per_topic = tuple(
+        _union([p for s in t.stances for p in s.patterns], code=False) for t in topics
+    )
+    everything = _union([p for t in topics for s in t.stances for p in s.patterns], code=False)
+    return everything, per_topic
+
+
+def stances_in(text: str, topics: Sequence[Topic], *, code: bool = False) -> list[StanceHit]:
+    """Stances a unit of text takes, ordered by position, then topic order, then stance order.
+
+    Prose (default): one hit per stance per sentence of ``normalise(text)``; spans index that string.
+    ``code=True``: the stances' ``code`` patterns over the raw text (only inside fences when it has any);
+    spans index ``text``. Either way a text taking two opposed stances of a topic takes neither.
+    """
+    hits: list[tuple[int, int, StanceHit]] = []
+    if code:
+        for start, end in _code_regions(text):
+            region = text[start:end]
+            for ti, topic in enumerate(topics):
+                for si, stance in enumerate(topic.stances):
+                    if not stance.code:
+                        continue
+                    span = _first_match(stance.code, region)
+                    if span is not None:
+                        s, e = start + span[0], start + span[1]
+                        hits.append((ti, si, StanceHit(topic.id, stance.id, s, e, text[s:e])))
+    else:
+        topics = tuple(topics)
+        gate, topic_gates = _gates(topics)
+        norm, breaks = _prepare(text)
+        for start, end in _sentences(norm, breaks):
+            sentence = norm[start:end]
+            if gate is not None and gate.search(sentence) is None:
+                continue
+            for ti, topic in enumerate(topics):
+                if topic_gates[ti] is not None and topic_gates[ti].search(sentence) is None:
+                    continue
+                found = []
+                for si, stance in enumerate(topic.stances):
+                    span = _first_match(stance.patterns, sentence)
+                    if span is not None and not _any_match(stance.unless, sentence):
+                        found.append((si, stance, span))
+                if not found or _any_match(topic.unless, sentence):
+                    continue
+                for si, stance, span in found:
+                    s, e = start + span[0], start + span[1]
+                    hits.append((ti, si, StanceHit(topic.id, stance.id, s, e, norm[s:e])))
+    hits = _drop_opposed(hits, topics)
+    hits.sort(key=lambda h: (h[2].start, h[2].end, h[0], h[1]))
+    return [h[2] for h in hits]

@@ -1,0 +1,382 @@
+"""Property-based tests on generated agent documents.
+
+The generator writes what real agent files contain: frontmatter (valid YAML, or the unquoted `description:`
+that strict YAML rejects), nested headings (ATX and setext), bold pseudo-headings over a list, bullet and
+ordered lists with nested items, checklists, code fences holding heading-like and item-like lines, tables,
+quotes, HTML blocks and thematic breaks. Two kinds of text fill them:
+
+- `wild`: agent vocabulary (always/never, numbers, databases, tests...) drawn from a small pool, so units
+  repeat within and across files, near-duplicates and conflicts appear;
+- `distinct`: made-up words plus a token of its own in every unit, so no two units of a document say the
+  same thing (the documents of which `agentmerge a.md a.md` must give back the body unchanged).
+
+The properties: nothing crashes; every unit of every input is accounted for (kept, a recorded duplicate,
+or a recorded losing conflict side, exactly one of them, and a kept unit's text is in the output);
+the same inputs give the same bytes (in this process and across PYTHONHASHSEED values); merging a file
+with itself gives its body back; merging the merged file again with any of its inputs adds nothing; and
+the report's shared, unique and conflicting units do not depend on input order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agentmerge import merge, parse_agent
+from agentmerge.model import MergeOptions
+from agentmerge.report import markdown, to_json
+
+from .conftest import ROOT, SEED_FILES
+
+ON_CONFLICT = ("prefer-first", "keep-all", "mark")
+
+PROPERTIES = settings(max_examples=60, deadline=None,
+                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+# --- the generator ---------------------------------------------------------------------------------------
+
+WILD_WORDS = (
+    "use always never don't avoid prefer must should the a database index indexes query queries cache "
+    "timeout retry retries tests test write small functions commit review log logs errors eventual "
+    "consistency locks transactions async await migrations schema api endpoint validate input output "
+    "30 5 100 seconds minutes `session.commit()` **bold** _em_ N+1 JSONB Redis SQLAlchemy pytest: "
+    "security secrets tokens rotate 15 days hours"
+).split()
+# Syllables that make words no knowledge-base topic, synonym or negation knows.
+_SYLLABLES = "ba ke lu mo ri sa te vo zu fra gle plo dri quo snu tra ple bri"
+NONSENSE_WORDS = tuple(sorted({a + b + c for a in _SYLLABLES.split()[:9]
+                               for b in _SYLLABLES.split()[9:] for c in ("n", "l", "x", "m")}))
+
+
+def _token(n: int) -> str:
+    """A word of its own for unit n: letters only (the matcher reads [a-z0-9_] words), and different from
+    every other token in most of its letters (code blocks differing in little more than their token would
+    rightly count as the same block)."""
+    digest = hashlib.sha256(str(n).encode()).digest()
+    return "qz" + "".join(chr(97 + b % 26) for b in digest[:8])
+
+
+@st.composite
+def blocks(draw, words):
+    """A document as a list of blocks: (kind, ...) tuples rendered by `render`."""
+    sentence = st.lists(words, min_size=2, max_size=9).map(" ".join)
+    short = st.lists(words, min_size=1, max_size=4).map(" ".join)
+    item = st.tuples(sentence, st.lists(sentence, max_size=2))
+    heading = st.tuples(st.just("heading"), st.integers(1, 4), short, st.booleans())
+    paragraph = st.tuples(st.just("paragraph"), st.lists(sentence, min_size=1, max_size=3))
+    listing = st.tuples(st.just("list"), st.sampled_from(["-", "*", "1.", "1)"]), st.booleans(),
+                        st.lists(item, min_size=1, max_size=5))
+    code_line = st.one_of(
+        sentence.map(lambda s: "# " + s), sentence.map(lambda s: "## " + s), sentence.map(lambda s: "- " + s),
+        st.just("---"), st.just("==="), sentence.map(lambda s: "x = '" + s + "'"), st.just(""))
+    code = st.tuples(st.just("code"), st.sampled_from(["```", "~~~", "````"]),
+                     st.sampled_from(["", "python", "sql", "bash"]), st.lists(code_line, min_size=1, max_size=6))
+    table = st.tuples(st.just("table"), st.lists(short, min_size=2, max_size=3),
+                      st.lists(st.lists(short, min_size=3, max_size=3), min_size=1, max_size=3))
+    quote = st.tuples(st.just("quote"), sentence)
+    html = st.tuples(st.just("html"), st.sampled_from(["div", "details", "!--"]), sentence)
+    pseudo = st.tuples(st.just("pseudo"), short, st.booleans(), st.lists(item, min_size=1, max_size=4))
+    rule = st.tuples(st.just("rule"), st.sampled_from(["---", "***", "___"]))
+    kinds = st.one_of(heading, heading, paragraph, paragraph, listing, listing, code, table, quote, html, pseudo,
+                      rule)
+    return draw(st.lists(kinds, min_size=1, max_size=12))
+
+
+@st.composite
+def frontmatters(draw, words):
+    if not draw(st.booleans()):
+        return None
+    name = "-".join(draw(st.lists(st.sampled_from(NONSENSE_WORDS), min_size=1, max_size=3)))
+    description = " ".join(draw(st.lists(words, min_size=1, max_size=12)))
+    style = draw(st.sampled_from(["plain", "colon", "quoted", "examples"]))
+    if style == "colon":  # the unquoted `: ` strict YAML rejects and the lenient reader recovers
+        description = "Use this agent when: " + description
+    elif style == "examples":
+        description = "Use it. Examples:\\n\\n<example>\\nuser: \"" + description + "\"\\n</example>"
+    lines = [f"name: {name}"]
+    if style == "quoted":
+        lines.append("description: " + json.dumps(description))
+    else:
+        lines.append("description: " + description)
+    tools = draw(st.lists(st.sampled_from(["Read", "Write", "Edit", "Bash", "Grep", "Glob"]), unique=True,
+                          max_size=4))
+    if tools:
+        lines.append("tools: " + (", ".join(tools) if draw(st.booleans()) else "[" + ", ".join(tools) + "]"))
+    lines.append("model: " + draw(st.sampled_from(["sonnet", "opus", "inherit"])))
+    return lines
+
+
+def render(front: list[str] | None, parts: list[tuple], distinct: bool, newline: str = "\n") -> str:
+    """The document's text. With `distinct`, every unit gets a token of its own."""
+    counter = iter(range(10_000))
+
+    def own(text: str) -> str:
+        return f"{_token(next(counter))} {text}" if distinct else text
+
+    out: list[str] = []
+    if front is None:  # a leading `---` would open frontmatter: the file would be another kind of file
+        parts = parts[next((i for i, p in enumerate(parts) if p[0] != "rule"), len(parts)):]
+    for part in parts:
+        kind = part[0]
+        if kind == "heading":
+            _, level, title, setext = part
+            if setext and level <= 2:
+                out.append(f"{title}\n{'=' * max(3, len(title)) if level == 1 else '-' * max(3, len(title))}")
+            else:
+                out.append(f"{'#' * level} {title}")
+        elif kind == "paragraph":
+            out.append(own("\n".join(part[1])))
+        elif kind in ("list", "pseudo"):
+            if kind == "list":
+                _, marker, checklist, items = part
+                lead = ""
+            else:
+                _, title, checklist, items = part
+                marker, lead = "-", f"**{title}:**\n"
+            lines = []
+            for k, (text, subitems) in enumerate(items):
+                m = f"{k + 1}{marker[-1]}" if marker[0].isdigit() else marker
+                box = "[ ] " if checklist else ""
+                lines.append(f"{m} {box}{own(text)}")
+                pad = " " * (len(m) + 1)
+                lines.extend(f"{pad}- {sub}" for sub in subitems)
+            out.append(lead + "\n".join(lines))
+        elif kind == "code":
+            _, fence, lang, lines = part
+            tag = _token(next(counter)) if distinct else ""
+            body = [f"{line} {tag}".strip() if line.strip() else line for line in lines]
+            out.append(f"{fence}{lang}\n" + "\n".join(body) + f"\n{fence}")
+        elif kind == "table":
+            _, header, rows = part
+            tag = _token(next(counter)) if distinct else ""
+            cols = len(header)
+            cells = [[f"{tag} {c}".strip() for c in header]] + [[f"{tag} {c}".strip() for c in row[:cols]]
+                                                                for row in rows]
+            lines = ["| " + " | ".join(cells[0]) + " |", "|" + "---|" * cols]
+            lines += ["| " + " | ".join(row) + " |" for row in cells[1:]]
+            out.append("\n".join(lines))
+        elif kind == "quote":
+            out.append("> " + own(part[1]))
+        elif kind == "html":
+            _, tag, text = part
+            text = own(text)
+            out.append(f"<!-- {text} -->" if tag == "!--" else f"<{tag}>\n{text}\n</{tag}>")
+        elif kind == "rule":
+            out.append(part[1])
+    text = "\n\n".join(out) + "\n"
+    if front is not None:
+        text = "---\n" + "\n".join(front) + "\n---\n\n" + text
+    return text.replace("\n", newline) if newline != "\n" else text
+
+
+@st.composite
+def documents(draw, distinct: bool = False):
+    words = st.sampled_from(NONSENSE_WORDS if distinct else WILD_WORDS)
+    front = draw(frontmatters(words))
+    parts = draw(blocks(words))
+    newline = "\n" if distinct else draw(st.sampled_from(["\n", "\n", "\n", "\r\n"]))
+    return render(front, parts, distinct, newline)
+
+
+# --- helpers -----------------------------------------------------------------------------------------------
+
+
+def agents_of(texts: list[str]) -> list:
+    return [parse_agent(t, f"{chr(97 + i)}.md", index=i) for i, t in enumerate(texts)]
+
+
+def body_of(agent) -> str:
+    return "\n".join(agent.text.split("\n")[agent.body_line - 1 :])
+
+
+_MARK = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
+
+
+_LABEL = re.compile(r" ?<!-- agentmerge conflict .*? -->\n?")  # keep-all's label on a kept side
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def assert_accounted(result) -> None:
+    """The contract's invariant, checked from the result rather than trusted: every unit of every input is
+    in exactly one place, and what is said to be kept is in the merged text."""
+    kept = list(result.kept)
+    assert len(kept) == len(set(kept)), "a unit is written twice"
+    kept_set = set(kept)
+    duplicates = [g for g in result.groups if g.kind == "duplicate"]
+    dropped = {m.uid for g in duplicates for m in g.members if m.uid != g.kept}
+    losing = {u for c in result.conflicts if c.resolution is not None
+              for i, side in enumerate(c.sides) if i not in c.resolution.kept for u in side.uids}
+    for uid, unit in result.units.items():
+        places = (uid in kept_set) + (uid in dropped) + (uid in losing and uid not in kept_set | dropped)
+        assert places == 1, f"{unit.where} ({unit.text[:40]!r}) is in {places} places"
+    for g in duplicates:
+        assert g.kept in kept_set or g.kept in losing, f"duplicate group {g.id} lost its kept unit"
+    out = _squash(_LABEL.sub("", result.text))
+    for uid in kept:
+        text = result.units[uid].text
+        assert _squash(_MARK.sub("", text, count=1)) in out, f"kept unit not in the output: {text[:60]!r}"
+
+
+def report_sets(result) -> dict:
+    """What the report says, as sets of units named by (path, line): order-free, and free of which side won.
+
+    A unit in a duplicate group stands for the whole group: which copy is kept (and so which copy stands
+    as a conflict side) may follow input order."""
+    data = to_json(result)
+    unit = lambda m: (m["path"], m["line"])  # noqa: E731
+    duplicates = {frozenset(unit(m) for m in g["members"]) for g in data["shared"] if g["kind"] == "duplicate"}
+    group_of = {member: group for group in duplicates for member in group}
+    canon = lambda u: group_of.get(u, frozenset([u]))  # noqa: E731
+    conflicts = set()
+    in_conflict = set()
+    for c in data["conflicts"]:
+        sides = []
+        for s in c["sides"]:
+            units = [(s["path"], u["line"]) for u in s.get("units", [{"line": s["line"]}])]
+            sides.append(frozenset(canon(u) for u in units))
+            in_conflict.update(canon(u) for u in units)
+        conflicts.add((c["kind"], frozenset(sides)))  # not the topic: a polarity topic quotes the first side
+    related = {unit(m) for g in data["shared"] if g["kind"] == "related" for m in g["members"]}
+    unique = {unit(u) for u in data["unique"]}
+    # Units kept without a duplicate and outside every conflict. Whether such a unit is `unique` or in a
+    # `related` group is left out: it follows which side of a conflict won, and which copy of a duplicate
+    # was kept (related groups pair units of different inputs only).
+    kept_alone = {u for u in unique | related if u not in group_of} - {u for g in in_conflict for u in g}
+    return {"duplicates": duplicates, "conflicts": conflicts, "kept_alone": kept_alone}
+
+
+# --- properties -------------------------------------------------------------------------------------------
+
+
+@PROPERTIES
+@given(texts=st.lists(documents(), min_size=1, max_size=3), on_conflict=st.sampled_from(ON_CONFLICT))
+def test_no_crash_and_every_unit_is_accounted_for(texts, on_conflict):
+    result = merge(agents_of(texts), MergeOptions(on_conflict=on_conflict))
+    assert_accounted(result)
+    to_json(result), markdown(result)  # the reports render too
+
+
+@PROPERTIES
+@given(texts=st.lists(documents(), min_size=1, max_size=3), on_conflict=st.sampled_from(ON_CONFLICT))
+def test_same_inputs_same_output(texts, on_conflict):
+    options = MergeOptions(on_conflict=on_conflict)
+    first = merge(agents_of(texts), options)
+    second = merge(agents_of(texts), options)
+    assert first.text == second.text
+    assert to_json(first) == to_json(second)
+
+
+@PROPERTIES
+@given(text=documents(distinct=True))
+def test_a_file_merged_with_itself_is_its_body_unchanged(text):
+    a = agents_of([text])[0]
+    assert merge([a]).body == body_of(a)
+    twice = merge(agents_of([text, text]))
+    assert twice.body == body_of(a)
+    assert_accounted(twice)
+
+
+@PROPERTIES
+@given(text=documents())
+def test_a_file_merged_with_itself_equals_its_dedup(text):
+    once = merge(agents_of([text]))
+    twice = merge(agents_of([text, text]))
+    assert twice.text == once.text
+
+
+@PROPERTIES
+@given(a=documents(), b=documents())
+def test_merging_the_merged_file_again_adds_nothing(a, b):
+    merged = merge(agents_of([a, b]))
+    again = parse_agent(merged.text, "merged.md")
+    for text in (a, b):
+        other = parse_agent(text, "input.md", index=1)
+        assert merge([again, other]).body == body_of(again)
+
+
+@PROPERTIES
+@given(a=documents(), b=documents())
+def test_report_sets_do_not_depend_on_input_order(a, b):
+    ab = merge([parse_agent(a, "a.md", index=0), parse_agent(b, "b.md", index=1)])
+    ba = merge([parse_agent(b, "b.md", index=0), parse_agent(a, "a.md", index=1)])
+    assert report_sets(ab) == report_sets(ba)
+
+
+# --- the same properties on the real seed agents -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", SEED_FILES, ids=lambda p: p.name)
+def test_seed_merged_with_itself_equals_its_dedup(path):
+    text = path.read_text(encoding="utf-8")
+    once = merge(agents_of([text]))
+    twice = merge(agents_of([text, text]))
+    assert twice.text == once.text
+    assert_accounted(twice)
+
+
+SEED_PAIRS = list(zip(SEED_FILES, SEED_FILES[1:] + SEED_FILES[:1]))
+
+
+@pytest.mark.parametrize("first, second", SEED_PAIRS, ids=lambda p: p.stem)
+def test_seeds_merged_again_with_an_input_add_nothing(first, second):
+    texts = [first.read_text(encoding="utf-8"), second.read_text(encoding="utf-8")]
+    merged = merge(agents_of(texts))
+    assert_accounted(merged)
+    again = parse_agent(merged.text, "merged.md")
+    for text in texts:
+        assert merge([again, parse_agent(text, "input.md", index=1)]).body == body_of(again)
+
+
+@pytest.mark.parametrize("first, second", SEED_PAIRS, ids=lambda p: p.stem)
+def test_seed_report_sets_do_not_depend_on_input_order(first, second):
+    a, b = first.read_text(encoding="utf-8"), second.read_text(encoding="utf-8")
+    ab = merge([parse_agent(a, "a.md", index=0), parse_agent(b, "b.md", index=1)])
+    ba = merge([parse_agent(b, "b.md", index=0), parse_agent(a, "a.md", index=1)])
+    assert report_sets(ab) == report_sets(ba)
+
+
+# --- same bytes whatever PYTHONHASHSEED --------------------------------------------------------------------
+
+_DIGESTS = r"""
+import hashlib, itertools, json, sys
+from agentmerge import merge, parse_agent
+from agentmerge.model import MergeOptions
+from agentmerge.report import json_text, markdown
+texts = json.load(sys.stdin)
+for on_conflict in ("prefer-first", "keep-all", "mark"):
+    for combo in [(0,), (0, 1), (1, 0), (0, 1, 2), (2, 1, 0)]:
+        agents = [parse_agent(texts[i], f"in{i}.md", index=n) for n, i in enumerate(combo)]
+        result = merge(agents, MergeOptions(on_conflict=on_conflict))
+        blob = (result.text + json_text(result) + markdown(result)).encode()
+        print(on_conflict, combo, hashlib.sha256(blob).hexdigest())
+"""
+
+
+def _digests(texts: list[str], seed: str) -> str:
+    env = dict(os.environ, PYTHONHASHSEED=seed)
+    proc = subprocess.run([sys.executable, "-c", _DIGESTS], input=json.dumps(texts), capture_output=True,
+                          text=True, env=env, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(texts=st.lists(documents(), min_size=3, max_size=3))
+def test_same_bytes_whatever_pythonhashseed(texts):
+    assert _digests(texts, "1") == _digests(texts, "2")
+
+
+def test_seed_merges_same_bytes_whatever_pythonhashseed():
+    texts = [p.read_text(encoding="utf-8") for p in SEED_FILES[:3]]
+    assert _digests(texts, "0") == _digests(texts, "12345")
