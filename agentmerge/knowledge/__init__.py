@@ -54,6 +54,10 @@ _STANCE_KEYS = ("describe", "patterns", "unless", "code")
 _ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}\Z")
 
 
+# Safe loading only, with libyaml's C parser when PyYAML has it.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class KnowledgeError(ValueError):
     """A knowledge-base file is unusable. The message is one line naming the file and what is at fault."""
 
@@ -202,7 +206,7 @@ def _check_id(value: Any, *, path: str, what: str) -> str:
 def _duplicate_keys(text: str, path: str) -> None:
     """YAML silently keeps the last of two equal keys; in a knowledge base that hides a whole topic."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError:
         return  # safe_load reports it
     stack = [root] if root is not None else []
@@ -228,7 +232,7 @@ def _read(path: str) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(path, f"cannot read knowledge file: {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
