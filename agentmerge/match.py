@@ -106,6 +106,13 @@ def relate(x: Normalised, y: Normalised, weights: dict[str, float], th: Threshol
     if same:
         if x.negated != y.negated or reversed_order(x, y):
             return NEGATED, carrier
+        if sx == sy and x.numbers != y.numbers:
+            # same words: the unit that states every number of the other carries it, whichever comes first
+            if x.numbers >= y.numbers:
+                return DUPLICATE, 0
+            if y.numbers >= x.numbers:
+                return DUPLICATE, 1
+            return NUMBERS, carrier
         if x.numbers != y.numbers and x.numbers and y.numbers:
             return NUMBERS, carrier
         small_n = y.numbers if big_is_x else x.numbers
@@ -195,7 +202,8 @@ def match(units: Sequence[Unit], th: Thresholds = DEFAULT) -> Matching:
         relation, carrier = relate(norms[a], norms[b], weights, th)
         if relation is None:
             continue
-        if relation == DUPLICATE and carrier == 0 and len(by_uid[a].text) < len(by_uid[b].text) and set(norms[a].tokens) == set(norms[b].tokens):
+        if (relation == DUPLICATE and carrier == 0 and len(by_uid[a].text) < len(by_uid[b].text)
+                and set(norms[a].tokens) == set(norms[b].tokens) and norms[a].numbers == norms[b].numbers):
             carrier = 1  # same words: the longer wording is the more complete one
         first, second = (a, b) if carrier == 0 else (b, a)
         pairs.append(Pair(first, second, relation, _score(norms[first], norms[second])))
@@ -225,6 +233,14 @@ def _groups(units, norms, weights, pairs: list[Pair], copies) -> tuple[list[Grou
                 carried_by[p.a][c] = p.score
             for c in copies.get(p.a, ()):
                 carried_by[c][p.b] = p.score
+    # Exact copies (equal after folding markers and emphasis) carry each other, whichever is kept.
+    for rep, others in copies.items():
+        members = [rep, *others]
+        for m in members:
+            for o in members:
+                if o != m:
+                    carried_by[m].setdefault(o, 1.0)
+
     def completeness(u: Unit) -> tuple:
         n = norms[u.uid]
         return (-_weight(set(n.tokens), weights), -len(n.folded), -len(u.text), u.uid)
