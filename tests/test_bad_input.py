@@ -334,7 +334,7 @@ def test_writing_through_a_symlink_keeps_the_link(tmp_path):
     (tmp_path / "real.md").write_text("old\n")
     (tmp_path / "link.md").symlink_to("real.md")
     proc = run_cli(FASTAPI, "-o", "link.md", "-q", cwd=tmp_path)
-    works(proc, )
+    works(proc)
     assert (tmp_path / "link.md").is_symlink()
     assert (tmp_path / "real.md").read_text().startswith("---\nname: database-engineer\n")
 

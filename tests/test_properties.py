@@ -45,13 +45,15 @@ PROPERTIES = settings(max_examples=60, deadline=None,
 UNTIL_FIXED = settings(PROPERTIES, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 
 # Known bugs outside the reader (see the regression tests at the end). When a regression test starts to
-# pass (strict xfail fails the run), remove its mark and the marks that name it on the properties.
-COPY_BUG = ("match._groups: in a class of exact copies, a copy more complete than the representative "
-            "(`- [ ] x` vs `- x`) becomes the kept unit without carrying the representative, which stays too")
-NUMBERS_BUG = ("match.relate/match.match: with equal words, whether `x` and `x 30` are duplicates depends "
-               "on which comes first, and the longer wording is kept even when it drops the number")
+# pass (strict xfail fails the run), remove its mark and the marks that name the same bug on the properties.
 MARK_BUG = ("--on-conflict mark: two unsettled conflicts sharing a unit share one block that shows only "
             "the first conflict's sides (a unit vanishes), or a kept duplicate is shown twice")
+EMPTY_SECTION_BUG = ("merge.align_sections: an empty section whose title is only stop words (`## The`) never "
+                     "aligns with the same heading of an earlier input, so `a.md a.md` writes it twice")
+WIN_AND_LOSE_BUG = ("conflicts.resolve: a unit that loses one conflict but agrees with the winner of another "
+                    "stays; merging the merged file again settles a conflict the first merge left open (all its "
+                    "sides were from one input), so a unit dropped the first time comes back "
+                    "(and conflicts/value.py reads `N+1` as a value of 1)")
 
 # --- the generator ---------------------------------------------------------------------------------------
 
@@ -286,14 +288,21 @@ def test_no_crash_and_every_unit_is_accounted_for(on_conflict):
     prop()
 
 
-@PROPERTIES
-@given(texts=st.lists(documents(), min_size=1, max_size=3), on_conflict=st.sampled_from(ON_CONFLICT))
-def test_same_inputs_same_output(texts, on_conflict):
-    options = MergeOptions(on_conflict=on_conflict)
-    first = merge(agents_of(texts), options)
-    second = merge(agents_of(texts), options)
-    assert first.text == second.text
-    assert to_json(first) == to_json(second)
+@pytest.mark.parametrize("on_conflict", [
+    "prefer-first", "keep-all", pytest.param("mark", marks=pytest.mark.xfail(reason=MARK_BUG, strict=False))])
+def test_same_inputs_same_output(on_conflict):
+    run = PROPERTIES if on_conflict != "mark" else UNTIL_FIXED
+
+    @run
+    @given(texts=st.lists(documents(), min_size=1, max_size=3))
+    def prop(texts):
+        options = MergeOptions(on_conflict=on_conflict)
+        first = merge(agents_of(texts), options)
+        second = merge(agents_of(texts), options)
+        assert first.text == second.text
+        assert to_json(first) == to_json(second)
+
+    prop()
 
 
 @PROPERTIES
@@ -306,6 +315,7 @@ def test_a_file_merged_with_itself_is_its_body_unchanged(text):
     assert_accounted(twice)
 
 
+@pytest.mark.xfail(reason=EMPTY_SECTION_BUG, strict=False)
 @UNTIL_FIXED
 @given(text=documents())
 def test_a_file_merged_with_itself_equals_its_dedup(text):
@@ -314,24 +324,14 @@ def test_a_file_merged_with_itself_equals_its_dedup(text):
     assert twice.text == once.text
 
 
-WILD_UNTIL = {"copy": COPY_BUG, "order": f"{COPY_BUG}; {NUMBERS_BUG}"}
+DOCUMENTS = {"distinct": documents(distinct=True), "wild": documents()}
 
 
-def _documents_of(kind: str, bug: str):
-    """`distinct` documents (enforced) and `wild` ones (xfail while `bug` stands), with their settings."""
-    if kind == "distinct":
-        return [], PROPERTIES, documents(distinct=True)
-    return [pytest.mark.xfail(reason=WILD_UNTIL[bug], strict=False)], UNTIL_FIXED, documents()
-
-
-@pytest.mark.parametrize("kind", ["distinct", "wild"])
-def test_merging_the_merged_file_again_adds_nothing(kind, request):
-    marks, run, docs = _documents_of(kind, "copy")
-    for mark in marks:
-        request.applymarker(mark)
-
-    @run
-    @given(a=docs, b=docs)
+@pytest.mark.parametrize("kind", [
+    "distinct", pytest.param("wild", marks=pytest.mark.xfail(reason=WIN_AND_LOSE_BUG, strict=False))])
+def test_merging_the_merged_file_again_adds_nothing(kind):
+    @(PROPERTIES if kind == "distinct" else UNTIL_FIXED)
+    @given(a=DOCUMENTS[kind], b=DOCUMENTS[kind])
     def prop(a, b):
         merged = merge(agents_of([a, b]))
         again = parse_agent(merged.text, "merged.md")
@@ -343,13 +343,9 @@ def test_merging_the_merged_file_again_adds_nothing(kind, request):
 
 
 @pytest.mark.parametrize("kind", ["distinct", "wild"])
-def test_report_sets_do_not_depend_on_input_order(kind, request):
-    marks, run, docs = _documents_of(kind, "order")
-    for mark in marks:
-        request.applymarker(mark)
-
-    @run
-    @given(a=docs, b=docs)
+def test_report_sets_do_not_depend_on_input_order(kind):
+    @PROPERTIES
+    @given(a=DOCUMENTS[kind], b=DOCUMENTS[kind])
     def prop(a, b):
         ab = merge([parse_agent(a, "a.md", index=0), parse_agent(b, "b.md", index=1)])
         ba = merge([parse_agent(b, "b.md", index=0), parse_agent(a, "a.md", index=1)])
@@ -466,3 +462,17 @@ def test_regression_mark_keeps_every_side_of_overlapping_conflicts():
 def test_regression_mark_does_not_write_a_kept_duplicate_twice():
     texts = ["# use\n\n- never prefer\n", "retry N+1\n\nnever retry prefer 30\n"]
     assert_accounted(merge(agents_of(texts), MergeOptions(on_conflict="mark")))
+
+
+@pytest.mark.xfail(reason=EMPTY_SECTION_BUG, strict=True)
+def test_regression_an_empty_stop_word_section_is_not_written_twice():
+    text = "# Rules\n\n## The\n"
+    assert merge(agents_of([text, text])).text == merge(agents_of([text])).text
+
+
+@pytest.mark.xfail(reason=WIN_AND_LOSE_BUG, strict=True)
+def test_regression_merging_again_does_not_bring_back_a_dropped_unit():
+    a, b = "retry N+1\n", "**use:**\n- timeout 30\n- timeout retry 30\n- timeout 15\n"
+    merged = merge(agents_of([a, b]))
+    again = parse_agent(merged.text, "merged.md")
+    assert merge([again, parse_agent(b, "input.md", index=1)]).body == body_of(again)
