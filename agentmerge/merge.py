@@ -22,6 +22,8 @@ from .normalize import words
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?=[ \t]|$)")
 _CHECKBOX = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX]\]")
 _ITEM = re.compile(r"^( {0,3})(?:([-*+])|(\d{1,9})([.)]))([ \t]+|$)")
+# a line that starts a block of its own rather than continuing a paragraph
+_BLOCK_START = re.compile(r"^\s*(?:[-*+](?:\s|$)|\d{1,9}[.)](?:\s|$)|```|~~~|>|#|\||<)|^(?: {4}|\t)")
 
 SectionKey = tuple[int, int]
 # token_set_ratio at which two units count as covering the same ground when aligning sections
@@ -62,7 +64,10 @@ _TITLE_STOP = frozenset("a an the and or of for to in on at by with from as your
 
 
 def _title_words(title: str) -> str:
-    return " ".join(w for w in words(title.lower()) if w not in _TITLE_STOP)
+    """A title's content words; a title of stop words only (`## The`) keeps them all, and one with no word
+    at all is its own stripped text, so that equal headings always have words in common."""
+    every = words(title.lower())
+    return " ".join(w for w in every if w not in _TITLE_STOP) or " ".join(every) or f"\0{title.strip()}"
 
 
 def _checklist_share(agent: Agent, section_index: int, units: dict[int, Unit]) -> float:
@@ -163,6 +168,8 @@ class Builder:
             return None
         if uid in self.anchored_slot:
             kept = self.anchored_slot[uid]
+            if kept in self.marked or kept in self.marked_other:
+                return None  # the kept variant stands in its conflict block
             return Node("unit", unit.source, uid, uid=kept, layout_pos=pos, shows=(kept,))
         if uid in self.dropped or uid in self.anchor:
             return None
@@ -507,10 +514,16 @@ def _as_item(text: str) -> str:
 
 
 def _strip_marker(text: str) -> str:
+    """An item standing in a paragraph's slot, as a paragraph. An item holding more than one paragraph of
+    text (nested items, code, a second paragraph) keeps its marker: without it, it would read back as
+    other blocks than the unit it is."""
     m = _ITEM.match(text)
     if not m:
         return text
     indent = len(m.group(0))
     lines = text.split("\n")
     lines[0] = lines[0][m.end():]
-    return "\n".join([lines[0], *[line[indent:] if line[:indent].strip() == "" else line for line in lines[1:]]])
+    rest = [line[indent:] if line[:indent].strip() == "" else line for line in lines[1:]]
+    if not lines[0].strip() or any(not line.strip() or _BLOCK_START.match(line) for line in rest):
+        return text
+    return "\n".join([lines[0], *rest])

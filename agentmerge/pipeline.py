@@ -40,8 +40,8 @@ def merge(agents: Sequence[Agent], options: MergeOptions | None = None) -> Merge
                       mapping)
     root = builder.build()
     section_units = {(a.index, s.index): _subtree_units(a, s.index) for a in agents for s in a.sections}
-    # keep-all labels every side; mark labels the sides of conflicts that could not get a block of their
-    # own (they share a unit with another marked conflict): no conflict stays in the output silently
+    # keep-all labels every side; mark labels the sides of any open conflict outside a block: no conflict
+    # stays in the output silently
     blocks_shown = [set(uids) for uids in marked.values()]
     unmarked = [c for c in resolved
                 if not any({u for side in c.sides for u in side.uids} <= shown for shown in blocks_shown)]
@@ -115,19 +115,20 @@ def _joined(texts: list[Unit]) -> str:
 
 
 def _mark_text(uid: int, marked: dict[int, tuple[int, ...]], conflicts: Sequence[Conflict], units: dict[int, Unit]) -> str:
-    """A git-style conflict block holding every side, so editors' merge-conflict actions work on it."""
+    """A git-style conflict block holding every side, so editors' merge-conflict actions work on it.
+
+    The block holds every conflict among its units; sides of different conflicts that share a unit are
+    one part of the block. Parts go in input order, each labelled with the files its units come from."""
     shown = set(marked[uid])
-    for c in conflicts:
-        uids = {u for side in c.sides for u in side.uids}
-        if uids and uids <= shown:
-            halves = []
-            for side in c.sides:
-                halves.append((units[side.uids[0]].path, _joined([units[u] for u in side.uids])))
-            first_path, first_text = halves[0]
-            rest_paths = ", ".join(dict.fromkeys(p for p, _ in halves[1:]))
-            middle = "\n=======\n".join(t for _, t in halves[1:])
-            return f"<<<<<<< {first_path}\n{first_text}\n=======\n{middle}\n>>>>>>> {rest_paths}"
-    return "\n\n".join(units[u].text for u in sorted(shown))  # pragma: no cover
+    sides = [set(side.uids) for c in conflicts for side in c.sides
+             if side.uids and {u for s in c.sides for u in s.uids} <= shown]
+    parts = conflict_engine.connected(sides)
+    paths = [[units[u].path for u in sorted(part, key=lambda u: (units[u].source, u))] for part in parts]
+    texts = [_joined([units[u] for u in part]) for part in parts]
+    first_paths = ", ".join(dict.fromkeys(paths[0]))
+    rest_paths = ", ".join(dict.fromkeys(p for part in paths[1:] for p in part))
+    middle = "\n=======\n".join(texts[1:])
+    return f"<<<<<<< {first_paths}\n{texts[0]}\n=======\n{middle}\n>>>>>>> {rest_paths}"
 
 
 def _numbered_groups(matching, kept: tuple[int, ...], units: dict[int, Unit]) -> list[Group]:

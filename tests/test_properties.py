@@ -27,7 +27,7 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agentmerge import merge, parse_agent
@@ -40,20 +40,6 @@ ON_CONFLICT = ("prefer-first", "keep-all", "mark")
 
 PROPERTIES = settings(max_examples=60, deadline=None,
                       suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-# For properties that known bugs still break (marked xfail): stop at the first counterexample instead of
-# spending minutes shrinking it; the minimal cases are the regression tests at the end of this file.
-UNTIL_FIXED = settings(PROPERTIES, phases=[Phase.explicit, Phase.reuse, Phase.generate])
-
-# Known bugs outside the reader (see the regression tests at the end). When a regression test starts to
-# pass (strict xfail fails the run), remove its mark and the marks that name the same bug on the properties.
-MARK_BUG = ("--on-conflict mark: two unsettled conflicts sharing a unit share one block that shows only "
-            "the first conflict's sides (a unit vanishes), or a kept duplicate is shown twice")
-EMPTY_SECTION_BUG = ("merge.align_sections: an empty section whose title is only stop words (`## The`) never "
-                     "aligns with the same heading of an earlier input, so `a.md a.md` writes it twice")
-WIN_AND_LOSE_BUG = ("conflicts.resolve: a unit that loses one conflict but agrees with the winner of another "
-                    "stays; merging the merged file again settles a conflict the first merge left open (all its "
-                    "sides were from one input), so a unit dropped the first time comes back "
-                    "(and conflicts/value.py reads `N+1` as a value of 1)")
 
 # --- the generator ---------------------------------------------------------------------------------------
 
@@ -273,36 +259,22 @@ def report_sets(result) -> dict:
 # --- properties -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("on_conflict", [
-    "prefer-first", "keep-all", pytest.param("mark", marks=pytest.mark.xfail(reason=MARK_BUG, strict=False))])
-def test_no_crash_and_every_unit_is_accounted_for(on_conflict):
-    run = PROPERTIES if on_conflict != "mark" else UNTIL_FIXED
-
-    @run
-    @given(texts=st.lists(documents(), min_size=1, max_size=3))
-    def prop(texts):
-        result = merge(agents_of(texts), MergeOptions(on_conflict=on_conflict))
-        assert_accounted(result)
-        to_json(result), markdown(result)  # the reports render too
-
-    prop()
+@PROPERTIES
+@given(texts=st.lists(documents(), min_size=1, max_size=3), on_conflict=st.sampled_from(ON_CONFLICT))
+def test_no_crash_and_every_unit_is_accounted_for(texts, on_conflict):
+    result = merge(agents_of(texts), MergeOptions(on_conflict=on_conflict))
+    assert_accounted(result)
+    to_json(result), markdown(result)  # the reports render too
 
 
-@pytest.mark.parametrize("on_conflict", [
-    "prefer-first", "keep-all", pytest.param("mark", marks=pytest.mark.xfail(reason=MARK_BUG, strict=False))])
-def test_same_inputs_same_output(on_conflict):
-    run = PROPERTIES if on_conflict != "mark" else UNTIL_FIXED
-
-    @run
-    @given(texts=st.lists(documents(), min_size=1, max_size=3))
-    def prop(texts):
-        options = MergeOptions(on_conflict=on_conflict)
-        first = merge(agents_of(texts), options)
-        second = merge(agents_of(texts), options)
-        assert first.text == second.text
-        assert to_json(first) == to_json(second)
-
-    prop()
+@PROPERTIES
+@given(texts=st.lists(documents(), min_size=1, max_size=3), on_conflict=st.sampled_from(ON_CONFLICT))
+def test_same_inputs_same_output(texts, on_conflict):
+    options = MergeOptions(on_conflict=on_conflict)
+    first = merge(agents_of(texts), options)
+    second = merge(agents_of(texts), options)
+    assert first.text == second.text
+    assert to_json(first) == to_json(second)
 
 
 @PROPERTIES
@@ -315,8 +287,7 @@ def test_a_file_merged_with_itself_is_its_body_unchanged(text):
     assert_accounted(twice)
 
 
-@pytest.mark.xfail(reason=EMPTY_SECTION_BUG, strict=False)
-@UNTIL_FIXED
+@PROPERTIES
 @given(text=documents())
 def test_a_file_merged_with_itself_equals_its_dedup(text):
     once = merge(agents_of([text]))
@@ -327,10 +298,9 @@ def test_a_file_merged_with_itself_equals_its_dedup(text):
 DOCUMENTS = {"distinct": documents(distinct=True), "wild": documents()}
 
 
-@pytest.mark.parametrize("kind", [
-    "distinct", pytest.param("wild", marks=pytest.mark.xfail(reason=WIN_AND_LOSE_BUG, strict=False))])
+@pytest.mark.parametrize("kind", ["distinct", "wild"])
 def test_merging_the_merged_file_again_adds_nothing(kind):
-    @(PROPERTIES if kind == "distinct" else UNTIL_FIXED)
+    @PROPERTIES
     @given(a=DOCUMENTS[kind], b=DOCUMENTS[kind])
     def prop(a, b):
         merged = merge(agents_of([a, b]))
@@ -423,7 +393,7 @@ def test_seed_merges_same_bytes_whatever_pythonhashseed():
     assert _digests(texts, "0") == _digests(texts, "12345")
 
 
-# --- the minimal cases the properties found (known bugs, outside the files the reader owns) ----------------
+# --- the minimal cases the properties found, kept as regression tests ---------------------------------------
 
 
 def test_regression_a_checkbox_copy_does_not_keep_both():
@@ -451,28 +421,61 @@ def test_regression_python_and_python_3_12_relate_whatever_the_order():
     assert report_sets(ab) == report_sets(ba)
 
 
-@pytest.mark.xfail(reason=MARK_BUG, strict=True)
 def test_regression_mark_keeps_every_side_of_overlapping_conflicts():
     texts = ["- Retry failed requests 3 times.\n", "- Never retry failed requests 3 times.\n\nRetries: 5 for every job.\n"]
     result = merge(agents_of(texts), MergeOptions(on_conflict="mark"))
+    assert_accounted(result)
     assert "Retries: 5 for every job." in result.text
 
 
-@pytest.mark.xfail(reason=MARK_BUG, strict=True)
+def test_regression_mark_shows_every_side_of_conflicts_sharing_a_unit_in_one_block():
+    text = "- timeout 30\n- prefer timeout 15\n- never prefer timeout 15\n"
+    result = merge(agents_of([text]), MergeOptions(on_conflict="mark"))
+    assert result.text == ("<<<<<<< a.md\n- timeout 30\n=======\n- prefer timeout 15\n=======\n"
+                           "- never prefer timeout 15\n>>>>>>> a.md\n")
+    assert_accounted(result)
+
+
 def test_regression_mark_does_not_write_a_kept_duplicate_twice():
-    texts = ["# use\n\n- never prefer\n", "retry N+1\n\nnever retry prefer 30\n"]
-    assert_accounted(merge(agents_of(texts), MergeOptions(on_conflict="mark")))
+    # the kept variant of a duplicate group comes from the second input and is a side of an open conflict
+    texts = ["- use a timeout of 30 seconds\n",
+             "- timeout 15 seconds\n\n- always use a request timeout of 30 seconds\n"]
+    result = merge(agents_of(texts), MergeOptions(on_conflict="mark"))
+    assert_accounted(result)
+    assert result.text.count("request timeout of 30 seconds") == 1
 
 
-@pytest.mark.xfail(reason=EMPTY_SECTION_BUG, strict=True)
 def test_regression_an_empty_stop_word_section_is_not_written_twice():
-    text = "# Rules\n\n## The\n"
-    assert merge(agents_of([text, text])).text == merge(agents_of([text])).text
+    for text in ("# Rules\n\n## The\n", "# Rules\n\n##\n"):
+        assert merge(agents_of([text, text])).text == merge(agents_of([text])).text
 
 
-@pytest.mark.xfail(reason=WIN_AND_LOSE_BUG, strict=True)
 def test_regression_merging_again_does_not_bring_back_a_dropped_unit():
-    a, b = "retry N+1\n", "**use:**\n- timeout 30\n- timeout retry 30\n- timeout 15\n"
+    a, b = "retry 1\n", "**use:**\n- timeout 30\n- timeout retry 30\n- timeout 15\n"
     merged = merge(agents_of([a, b]))
+    assert "timeout retry 30" not in merged.text  # it loses the retries conflict to the first input
     again = parse_agent(merged.text, "merged.md")
     assert merge([again, parse_agent(b, "input.md", index=1)]).body == body_of(again)
+
+
+def test_regression_n_plus_1_is_not_a_retries_value():
+    texts = ["- Avoid N+1 queries.\n", "- Retry failed requests 3 times.\n"]
+    assert [c.topic for c in merge(agents_of(texts)).conflicts] == []
+
+
+def test_regression_word_weights_do_not_decide_whether_two_units_are_duplicates():
+    # the same two units relate the same way whatever else is in the run
+    a, b = "never prefer\n", "never prefer database index\n"
+    merged = merge(agents_of([a, b]))
+    again = parse_agent(merged.text, "merged.md")
+    for text in (a, b):
+        assert merge([again, parse_agent(text, "input.md", index=1)]).body == body_of(again)
+
+
+def test_regression_an_item_with_nested_items_keeps_its_marker_in_a_paragraph_slot():
+    a, b = "use never\n", "**use:**\n- use use\n  - use never\n"
+    merged = merge(agents_of([a, b]))
+    assert "- use use\n  - use never" in merged.text
+    again = parse_agent(merged.text, "merged.md")
+    for text in (a, b):
+        assert merge([again, parse_agent(text, "input.md", index=1)]).body == body_of(again)

@@ -55,13 +55,16 @@ def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[
     - `--prefer FILE`: that input's side wins every conflict it takes part in.
     - `prefer-first`: the side from the earliest input wins; sides from that same input all stay.
     - `keep-all`: every side stays, labelled in the output; nothing is settled.
-    - `mark`: every side stays inside a git-style conflict block; nothing is settled.
+    - `mark`: every side stays inside a git-style conflict block; nothing is settled. Conflicts that share
+      a unit share a block.
     A conflict whose sides all come from one input is never settled by input order.
     """
     prefer = _input_index(agents, options.prefer)
     resolved: list[Conflict] = []
     losing: set[int] = set()
     marked: dict[int, tuple[int, ...]] = {}
+    open_sets: list[set[int]] = []  # for `mark`: the units of each conflict left open
+    preferred: set[int] = set()  # units on the side whose input won a conflict
     for c in conflicts:
         sources = [_side_source(c, i, units) for i in range(len(c.sides))]
         winner: list[int] | None = None
@@ -77,6 +80,9 @@ def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[
             first = min(sources)
             winner = [i for i, s in enumerate(sources) if s == first]
             strategy = "prefer-first"
+        if winner is not None:
+            for i in winner:
+                preferred.update(c.sides[i].uids)
         if winner is not None and c.kind != "frontmatter":
             # a side that takes the winning stance agrees with the winner: it stays too
             stances = {c.sides[i].stance for i in winner}
@@ -89,19 +95,37 @@ def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[
             continue
         resolved.append(replace(c, resolution=None))
         if options.on_conflict == "mark" and all(side.uids for side in c.sides):
-            uids = tuple(sorted({u for side in c.sides for u in side.uids}))
-            marked[uids[0]] = uids
-    # A unit that wins one conflict and loses another stays: guidance leaves only when it never wins.
-    winners = {u for c in resolved if c.resolution for i in c.resolution.kept for u in c.sides[i].uids}
-    losing -= winners
-    # Blocks may not overlap: a unit shown in one marked block is not marked again.
-    shown: set[int] = set()
-    for first in sorted(marked):
-        if shown & set(marked[first]):
-            del marked[first]
-        else:
-            shown |= set(marked[first])
+            open_sets.append({u for side in c.sides for u in side.uids})
+    # A unit whose input wins one conflict stays even if it loses another: guidance leaves only when its
+    # input never wins. Merely agreeing with a winner does not count: the same unit would come back when
+    # the merged file is merged again and the conflict it agreed in gets settled the other way round.
+    losing -= preferred
+    # Conflicts that share a unit share one block, so that every side of each of them is shown.
+    for uids in connected(open_sets):
+        marked[uids[0]] = uids
     return resolved, losing, marked
+
+
+def connected(sets: Sequence[set[int]]) -> list[tuple[int, ...]]:
+    """The connected components of overlapping sets of uids, each sorted, in order of their first uid."""
+    parent: dict[int, int] = {}
+
+    def find(u: int) -> int:
+        while parent.setdefault(u, u) != u:
+            parent[u] = parent[parent[u]]
+            u = parent[u]
+        return u
+
+    for members in sets:
+        first, *rest = sorted(members)
+        for u in rest:
+            a, b = find(first), find(u)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    components: dict[int, list[int]] = {}
+    for u in sorted({u for members in sets for u in members}):
+        components.setdefault(find(u), []).append(u)
+    return [tuple(c) for _root, c in sorted(components.items())]
 
 
 def _input_index(agents: Sequence[Agent], path: str | None) -> int | None:

@@ -19,7 +19,8 @@ from ..model import Conflict, Side
 from ..normalize import load_yaml, plain
 
 _CLAUSE = re.compile(r"[;\n]|\.(?:\s|$)|\|")
-_NUMBER = re.compile(r"(?<![\w.])(\d{1,9}(?:[.,]\d{1,6})*)(\+)?\s?(%|percent|ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)?(?![\w])")
+# Not a number of its own after `N+`, `2^`, `x*`: "N+1 queries" states no retries value.
+_NUMBER = re.compile(r"(?<![\w.])(?<!\w[-+*/^])(\d{1,9}(?:[.,]\d{1,6})*)(\+)?\s?(%|percent|ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)?(?![\w])")
 _MIN = re.compile(r"(?:\b(?:at least|minimum|min|no less than|above|over|more than)|>=|≥|>)\s*:?\s*$")
 _MAX = re.compile(r"(?:\b(?:at most|maximum|max|up to|no more than|under|below|less than|fewer than|within)|<=|≤|<)\s*:?\s*$")
 _TO_SECONDS = {"ms": 0.001, "millisecond": 0.001, "milliseconds": 0.001, "s": 1, "sec": 1, "secs": 1, "second": 1,
