@@ -1,8 +1,9 @@
 """Match units across all inputs (and within one input) and decide what each match means.
 
 Scoring is batched: `rapidfuzz.process.cdist` scores every text unit against every other on normalised
-words (a rare-token index blocks candidates first when an input is huge), and only the few candidate pairs
-it returns are looked at one by one. A candidate becomes:
+words, and only the few candidate pairs it returns are looked at one by one. Above FULL_MATRIX_LIMIT
+distinct units no all-pairs matrix is made (see `_match_blocked`): units with the same words and signature
+collapse as classes, and candidates come from word indexes, a bounded number per unit. A candidate becomes:
 
 - `duplicate` when one unit carries the other's whole content: every content word of the smaller is in the
   larger (after stemming, synonyms and dropping generic words), neither is much bigger, both say "do" (or
@@ -13,15 +14,18 @@ it returns are looked at one by one. A candidate becomes:
 
 from __future__ import annotations
 
+import gc
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice, repeat
 
 from rapidfuzz import fuzz, process
 
 from .model import Group, Member, Unit
-from .normalize import Normalised, normalise, plain, reversed_order
+from .normalize import Normalised, normalise, normalise_plain, plain, reversed_order
 
 DUPLICATE = "duplicate"
 RELATED = "related"
@@ -35,7 +39,9 @@ class Thresholds:
 
     candidate: float = 60.0  # token_set_ratio a pair needs to be looked at
     missing: float = 0.0  # share of the smaller unit's content weight allowed to be absent from the larger
-    size_ratio: float = 2.5  # the larger may weigh at most this many times the smaller
+    # the larger may have at most this many times the smaller's content words (counted, not weighted: word
+    # weights depend on the other units of the run, and the same two units must relate the same way in any run)
+    size_ratio: float = 2.5
     min_words: int = 2  # units with fewer content words only collapse when their words are identical
     related: float = 0.45  # weighted Jaccard for `related`
     code_duplicate: float = 97.0  # fuzz.ratio for code, tables and HTML to count as the same block
@@ -43,7 +49,7 @@ class Thresholds:
 
 
 DEFAULT = Thresholds()
-# Above this many distinct units, candidates come from a rare-token index instead of a full matrix.
+# Above this many distinct units, candidates come from word indexes instead of a full matrix.
 FULL_MATRIX_LIMIT = 2500
 # From this many units on, the whole score matrix comes from one `cdist` call (NumPy's import pays off).
 MATRIX_FROM = 600
@@ -80,7 +86,9 @@ def weights_of(norms: Sequence[Normalised]) -> dict[str, float]:
 
 
 def _weight(tokens: set[str] | frozenset[str], weights: dict[str, float]) -> float:
-    return sum(weights.get(t, 1.0) for t in tokens)
+    # fsum: the exactly rounded sum, so that a set's weight does not depend on its iteration order
+    # (string hashing, hence PYTHONHASHSEED)
+    return math.fsum(map(weights.get, tokens, repeat(1.0)))
 
 
 def relate(x: Normalised, y: Normalised, weights: dict[str, float], th: Thresholds = DEFAULT) -> tuple[str | None, int]:
@@ -92,16 +100,21 @@ def relate(x: Normalised, y: Normalised, weights: dict[str, float], th: Threshol
         if score >= th.code_duplicate:
             return DUPLICATE, 0 if len(x.folded) >= len(y.folded) else 1
         return (RELATED if score >= th.code_related else None), 0
-    sx, sy = set(x.tokens), set(y.tokens)
+    sx, sy = frozenset(x.tokens), frozenset(y.tokens)
+    return _relate_words(x, y, sx, sy, _weight(sx, weights), _weight(sy, weights), weights, th)
+
+
+def _relate_words(x: Normalised, y: Normalised, sx: frozenset[str], sy: frozenset[str], wx: float, wy: float,
+                  weights: dict[str, float], th: Thresholds) -> tuple[str | None, int]:
+    """`relate` for two text units, given their word sets and weights (computed once per unit by `match`)."""
     if not sx or not sy:
         return None, 0
-    wx, wy = _weight(sx, weights), _weight(sy, weights)
     big_is_x = (wx, len(x.tokens)) >= (wy, len(y.tokens))
     small, big, ws, wb = (sy, sx, wy, wx) if big_is_x else (sx, sy, wx, wy)
     carrier = 0 if big_is_x else 1
     missing = _weight(small - big, weights) / ws
     same = small == big or (
-        missing <= th.missing and wb <= th.size_ratio * ws and len(small) >= th.min_words
+        missing <= th.missing and len(big) <= th.size_ratio * len(small) and len(small) >= th.min_words
     )
     if same:
         if x.negated != y.negated or reversed_order(x, y):
@@ -128,92 +141,126 @@ def relate(x: Normalised, y: Normalised, weights: dict[str, float], th: Threshol
     return None, carrier
 
 
-def _exact_key(unit: Unit, norm: Normalised) -> str:
-    return norm.folded if norm.code else plain(unit.text)
+_AS_TEXT = ("code", "table", "html")  # kinds compared as text, not as words
 
 
-def _candidates(reps: list[int], norms: dict[int, Normalised], th: Thresholds) -> list[tuple[int, int, float]]:
-    """Candidate pairs (uid, uid, score) among representative units, scored in batch by rapidfuzz."""
+def _candidates(group: list[int], strings: list[str], scorer, cutoff: float) -> list[tuple[int, int, float]]:
+    """Every pair (uid, uid, score) of a group of at most FULL_MATRIX_LIMIT units that scores at least
+    `cutoff`, scored in batch by rapidfuzz."""
     out: list[tuple[int, int, float]] = []
-    text = [u for u in reps if not norms[u].code and norms[u].tokens]
-    code = [u for u in reps if norms[u].code and norms[u].folded]
-    for group, scorer, cutoff in ((text, fuzz.token_set_ratio, th.candidate), (code, fuzz.ratio, th.code_related)):
-        if len(group) < 2:
-            continue
-        strings = [norms[u].folded for u in group]
-        if len(group) < MATRIX_FROM:
-            # Each unit against the ones after it, one C++ batch per unit: no NumPy to import (its import
-            # alone takes longer than merging two agents), and no Python loop over pairs.
-            for i in range(len(group) - 1):
-                for _choice, score, j in process.extract(strings[i], strings[i + 1 :], scorer=scorer,
-                                                         score_cutoff=cutoff, limit=None):
-                    out.append((group[i], group[i + 1 + j], float(score)))
-        elif len(group) <= FULL_MATRIX_LIMIT:
-            matrix = process.cdist(strings, strings, scorer=scorer, score_cutoff=cutoff, workers=-1)
-            rows, cols = (matrix > 0).nonzero()
-            for i, j in zip(rows.tolist(), cols.tolist()):
-                if i < j:
-                    out.append((group[i], group[j], float(matrix[i, j])))
-        else:
-            out.extend(_blocked(group, strings, norms, scorer, cutoff))
+    if len(group) < 2:
+        return out
+    if len(group) < MATRIX_FROM:
+        # Each unit against the ones after it, one C++ batch per unit: no NumPy to import (its import
+        # alone takes longer than merging two agents), and no Python loop over pairs.
+        for i in range(len(group) - 1):
+            for _choice, score, j in process.extract(strings[i], strings[i + 1 :], scorer=scorer,
+                                                     score_cutoff=cutoff, limit=None):
+                out.append((group[i], group[i + 1 + j], float(score)))
+    else:
+        matrix = process.cdist(strings, strings, scorer=scorer, score_cutoff=cutoff, workers=-1)
+        rows, cols = (matrix > 0).nonzero()
+        for i, j in zip(rows.tolist(), cols.tolist()):
+            if i < j:
+                out.append((group[i], group[j], float(matrix[i, j])))
     return out
 
 
-def _blocked(group: list[int], strings: list[str], norms: dict[int, Normalised], scorer, cutoff: float):
-    """Candidates for big inputs: each unit meets only the units sharing its rarest word, so that a unit
-    whose words are all carried by another always meets it; each unit's block is scored in one batch."""
-    postings: dict[str, list[int]] = defaultdict(list)
-    for i, u in enumerate(group):
-        for t in sorted(set(norms[u].tokens)):
-            postings[t].append(i)
-    found: list[tuple[int, int, float]] = []
-    for i, u in enumerate(group):
-        rarest = min(set(norms[u].tokens), key=lambda t: (len(postings[t]), t))
-        block = [j for j in postings[rarest][:FULL_MATRIX_LIMIT] if j != i]
-        if not block:
-            continue
-        scores = process.cdist([strings[i]], [strings[j] for j in block], scorer=scorer, score_cutoff=cutoff, workers=1)[0]
-        for j, s in zip(block, scores.tolist()):
-            if s > 0:
-                a, b = (u, group[j]) if u < group[j] else (group[j], u)
-                found.append((a, b, float(s)))
-    return sorted(set(found))
+@contextmanager
+def collector_paused(paused: bool) -> Iterator[None]:
+    """Pause Python's cyclic garbage collector. Matching a big input allocates a few small containers per
+    unit, none of them in a reference cycle, and each automatic collection of the oldest generation walks
+    the whole heap (every unit, word and score): on a 60,000-unit file that was a fifth of the time."""
+    if not paused or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def match(units: Sequence[Unit], th: Thresholds = DEFAULT) -> Matching:
     """Relate every unit to every other and form duplicate groups (`Group.kind == "duplicate"`)."""
-    norms = {u.uid: normalise(u.text, u.kind) for u in units}
+    with collector_paused(len(units) > FULL_MATRIX_LIMIT):
+        return _match(units, th)
+
+
+def _match(units: Sequence[Unit], th: Thresholds) -> Matching:
+    norms: dict[int, Normalised] = {}
     by_uid = {u.uid: u for u in units}
-    weights = weights_of([n for n in norms.values() if not n.code])
     # Exact copies (after folding markers, emphasis and whitespace) collapse without scoring.
-    exact: dict[str, list[int]] = defaultdict(list)
+    exact: dict[tuple[bool, str], list[int]] = defaultdict(list)
+    known: dict[str, Normalised] = {}  # plain text -> its normalisation: copies are normalised once
     for u in units:
-        key = _exact_key(u, norms[u.uid])
+        if u.kind in _AS_TEXT:
+            norm = norms[u.uid] = normalise(u.text, u.kind)
+            key = norm.folded
+        else:
+            key = plain(u.text)
+            norm = known.get(key)
+            if norm is None:
+                norm = known[key] = normalise_plain(key)
+            norms[u.uid] = norm
         if key:
-            exact[(u.kind in ("code", "table", "html"), key)].append(u.uid)
-    reps = [uids[0] for uids in exact.values()]
-    rep_of = {uid: uids[0] for uids in exact.values() for uid in uids}
+            exact[(u.kind in _AS_TEXT, key)].append(u.uid)
+    weights = weights_of([n for n in norms.values() if not n.code])
+    classes = [uids for uids in exact.values()]
     pairs: list[Pair] = []
-    candidates = _candidates(sorted(reps), norms, th)
-    for uids in exact.values():
+    for uids in classes:
         for other in uids[1:]:
             pairs.append(Pair(uids[0], other, DUPLICATE, 1.0))
-    for a, b, _s in candidates:
-        relation, carrier = relate(norms[a], norms[b], weights, th)
+    reps = sorted(uids[0] for uids in classes)
+    words = {u: frozenset(norms[u].tokens) for u in reps if not norms[u].code}
+    mass = {u: _weight(s, weights) for u, s in words.items()}
+
+    def verify(a: int, b: int) -> Pair | None:
+        x, y = norms[a], norms[b]
+        if x.code:
+            relation, carrier = relate(x, y, weights, th)
+        else:
+            relation, carrier = _relate_words(x, y, words[a], words[b], mass[a], mass[b], weights, th)
         if relation is None:
-            continue
+            return None
         if (relation == DUPLICATE and carrier == 0 and len(by_uid[a].text) < len(by_uid[b].text)
-                and set(norms[a].tokens) == set(norms[b].tokens) and norms[a].numbers == norms[b].numbers):
+                and words.get(a) == words.get(b) and x.numbers == y.numbers):
             carrier = 1  # same words: the longer wording is the more complete one
         first, second = (a, b) if carrier == 0 else (b, a)
-        pairs.append(Pair(first, second, relation, _score(norms[first], norms[second])))
-    # Copies of a representative share its relations.
-    copies = defaultdict(list)
-    for uid, rep in rep_of.items():
-        if uid != rep:
-            copies[rep].append(uid)
-    groups, dropped = _groups(units, norms, weights, pairs, copies)
-    return Matching(norms=norms, weights=weights, pairs=pairs, groups=groups, dropped=dropped, similar=candidates)
+        return Pair(first, second, relation, _score(norms[first], norms[second]))
+
+    text = [u for u in reps if not norms[u].code and norms[u].tokens]
+    code = [u for u in reps if norms[u].code and norms[u].folded]
+    similar: list[tuple[int, int, float]] = []
+    rep_edges: list[tuple[int, int, float]] = []
+    class_edges: list[tuple[int, int, float]] = []
+    blocked_text = len(text) > FULL_MATRIX_LIMIT
+    if blocked_text:
+        # Units with the same words, polarity, numbers and contrasts are copies of each other: they
+        # collapse as one class, like exact copies, and only one of them is scored.
+        classes, text_pairs, class_edges, text_similar = _match_blocked(text, classes, norms, words, mass, weights,
+                                                                        by_uid, verify, th)
+    for group, scorer, cutoff in ((text, fuzz.token_set_ratio, th.candidate), (code, fuzz.ratio, th.code_related)):
+        if group is text and blocked_text:
+            pairs.extend(text_pairs)
+            similar.extend(text_similar)
+            continue
+        strings = [norms[u].folded for u in group]
+        if len(group) <= FULL_MATRIX_LIMIT:
+            found = _candidates(group, strings, scorer, cutoff)
+        else:
+            found = _fuzzy_blocked(group, strings, [frozenset(s.split()) for s in strings], scorer, cutoff,
+                                   [-1] * len(group))
+        similar.extend(found)
+        for a, b, _s in found:
+            pair = verify(a, b)
+            if pair is not None:
+                pairs.append(pair)
+                if pair.relation == DUPLICATE:
+                    rep_edges.append((pair.a, pair.b, pair.score))
+    copy_of = {uid: uids[0] for uids in exact.values() for uid in uids} if blocked_text else None
+    groups, dropped = _groups(units, norms, weights, classes, rep_edges, class_edges, copy_of, mass)
+    return Matching(norms=norms, weights=weights, pairs=pairs, groups=groups, dropped=dropped, similar=similar)
 
 
 def _score(x: Normalised, y: Normalised) -> float:
@@ -222,39 +269,424 @@ def _score(x: Normalised, y: Normalised) -> float:
     return round(fuzz.token_sort_ratio(x.folded, y.folded) / 100, 2)
 
 
-def _groups(units, norms, weights, pairs: list[Pair], copies) -> tuple[list[Group], dict[int, int]]:
+# Caps of the blocked path (inputs above FULL_MATRIX_LIMIT). Precision before recall: a unit meets a
+# bounded number of others, so a duplicate may be missed (it costs tokens), but every pair that is
+# reported was verified as in the full path.
+CARRIERS = 16  # supersets of a unit's words looked at, the heaviest first (the ones a group would keep)
+PARTNERS = 8  # per unit, same-words units with other numbers or polarity looked at
+ALL_PAIRS = 64  # two word classes with at most this many signature pairs are paired exhaustively
+RELATED_PER_UNIT = 8  # best-scoring look-alikes in other inputs looked at per unit
+
+
+def _signature(n: Normalised) -> tuple:
+    """What `relate` looks at besides a unit's word set: two units with the same word set and the same
+    signature are duplicates of each other, and `relate` gives both the same relation to any other unit.
+    (Only compared for equality: classes are numbered in uid order, whatever the hash of their keys.)"""
+    return (n.negated, n.numbers, n.contrasts)
+
+
+def _match_blocked(text: list[int], classes: list[list[int]], norms: dict[int, Normalised],
+                   words: dict[int, frozenset[str]], mass: dict[int, float], weights: dict[str, float],
+                   by_uid: dict[int, Unit], verify, th: Thresholds):
+    """Candidates for an input too big for the full matrix, without looking at every pair.
+
+    Units are grouped twice. A *signature class* holds the units with the same word set and signature:
+    they carry each other, so they collapse like exact copies and one member stands for the class. A
+    *word class* holds the signature classes with one word set. Then:
+
+    - duplicates and polarity pairs need one unit to hold every content word of the other (`missing` 0)
+      and to be at most `size_ratio` times bigger, so a word class meets the word classes that contain all
+      its words (found among the first FULL_MATRIX_LIMIT holding its rarest word, by intersecting the
+      words' posting sets) and are small enough: the heaviest CARRIERS of them;
+    - inside a word class, and between a word class and a carrier, signature classes meet those with
+      the same numbers and those whose numbers include theirs (PARTNERS each), or every pair when few;
+    - `related` pairs and the softer `similar` signal are only used between different inputs (section
+      alignment and placement), so they are searched only when there are several: each word class is
+      compared with the word classes of other inputs that hold its rarest word (`_overlapping`), and the
+      best RELATED_PER_UNIT by weighted Jaccard that score `candidate` are verified.
+
+    Returns the classes for `_groups` (signature classes with their exact copies, and every other exact
+    class), the verified pairs, the duplicate edges between signature classes, and the similar pairs.
+    """
+    class_of_rep = {uids[0]: uids for uids in classes}
+    sig_index: dict[tuple, int] = {}
+    sig_members: list[list[int]] = []  # exact representatives, ascending
+    for u in text:
+        key = (words[u], _signature(norms[u]))
+        k = sig_index.setdefault(key, len(sig_members))
+        if k == len(sig_members):
+            sig_members.append([])
+        sig_members[k].append(u)
+    sig_rep = [m[0] for m in sig_members]
+    word_index: dict[frozenset[str], int] = {}
+    word_sigs: list[list[int]] = []  # signature classes of each word class, ascending
+    for k, rep in enumerate(sig_rep):
+        w = word_index.setdefault(words[rep], len(word_sigs))
+        if w == len(word_sigs):
+            word_sigs.append([])
+        word_sigs[w].append(k)
+    word_rep = [sig_rep[s[0]] for s in word_sigs]
+    word_mass = [mass[u] for u in word_rep]
+
+    sig_pairs: set[tuple[int, int]] = set()
+    indexes: dict[int, tuple] = {}
+    similar: list[tuple[int, int, float]] = []
+    postings: dict[str, list[int]] = defaultdict(list)
+    for w, rep in enumerate(word_rep):
+        for t in words[rep]:
+            postings[t].append(w)
+    posting_sets: dict[str, set[int]] = {}
+    rarity = {t: (len(ws), t) for t, ws in postings.items()}
+
+    def posting_set(t: str) -> set[int]:
+        found = posting_sets.get(t)
+        if found is None:
+            found = posting_sets[t] = set(postings[t])
+        return found
+
+    for sigs in word_sigs:
+        if len(sigs) > 1:
+            _pair_signatures(sigs, sigs, norms, sig_rep, sig_pairs, True, indexes)
+    # Word classes by their two rarest words, so that those with the same two (made of common words,
+    # the costly ones) share one intersection of those words' postings.
+    todo: list[tuple[str, str, int, list[str]]] = []
+    for w, rep in enumerate(word_rep):
+        if len(words[rep]) < th.min_words:
+            continue
+        by_rarity = sorted(words[rep], key=rarity.__getitem__)
+        if th.missing <= 0 and len(postings[by_rarity[0]]) == 1:
+            continue  # no other word class holds its rarest word
+        todo.append((by_rarity[0], by_rarity[1] if len(by_rarity) > 1 else "", w, by_rarity))
+    todo.sort()
+    last: tuple[tuple[str, str], set[int]] = (("", ""), set())
+    for first_word, second_word, w, by_rarity in todo:
+        rep = word_rep[w]
+        small = words[rep]
+        if th.missing <= 0:
+            # every word of the smaller unit in the larger: the word classes holding all its words, found
+            # from the rarest word's postings (the first FULL_MATRIX_LIMIT of them)
+            if last[0] != (first_word, second_word):
+                first = postings[first_word]
+                if len(first) > FULL_MATRIX_LIMIT or not second_word:
+                    both = set(first[:FULL_MATRIX_LIMIT])
+                    if second_word:
+                        both &= posting_set(second_word)
+                else:
+                    both = posting_set(first_word) & posting_set(second_word)
+                last = ((first_word, second_word), both)
+            found = last[1].intersection(*(posting_set(t) for t in by_rarity[2:]))
+        else:
+            # a share `missing` of its weight may be absent from the larger: a larger unit lacking all of
+            # the rarest words that weigh more than that share cannot carry it
+            found = set()
+            lacking = 0.0
+            for t in by_rarity:
+                found.update(postings[t][:FULL_MATRIX_LIMIT])
+                lacking += weights.get(t, 1.0)
+                if lacking > th.missing * mass[rep] * (1 + 1e-9):
+                    break
+            found = {c for c in found if word_mass[c] >= word_mass[w]
+                     and _weight(small - words[word_rep[c]], weights) <= th.missing * mass[rep] * (1 + 1e-9)}
+        found.discard(w)
+        if not found:
+            continue
+        most = th.size_ratio * len(small)
+        carriers = sorted((c for c in found if len(words[word_rep[c]]) <= most),
+                          key=lambda c: (-word_mass[c], c))[:CARRIERS]
+        for c in carriers:
+            similar.append((min(rep, word_rep[c]), max(rep, word_rep[c]), 100.0))
+            _pair_signatures(word_sigs[w], word_sigs[c], norms, sig_rep, sig_pairs, False, indexes)
+
+    if len({by_uid[uid].source for rep in text for uid in class_of_rep[rep]}) > 1:
+        sources = {u: frozenset(by_uid[c].source for c in class_of_rep[u]) for u in text}
+        word_reps = [sorted(m for s in sigs for m in sig_members[s]) for sigs in word_sigs]
+        only: list[int] = []  # the single input of each word class, or -1 when its units come from several
+        for reps in word_reps:
+            found_sources = frozenset().union(*(sources[m] for m in reps))
+            only.append(next(iter(found_sources)) if len(found_sources) == 1 else -1)
+        sig_of = {m: k for k, members in enumerate(sig_members) for m in members}
+        for a, b in _overlapping([words[u] for u in word_rep], word_mass, weights, postings, rarity, only,
+                                 th.related):
+            chosen = _across(word_reps[a], word_reps[b], only[a], only[b], sources)
+            if chosen is None:
+                continue
+            ua, ub = chosen
+            # the full path only looks at pairs scoring `candidate` or more
+            score = float(fuzz.token_set_ratio(norms[ua].folded, norms[ub].folded))
+            if score < th.candidate:
+                continue
+            similar.append((min(ua, ub), max(ua, ub), score))
+            sa, sb = sig_of[ua], sig_of[ub]
+            sig_pairs.add((min(sa, sb), max(sa, sb)))
+
+    pairs: list[Pair] = []
+    edges: list[tuple[int, int, float]] = []
+    sig_of_rep = {rep: k for k, rep in enumerate(sig_rep)}
+    for k, members in enumerate(sig_members):
+        for other in members[1:]:
+            pairs.append(Pair(members[0], other, DUPLICATE, _score(norms[members[0]], norms[other])))
+    for s, t in sorted(sig_pairs):
+        pair = verify(sig_rep[s], sig_rep[t])
+        if pair is not None:
+            pairs.append(pair)
+            if pair.relation == DUPLICATE:
+                edges.append((sig_of_rep[pair.a], sig_of_rep[pair.b], pair.score))
+    # _groups classes: the signature classes with all their exact copies, then every other exact class
+    merged = [class_of_rep[members[0]] if len(members) == 1 else sorted(uid for m in members for uid in class_of_rep[m])
+              for members in sig_members]
+    in_text = set(text)
+    rest = [uids for uids in classes if uids[0] not in in_text]
+    similar = sorted(set(similar))
+    return merged + rest, pairs, edges, similar
+
+
+def _across(reps_a: list[int], reps_b: list[int], only_a: int, only_b: int,
+            sources: dict[int, frozenset[int]]) -> tuple[int, int] | None:
+    """An exact representative of each of two word classes (`only_*`: the class's single input, or -1)
+    such that their units come from more than one input, the first in uid order; None if there is none."""
+    if only_b >= 0:
+        x = next((x for x in reps_a if sources[x] != {only_b}), None)
+        return None if x is None else (x, reps_b[0])
+    if only_a >= 0:
+        y = next((y for y in reps_b if sources[y] != {only_a}), None)
+        return None if y is None else (reps_a[0], y)
+    x = reps_a[0]
+    y = next((y for y in reps_b if len(sources[x] | sources[y]) > 1), None)
+    return None if y is None else (x, y)
+
+
+def _pair_signatures(small: list[int], big: list[int], norms: dict[int, Normalised], sig_rep: list[int],
+                     out: set[tuple[int, int]], same_words: bool, indexes: dict[int, tuple]) -> None:
+    """Signature classes of two word classes (or of one, `same_words`) that `relate` should look at.
+
+    With few of them, every pair. Otherwise a class meets the classes of the other side with exactly its
+    numbers (the same rule with the other polarity or order, or a duplicate) and those whose numbers
+    include its own (which carry it), PARTNERS of each, in order; a class without numbers meets the
+    first PARTNERS classes of the other side. Rules with the same words but other numbers and nothing
+    in common are left apart (`relate` calls them `numbers`, which nothing downstream acts on)."""
+    if same_words:
+        if len(small) * (len(small) - 1) // 2 <= ALL_PAIRS:
+            for i, s in enumerate(small):
+                for t in small[i + 1 :]:
+                    out.add((s, t))
+            return
+    elif len(small) * len(big) <= ALL_PAIRS:
+        for s in small:
+            for t in big:
+                out.add((min(s, t), max(s, t)))
+        return
+    index = indexes.get(big[0])  # a word class's index is built once, however many classes it carries
+    if index is None:
+        exactly: dict[frozenset[str], list[int]] = defaultdict(list)
+        holding: dict[str, list[int]] = defaultdict(list)
+        for t in big:
+            numbers = norms[sig_rep[t]].numbers
+            exactly[numbers].append(t)
+            for n in sorted(numbers):
+                holding[n].append(t)
+        index = indexes[big[0]] = (exactly, holding)
+    exactly, holding = index
+    for s in small:
+        numbers = norms[sig_rep[s]].numbers
+        met = list(islice((t for t in exactly.get(numbers, ()) if t != s), PARTNERS))
+        if numbers:
+            rarest = min(sorted(numbers), key=lambda n: len(holding.get(n, ())))
+            holders = islice(holding.get(rarest, ()), FULL_MATRIX_LIMIT)
+            met += islice((t for t in holders if t != s and norms[sig_rep[t]].numbers > numbers), PARTNERS)
+        else:
+            met += islice((t for t in big if t != s), PARTNERS)
+        for t in met:
+            out.add((min(s, t), max(s, t)))
+
+
+def _overlapping(tokens: list[frozenset[str]], mass: list[float], weights: dict[str, float],
+                 postings: dict[str, list[int]], rarity: dict[str, tuple[int, str]], only: list[int],
+                 related: float) -> list[tuple[int, int]]:
+    """Pairs of word classes from different inputs (`only[i]`: class i's single input, -1 for several)
+    whose weighted Jaccard may reach `related`, the best RELATED_PER_UNIT per class, (i, j) with i < j.
+
+    A class meets the (first FULL_MATRIX_LIMIT) classes holding its rarest word. The weighted overlaps of
+    a batch of classes with that block are matrix products (query word weights x block word incidence),
+    in slices of a few MB, so no pair is looked at in Python; `relate` then decides on the few that pass."""
+    import numpy  # only inputs above FULL_MATRIX_LIMIT get here
+
+    vocabulary = {t: i for i, t in enumerate(sorted(postings))}
+    word_weight = numpy.array([weights.get(t, 1.0) for t in sorted(postings)])
+    starts = numpy.zeros(len(tokens) + 1, dtype=numpy.int64)
+    numpy.cumsum([len(ts) for ts in tokens], out=starts[1:])
+    flat = numpy.array([vocabulary[t] for ts in tokens for t in ts], dtype=numpy.int64)
+    masses = numpy.array(mass)
+    local = numpy.full(len(vocabulary), -1, dtype=numpy.int64)  # vocabulary id -> row of the current batch
+    cells = 4_000_000  # most matrix cells computed at once
+
+    def words_of(classes: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray]:
+        """The vocabulary ids of `classes`, one after the other, and the position of the class of each."""
+        lengths = starts[classes + 1] - starts[classes]
+        ends = numpy.cumsum(lengths)
+        owner = numpy.repeat(numpy.arange(len(classes)), lengths)
+        return flat[numpy.repeat(starts[classes] - ends + lengths, lengths) + numpy.arange(int(ends[-1]))], owner
+
+    by_block: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for i, ts in enumerate(tokens):
+        if ts:
+            by_block[(min(ts, key=rarity.__getitem__), only[i])].append(i)
+    found: set[tuple[int, int]] = set()
+    for (rarest, source), queries in sorted(by_block.items()):
+        block = numpy.array([j for j in postings[rarest][:FULL_MATRIX_LIMIT] if source < 0 or only[j] != source],
+                            dtype=numpy.int64)
+        if not len(block):
+            continue
+        block_words, column = words_of(block)
+        bounds = numpy.searchsorted(column, numpy.arange(len(block) + 1))  # column c: block_words[bounds[c]:bounds[c+1]]
+        block_vocabulary = numpy.unique(block_words)
+        for first in range(0, len(queries), 256):
+            batch = numpy.array(queries[first : first + 256], dtype=numpy.int64)
+            batch_words, row_of = words_of(batch)
+            rows = numpy.intersect1d(batch_words, block_vocabulary)
+            local[rows] = numpy.arange(len(rows))
+            query_weights = numpy.zeros((len(batch), len(rows)))
+            at = local[batch_words]
+            keep = at >= 0
+            query_weights[row_of[keep], at[keep]] = word_weight[batch_words[keep]]
+            best: list[tuple[float, int, int]] = []  # (-jaccard, batch row, block column)
+            width = max(1, cells // max(len(rows), len(batch), 1))
+            for c0 in range(0, len(block), width):
+                c1 = min(c0 + width, len(block))
+                lo, hi = int(bounds[c0]), int(bounds[c1])
+                hit = local[block_words[lo:hi]]
+                present = hit >= 0
+                incidence = numpy.zeros((len(rows), c1 - c0))
+                incidence[hit[present], column[lo:hi][present] - c0] = 1.0
+                shared = query_weights @ incidence
+                jaccard = shared / (masses[batch][:, None] + masses[block[c0:c1]][None, :] - shared)
+                jaccard[batch[:, None] == block[None, c0:c1]] = 0.0
+                take = min(RELATED_PER_UNIT, c1 - c0)
+                # best first; a stable sort keeps ties in block order, so the choice is deterministic
+                order = numpy.argsort(-jaccard, axis=1, kind="stable")[:, :take]
+                values = numpy.take_along_axis(jaccard, order, axis=1)
+                for r, k in zip(*numpy.nonzero(values >= related - 1e-9)):  # `relate` recomputes it exactly
+                    best.append((-float(values[r, k]), int(r), c0 + int(order[r, k])))
+            local[rows] = -1
+            per_row: dict[int, int] = defaultdict(int)
+            for _neg, r, c in sorted(best):
+                if per_row[r] < RELATED_PER_UNIT:
+                    per_row[r] += 1
+                    a, b = int(batch[r]), int(block[c])
+                    found.add((min(a, b), max(a, b)))
+    return sorted(found)
+
+
+def _fuzzy_blocked(group: list[int], strings: list[str], token_sets: list[frozenset[str]], scorer, cutoff: float,
+                   only: list[int]) -> list[tuple[int, int, float]]:
+    """Look-alike candidates for big inputs: each unit is scored, in one rapidfuzz batch per rarest word,
+    against the (first FULL_MATRIX_LIMIT) units sharing its rarest word, and keeps its best
+    RELATED_PER_UNIT. `only[i]` is unit i's single input (-1: several); two units of one single input
+    are not paired. Returns (group[i], group[j], score) with group[i] < group[j]."""
+    import numpy  # only big inputs get here; cdist's matrices are NumPy arrays anyway
+
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, tokens in enumerate(token_sets):
+        for t in sorted(tokens):
+            postings[t].append(i)
+    by_block: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for i, tokens in enumerate(token_sets):
+        if tokens:
+            rarest = min(tokens, key=lambda t: (len(postings[t]), t))
+            by_block[(rarest, only[i])].append(i)
+    found: set[tuple[int, int, float]] = set()
+    for (rarest, source), queries in sorted(by_block.items()):
+        block = [j for j in postings[rarest][:FULL_MATRIX_LIMIT] if source < 0 or only[j] != source]
+        if not block or (len(block) == 1 and block == queries):
+            continue
+        scores = process.cdist([strings[i] for i in queries], [strings[j] for j in block], scorer=scorer,
+                               score_cutoff=cutoff, workers=-1)
+        # best first; a stable sort keeps ties in block order (ascending), so the choice is deterministic
+        take = min(RELATED_PER_UNIT + 1, len(block))
+        order = numpy.argsort(-scores, axis=1, kind="stable")[:, :take]
+        for row, i in enumerate(queries):
+            kept = 0
+            for c in order[row].tolist():
+                score = float(scores[row, c])
+                j = block[c]
+                if score <= 0 or kept == RELATED_PER_UNIT:
+                    break
+                if j == i:
+                    continue
+                kept += 1
+                a, b = (group[i], group[j]) if group[i] < group[j] else (group[j], group[i])
+                found.add((a, b, score))
+    return sorted(found)
+
+
+def _groups(units, norms, weights, classes: list[list[int]], rep_edges: Sequence[tuple[int, int, float]] = (),
+            class_edges: Sequence[tuple[int, int, float]] = (),
+            copy_of: dict[int, int] | None = None,
+            mass: dict[int, float] | None = None) -> tuple[list[Group], dict[int, int]]:
     """Star-shaped duplicate groups: the most complete unit is kept and every dropped member is a direct
-    duplicate of it (never a duplicate of a duplicate), so no chain can stretch a group across meanings."""
-    carried_by: dict[int, dict[int, float]] = defaultdict(dict)  # carrier -> {carried uid: score}
-    for p in pairs:
-        if p.relation == DUPLICATE:
-            carried_by[p.a][p.b] = p.score
-            for c in copies.get(p.b, ()):
-                carried_by[p.a][c] = p.score
-            for c in copies.get(p.a, ()):
-                carried_by[c][p.b] = p.score
-    # Exact copies (equal after folding markers and emphasis) carry each other, whichever is kept.
-    for rep, others in copies.items():
-        members = [rep, *others]
+    duplicate of it (never a duplicate of a duplicate), so no chain can stretch a group across meanings.
+
+    `classes` are units that carry each other (exact copies; in the blocked path, signature classes),
+    first member the representative. A rep edge (a, b, score) says representative a carries b: then a
+    carries b's whole class, and a's copies carry b. A class edge (S, T, score) says every member of class
+    S carries every member of class T. Carrying is kept per class, not per pair, so k copies cost O(k),
+    not O(k^2): a carrier takes whatever is still unassigned in the classes it carries. `copy_of` maps a
+    unit to its exact class's representative: members of one class that are not exact copies are scored.
+    `mass`: word-set weights already known, by unit."""
+    class_of: dict[int, int] = {}
+    for k, members in enumerate(classes):
         for m in members:
-            for o in members:
-                if o != m:
-                    carried_by[m].setdefault(o, 1.0)
+            class_of[m] = k
+    remaining = [set(members) for members in classes]
+    whole: dict[int, list[tuple[int, float]]] = defaultdict(list)  # uid -> classes it carries whole
+    from_copies: dict[int, list[tuple[int, float]]] = defaultdict(list)  # class -> uids its copies carry
+    for a, b, score in rep_edges:
+        whole[a].append((class_of[b], score))
+        from_copies[class_of[a]].append((b, score))
+    by_class: dict[int, list[tuple[int, float]]] = defaultdict(list)  # class -> classes its members carry
+    for s, t, score in class_edges:
+        by_class[s].append((t, score))
+
+    # members of a class share their word set, so its weight is computed once
+    known = mass or {}
+    class_mass = [known[members[0]] if members[0] in known else _weight(set(norms[members[0]].tokens), weights)
+                  for members in classes]
 
     def completeness(u: Unit) -> tuple:
         n = norms[u.uid]
-        return (-_weight(set(n.tokens), weights), -len(n.folded), -len(u.text), u.uid)
+        k = class_of.get(u.uid)
+        weight = class_mass[k] if k is not None else _weight(set(n.tokens), weights)
+        return (-weight, -len(n.folded), -len(u.text), u.uid)
     assigned: dict[int, int] = {}
     members: dict[int, list[Member]] = {}
+
+    def take(keeper: int, other: int, score: float) -> None:
+        assigned[other] = keeper
+        remaining[class_of[other]].discard(other)
+        members.setdefault(keeper, []).append(Member(other, score))
+
     for u in sorted(units, key=completeness):
-        if u.uid in assigned or u.uid not in carried_by:
+        uid = u.uid
+        k = class_of.get(uid)
+        if uid in assigned or k is None:
             continue
-        for other, score in sorted(carried_by[u.uid].items()):
-            if other not in assigned and other != u.uid and other not in members:
-                assigned[other] = u.uid
-                members.setdefault(u.uid, []).append(Member(other, score))
-        if u.uid in members:
-            assigned[u.uid] = u.uid
+        own = classes[k]
+        if len(own) == 1 and uid not in whole and k not in by_class:
+            continue
+        for other in sorted(remaining[k] - {uid}):
+            take(uid, other, 1.0 if copy_of is None or copy_of[uid] == copy_of[other] else _score(norms[uid], norms[other]))
+        for target, score in whole.get(uid, ()):
+            for other in sorted(remaining[target]):
+                take(uid, other, score)
+        if uid != own[0]:
+            for other, score in from_copies.get(k, ()):
+                if other not in assigned:
+                    take(uid, other, score)
+        for target, score in by_class.get(k, ()):
+            for other in sorted(remaining[target]):
+                take(uid, other, score)
+        if uid in members:
+            assigned[uid] = uid
+            remaining[k].discard(uid)
     groups = []
     dropped: dict[int, int] = {}
     for kept in sorted(members):

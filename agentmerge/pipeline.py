@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from . import conflicts as conflict_engine
 from . import frontmatter as fm
-from .match import DUPLICATE, RELATED, Thresholds, match
+from .match import DUPLICATE, FULL_MATRIX_LIMIT, RELATED, Thresholds, collector_paused, match
 from .merge import Builder, align_sections, join_blocks, render_blocks
 from .model import Agent, AgentmergeError, Conflict, Group, Member, MergeOptions, MergeResult, Unit
 from .read import numbered, read_agents
@@ -23,8 +23,13 @@ def merge_files(paths: Sequence[str], options: MergeOptions | None = None, encod
 
 
 def merge(agents: Sequence[Agent], options: MergeOptions | None = None) -> MergeResult:
-    options = options or MergeOptions()
     agents = numbered(agents)
+    # a big run builds many small objects and no reference cycles: automatic collections only walk the heap
+    with collector_paused(sum(len(a.units) for a in agents) > FULL_MATRIX_LIMIT):
+        return _merge(agents, options or MergeOptions())
+
+
+def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
     units = {u.uid: u for a in agents for u in a.units}
     thresholds = Thresholds()
     if options.duplicate_threshold is not None or options.related_threshold is not None:

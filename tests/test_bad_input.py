@@ -309,6 +309,31 @@ def test_a_60000_item_file(tmp_path):
     assert report["stats"]["output_units"] + report["stats"]["duplicates_dropped"] == 60_000
 
 
+def test_a_60000_near_identical_item_file(tmp_path):
+    """`- item 1` ... `- item 60000`: every unit has the same single word, so no word index can split them.
+    Runs to the end, and nothing collapses: the numbers differ."""
+    data = "# Items\n\n" + "".join(f"- item {i}\n" for i in range(1, 60_001))
+    _, proc = merge_one(tmp_path, "items.md", data)
+    works(proc)
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["stats"]["input_units"] == 60_000
+    assert report["stats"]["output_units"] + report["stats"]["duplicates_dropped"] == 60_000
+    assert report["stats"]["duplicates_dropped"] == 0
+    assert (tmp_path / "out.md").read_text() == data
+
+
+def test_60000_identical_lines(tmp_path):
+    """60,000 copies of one rule collapse into one (exact copies are grouped as a class, not pair by pair)."""
+    data = "# Rules\n\n" + "- same rule here\n" * 60_000
+    _, proc = merge_one(tmp_path, "same.md", data)
+    works(proc)
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["stats"]["input_units"] == 60_000
+    assert report["stats"]["output_units"] + report["stats"]["duplicates_dropped"] == 60_000
+    assert report["stats"]["output_units"] == 1
+    assert (tmp_path / "out.md").read_text() == "# Rules\n\n- same rule here\n"
+
+
 # --- output safety ------------------------------------------------------------------------------------------------
 
 

@@ -114,3 +114,117 @@ def test_big_inputs_use_blocking_and_find_the_same_duplicates():
         match_module.FULL_MATRIX_LIMIT = old
     assert full.dropped == blocked.dropped
     assert len(full.dropped) == 1
+
+
+# --- big inputs: the blocked path -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def blocked(monkeypatch):
+    """The blocked path, which inputs above FULL_MATRIX_LIMIT distinct units take, on a small input."""
+    from agentmerge import match as match_module
+
+    monkeypatch.setattr(match_module, "FULL_MATRIX_LIMIT", 10)
+
+
+def test_many_exact_copies_form_one_group_kept_by_the_most_complete():
+    """Exact copies carry each other as a class (linear in the copies, not quadratic); the longest wording
+    is kept, every other copy is dropped into it."""
+    forms = ["- same rule here", "* same rule here", "- **same rule here**", "1. same rule here"]
+    lines = [forms[i % len(forms)] for i in range(5000)]
+    agent = parse_agent("# Rules\n\n" + "\n".join(lines) + "\n", "copies.md")
+    m = match(agent.units)
+    assert len(m.groups) == 1
+    assert m.groups[0].kept == agent.units[2].uid  # the first `**same rule here**`
+    assert len(m.dropped) == 4999
+
+
+def test_blocked_same_words_with_other_numbers_stay_apart(blocked):
+    """`- item 1` ... `- item 199` share their only word: none carries another (other numbers), only the bare
+    `- item` is carried; a negated copy of a numbered rule is a polarity pair."""
+    lines = [f"- item {i}" for i in range(1, 200)] + ["- item", "- keep item 7", "- never keep item 7"]
+    agent = parse_agent("# Items\n\n" + "\n".join(lines) + "\n", "items.md")
+    uid = {u.text: u.uid for u in agent.units}
+    m = match(agent.units)
+    assert list(m.dropped) == [uid["- item"]]
+    assert m.dropped[uid["- item"]] in {uid[f"- item {i}"] for i in range(1, 200)}
+    negated = {frozenset((p.a, p.b)) for p in m.pairs if p.relation == NEGATED}
+    assert negated == {frozenset((uid["- keep item 7"], uid["- never keep item 7"]))}
+
+
+def test_blocked_path_finds_what_the_full_matrix_finds_on_rare_words(blocked):
+    """Where every rule has a rare word, the index misses nothing: the same duplicates, the same keepers and
+    the same polarity pairs as the full matrix."""
+    lines = []
+    for i in range(120):
+        lines.append(f"- Keep widget{i} aligned with gadget{i} specs")
+        if i % 3 == 0:
+            lines.append(f"- Keep widget{i} aligned with gadget{i} specs and document it")
+        if i % 5 == 0:
+            lines.append(f"- Never keep widget{i} aligned with gadget{i} specs")
+        if i % 7 == 0:
+            lines.append(f"- **Keep widget{i} aligned with gadget{i} specs**")
+        if i % 11 == 0:
+            lines.append(f"- Keep widget{i} aligned with gadget{i} specs within {i % 4 + 1} days")
+    agent = parse_agent("# Rules\n\n" + "\n".join(lines) + "\n", "rules.md")
+    from agentmerge import match as match_module
+
+    blocked_result = match(agent.units)
+    full = match_module.FULL_MATRIX_LIMIT
+    match_module.FULL_MATRIX_LIMIT = 2500
+    try:
+        full_result = match(agent.units)
+    finally:
+        match_module.FULL_MATRIX_LIMIT = full
+
+    def negated(m):
+        return {frozenset((p.a, p.b)) for p in m.pairs if p.relation == NEGATED}
+    assert blocked_result.dropped == full_result.dropped
+    assert len(full_result.dropped) > 50
+    assert negated(blocked_result) == negated(full_result) != set()
+
+
+def test_blocked_path_does_not_depend_on_the_hash_seed(tmp_path):
+    """A real blocked run (above FULL_MATRIX_LIMIT, two inputs, so related units across inputs are searched
+    too) gives the same matching under any PYTHONHASHSEED."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import json, random\n"
+        "from agentmerge import parse_agent\n"
+        "from agentmerge.match import match\n"
+        "from agentmerge.read import numbered\n"
+        "rng = random.Random(3)\n"
+        "words = 'index query cache schema lock retry test log user token alert commit'.split()\n"
+        "lines = []\n"
+        "for i in range(4000):\n"
+        "    w = rng.sample(words, rng.randint(2, 5))\n"
+        "    lines.append('- ' + rng.choice(['', 'Never ']) + ' '.join(w) + rng.choice(['', ' 2', ' 3']))\n"
+        "agents = numbered([parse_agent('# R\\n\\n' + '\\n'.join(half) + '\\n', f'r{i}.md')\n"
+        "                   for i, half in enumerate((lines[:2000], lines[2000:]))])\n"
+        "m = match([u for a in agents for u in a.units])\n"
+        "print(json.dumps([sorted(m.dropped.items()), [[p.a, p.b, p.relation, p.score] for p in m.pairs],"
+        " [list(s) for s in m.similar]]))\n"
+    )
+    outputs = set()
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        outputs.add(proc.stdout)
+    assert len(outputs) == 1
+    dropped, pairs, _similar = json.loads(outputs.pop())
+    assert dropped and {"negated", "related"} <= {p[2] for p in pairs}
+
+
+def test_blocked_code_blocks(blocked):
+    """Code blocks above the limit are blocked on their words too (they have no content words: this used
+    to fail on an empty `min()`); a block written again with a trailing `;` is still the same block."""
+    blocks = [f"```python\nx{i} = compute({i}, value_{i % 5})\n```" for i in range(40)]
+    blocks.append("```python\nx7 = compute(7, value_2);\n```")
+    agent = parse_agent("# Code\n\n" + "\n\n".join(blocks) + "\n", "code.md")
+    m = match(agent.units)
+    assert m.dropped == {agent.units[7].uid: agent.units[40].uid}

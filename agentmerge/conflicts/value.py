@@ -52,7 +52,7 @@ def builtin_settings() -> tuple[Setting, ...]:
                  for k, v in data["settings"].items())
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=None)  # one per setting (and per user's setting): asked for once per clause
 def _name_pattern(names: tuple[str, ...]) -> re.Pattern:
     alternatives = "|".join(re.escape(n.lower()) for n in sorted(names, key=len, reverse=True))
     return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
