@@ -9,12 +9,17 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 import typer
 
 from .model import AgentmergeError
-from .scan import Progress
+
+if TYPE_CHECKING:
+    from .scan import Progress
+
+# `agentmerge.scan` (and hashlib with it) is imported by the commands that use it, not here: this module is
+# imported by every `agentmerge` run, plain merges included.
 
 REPORT_SUFFIXES = (".md", ".json")
 ON_CONFLICT = ("prefer-first", "keep-all", "mark")
@@ -45,8 +50,9 @@ def _quiet():
     return typer.Option(False, "-q", "--quiet", help="No progress bar, no summary.")
 
 
-class _Bar(Progress):
-    """A rich progress bar on stderr, shown only when stderr is a terminal and the scan is long."""
+class _Bar:
+    """A rich progress bar on stderr, shown only when stderr is a terminal and the scan is long. Implements
+    `agentmerge.scan.Progress`."""
 
     MIN_FILES = 200
 
@@ -87,6 +93,8 @@ class _Bar(Progress):
 
 def _progress(quiet: bool) -> Progress:
     if quiet or not sys.stderr.isatty():
+        from .scan import Progress
+
         return Progress()
     return _Bar()
 

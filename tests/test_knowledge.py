@@ -818,3 +818,44 @@ if __name__ == "__main__":
                 f"{kind:10} {s['n']:5d} {s['tp']:5d} {s['fp']:4d} {s['fn']:4d} "
                 f"{s['precision']:10.3f} {s['recall']:8.3f}"
             )
+
+
+# --------------------------------------------------------------------------------------------------------
+# The prefilter only skips patterns that cannot match: it never decides a stance
+
+
+def _every_cell():
+    from agentmerge.knowledge import _cells
+
+    for topic in TOPICS:
+        yield from _cells(topic.unless)
+        for stance in topic.stances:
+            for field in ("patterns", "unless", "code"):
+                yield from _cells(getattr(stance, field))
+
+
+CELLS = list(_every_cell())
+
+
+def _assert_prefilter_keeps_every_match(texts):
+    from agentmerge.knowledge import _fold
+
+    for text in texts:
+        folded = _fold(text)
+        missed = [cell.source for cell in CELLS if cell.regex.search(text) and not cell.may_match(folded)]
+        assert missed == [], f"prefilter ruled out patterns that match {text[:80]!r}: {missed[:3]}"
+
+
+def test_prefilter_keeps_every_match_on_labelled_sentences_and_seeds():
+    texts = [sentence for *_, sentence, _code in _cases()]
+    for path in sorted(SEEDS.glob("*.md")):
+        texts += [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts += [t.upper() for t in texts[:200]] + [t.replace(" ", "  ") for t in texts[:200]]
+    assert len(CELLS) > 500
+    _assert_prefilter_keeps_every_match(texts)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(PIECES, max_size=40).map("".join))
+def test_prefilter_keeps_every_match_on_generated_text(text):
+    _assert_prefilter_keeps_every_match([text, text.upper(), text.title()])

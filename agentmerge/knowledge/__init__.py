@@ -16,6 +16,11 @@ Detection rules, in order (see ``stances_in``):
    patterns (nor the topic's, nor the file-wide ``unless``) matches the same sentence.
 3. A text that takes two opposed stances of one topic ("offset or cursor pagination", "strict for payments,
    eventual for feeds") takes neither: it states a scoped policy, not a default.
+
+Compiling every built-in pattern takes longer than the rest of a merge, and most sentences take no stance.
+So built-in patterns are compiled the first time they run (users' files are compiled on load, which also
+validates them), and a literal prefilter (``_clauses``) decides which patterns can match a sentence at all:
+only those are compiled and run. The prefilter never rules out a real match, so it changes no result.
 """
 
 from __future__ import annotations
@@ -24,9 +29,10 @@ import functools
 import itertools
 import os
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import re2
 import yaml
@@ -64,13 +70,14 @@ class KnowledgeError(ValueError):
 
 @dataclass(frozen=True)
 class Stance:
-    """One position on a topic. Pattern tuples hold compiled RE2 objects."""
+    """One position on a topic. Pattern sequences hold compiled RE2 objects; a built-in pattern is compiled
+    the first time it is read."""
 
     id: str
     describe: str  # completes "<file> ...", e.g. "defaults to eventual consistency"
-    patterns: tuple = ()  # prose: matched case-insensitively against one normalised sentence
-    unless: tuple = ()  # prose: any match in the same sentence cancels the stance there
-    code: tuple = ()  # code blocks: matched case-sensitively against raw code
+    patterns: Sequence = ()  # prose: matched case-insensitively against one normalised sentence
+    unless: Sequence = ()  # prose: any match in the same sentence cancels the stance there
+    code: Sequence = ()  # code blocks: matched case-sensitively against raw code
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,7 @@ class Topic:
     suggestion: str
     stances: tuple[Stance, ...]
     opposed: frozenset[frozenset[str]]  # pairs of stance ids that conflict
-    unless: tuple = ()  # prose patterns that cancel every stance of the topic in a sentence
+    unless: Sequence = ()  # prose patterns that cancel every stance of the topic in a sentence
 
     def stance(self, stance_id: str) -> Stance | None:
         for stance in self.stances:
@@ -153,9 +160,13 @@ def _fail(path: str, message: str) -> KnowledgeError:
     return KnowledgeError(_one_line(f"{path}: {message}"))
 
 
-def _compile(pattern: Any, *, path: str, where: str, code: bool) -> Any:
+def _check_pattern(pattern: Any, *, path: str, where: str) -> None:
     if not isinstance(pattern, str) or not pattern.strip():
         raise _fail(path, f"{where}: a pattern must be a non-empty string (got {pattern!r})")
+
+
+def _compile(pattern: Any, *, path: str, where: str, code: bool) -> Any:
+    _check_pattern(pattern, path=path, where=where)
     try:
         compiled = re2.compile(pattern, _CODE_OPTIONS if code else _PROSE_OPTIONS)
     except re2.error as exc:
@@ -170,16 +181,93 @@ def _compile(pattern: Any, *, path: str, where: str, code: bool) -> Any:
     return compiled
 
 
-def _pattern_list(value: Any, *, path: str, where: str, code: bool) -> list:
+class _Regex:
+    """One pattern of the knowledge base, compiled when first needed (``regex``), with its prefilter
+    clauses (``clauses``, see ``_clauses``)."""
+
+    __slots__ = ("source", "code", "path", "where", "_regex", "_clauses")
+
+    def __init__(self, source: str, *, code: bool, path: str = "", where: str = "",
+                 regex: Any = None) -> None:
+        self.source = source
+        self.code = code
+        self.path = path
+        self.where = where
+        self._regex = regex
+        self._clauses: tuple[frozenset[str], ...] | None = None
+
+    @property
+    def regex(self) -> Any:
+        if self._regex is None:
+            self._regex = _compile(self.source, path=self.path, where=self.where, code=self.code)
+        return self._regex
+
+    @property
+    def clauses(self) -> tuple[frozenset[str], ...]:
+        if self._clauses is None:
+            self._clauses = _clauses(self.source)
+        return self._clauses
+
+    def may_match(self, folded: str) -> bool:
+        """False when the pattern cannot match the text whose ``_fold`` is ``folded``."""
+        return _satisfied(self.clauses, folded)
+
+
+class _Patterns(Sequence):
+    """Patterns as compiled RE2 objects, each compiled the first time it is read."""
+
+    __slots__ = ("cells",)
+
+    def __init__(self, cells: Sequence[_Regex] = ()) -> None:
+        self.cells = tuple(cells)
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return tuple(cell.regex for cell in self.cells[index])
+        return self.cells[index].regex
+
+    def __iter__(self) -> Iterator[Any]:
+        return (cell.regex for cell in self.cells)
+
+    # Equal when they hold the same patterns, as tuples of the same compiled objects were.
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Patterns) and self.cells == other.cells
+
+    def __hash__(self) -> int:
+        return hash(self.cells)
+
+    def __repr__(self) -> str:
+        return f"_Patterns({[cell.source for cell in self.cells]!r})"
+
+
+def _cells(patterns: Sequence) -> tuple[_Regex, ...]:
+    """The pattern cells behind a stance's or topic's patterns (also when built by hand from RE2 objects)."""
+    if isinstance(patterns, _Patterns):
+        return patterns.cells
+    return tuple(_Regex(p.pattern, code=False, regex=p) for p in patterns)  # compiled already: `code` is unused
+
+
+def _pattern_list(value: Any, *, path: str, where: str, code: bool, lazy: bool) -> list[_Regex]:
+    """The patterns of one list in a knowledge file. ``lazy``: check they are strings and compile them
+    when first used (the built-in file); otherwise compile them now, so a bad one fails the load."""
     if value is None:
         return []
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
         raise _fail(path, f"{where}: expected a list of patterns (got {type(value).__name__})")
-    return [
-        _compile(p, path=path, where=f"{where}[{i}]", code=code) for i, p in enumerate(value)
-    ]
+    cells = []
+    for i, pattern in enumerate(value):
+        at = f"{where}[{i}]"
+        if lazy:
+            _check_pattern(pattern, path=path, where=at)
+            cells.append(_Regex(pattern, code=code, path=path, where=at))
+        else:
+            cells.append(_Regex(pattern, code=code, regex=_compile(pattern, path=path, where=at, code=code)))
+    return cells
 
 
 def _text(value: Any, *, path: str, where: str) -> str:
@@ -203,12 +291,8 @@ def _check_id(value: Any, *, path: str, what: str) -> str:
     return value
 
 
-def _duplicate_keys(text: str, path: str) -> None:
+def _duplicate_keys(root: Any, path: str) -> KnowledgeError | None:
     """YAML silently keeps the last of two equal keys; in a knowledge base that hides a whole topic."""
-    try:
-        root = yaml.compose(text, Loader=_LOADER)
-    except yaml.YAMLError:
-        return  # safe_load reports it
     stack = [root] if root is not None else []
     while stack:
         node = stack.pop()
@@ -217,13 +301,12 @@ def _duplicate_keys(text: str, path: str) -> None:
             for key, value in node.value:
                 if isinstance(key, yaml.ScalarNode):
                     if key.value in seen:
-                        raise _fail(
-                            path, f"duplicate key {key.value!r} (line {key.start_mark.line + 1})"
-                        )
+                        return _fail(path, f"duplicate key {key.value!r} (line {key.start_mark.line + 1})")
                     seen.add(key.value)
                 stack.append(value)
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
+    return None
 
 
 def _read(path: str) -> Any:
@@ -231,21 +314,31 @@ def _read(path: str) -> Any:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(path, f"cannot read knowledge file: {exc}") from None
+    # What yaml.load does, keeping the node tree so duplicate keys are found without parsing twice. The
+    # tree is checked before it is constructed (merge keys rewrite it), but a YAML error is reported first.
     try:
-        data = yaml.load(text, Loader=_LOADER)
+        loader = _LOADER(text)
+        try:
+            root = loader.get_single_node()
+            duplicate = _duplicate_keys(root, path)
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
         raise _fail(path, f"invalid YAML: {problem}{where}") from None
-    _duplicate_keys(text, path)
+    if duplicate is not None:
+        raise duplicate
     return data
 
 
 def _merge_file(
-    state: dict[str, _RawTopic], global_unless: list, data: Any, path: str
+    state: dict[str, _RawTopic], global_unless: list, data: Any, path: str, *, lazy: bool = False
 ) -> None:
-    """Validate one parsed file and merge it into ``state`` (topics by id, in order)."""
+    """Validate one parsed file and merge it into ``state`` (topics by id, in order). ``lazy``: compile
+    the file's patterns when first used (see ``_pattern_list``)."""
     if data is None:
         raise _fail(path, "the file is empty (expected 'version: 1' and 'topics:')")
     if not isinstance(data, dict):
@@ -253,7 +346,7 @@ def _merge_file(
     _check_keys(data, _FILE_KEYS, path=path, where="top level")
     if "version" in data and data["version"] != FORMAT_VERSION:
         raise _fail(path, f"unsupported version {data['version']!r} (this agentmerge reads version 1)")
-    global_unless.extend(_pattern_list(data.get("unless"), path=path, where="unless", code=False))
+    global_unless.extend(_pattern_list(data.get("unless"), path=path, where="unless", code=False, lazy=lazy))
     topics = data.get("topics")
     if topics is None:
         raise _fail(path, "missing 'topics:'")
@@ -304,7 +397,7 @@ def _merge_file(
         base_stances = list(topic.stances)
 
         topic.unless.extend(
-            _pattern_list(body.get("unless"), path=path, where=f"{where}: unless", code=False)
+            _pattern_list(body.get("unless"), path=path, where=f"{where}: unless", code=False, lazy=lazy)
         )
 
         for sid, sbody in stances.items():
@@ -313,9 +406,13 @@ def _merge_file(
             if not isinstance(sbody, dict):
                 raise _fail(path, f"{swhere}: expected a mapping (got {type(sbody).__name__})")
             _check_keys(sbody, _STANCE_KEYS, path=path, where=swhere)
-            patterns = _pattern_list(sbody.get("patterns"), path=path, where=f"{swhere}: patterns", code=False)
-            unless = _pattern_list(sbody.get("unless"), path=path, where=f"{swhere}: unless", code=False)
-            code = _pattern_list(sbody.get("code"), path=path, where=f"{swhere}: code", code=True)
+            patterns = _pattern_list(
+                sbody.get("patterns"), path=path, where=f"{swhere}: patterns", code=False, lazy=lazy
+            )
+            unless = _pattern_list(
+                sbody.get("unless"), path=path, where=f"{swhere}: unless", code=False, lazy=lazy
+            )
+            code = _pattern_list(sbody.get("code"), path=path, where=f"{swhere}: code", code=True, lazy=lazy)
             stance = topic.stances.get(sid)
             if stance is None:
                 if "describe" not in sbody:
@@ -364,7 +461,7 @@ def _build(state: dict[str, _RawTopic], global_unless: list) -> tuple[Topic, ...
         else:
             pairs = frozenset(t.opposed)
         stances = tuple(
-            Stance(sid, s.describe, tuple(s.patterns), tuple(s.unless), tuple(s.code))
+            Stance(sid, s.describe, _Patterns(s.patterns), _Patterns(s.unless), _Patterns(s.code))
             for sid, s in t.stances.items()
         )
         built.append(
@@ -375,7 +472,7 @@ def _build(state: dict[str, _RawTopic], global_unless: list) -> tuple[Topic, ...
                 suggestion=t.suggestion,
                 stances=stances,
                 opposed=pairs,
-                unless=tuple(t.unless) + tuple(global_unless),
+                unless=_Patterns(t.unless + list(global_unless)),
             )
         )
     return tuple(built)
@@ -386,7 +483,7 @@ def _builtin_state() -> tuple[dict[str, _RawTopic], tuple]:
     state: dict[str, _RawTopic] = {}
     global_unless: list = []
     path = str(BUILTIN_PATH)
-    _merge_file(state, global_unless, _read(path), path)
+    _merge_file(state, global_unless, _read(path), path, lazy=True)
     return state, tuple(global_unless)
 
 
@@ -508,13 +605,20 @@ def _inline(line: str) -> str:
         if is_code:
             out.append(part.strip() if part.strip() else part)
             continue
-        part = _IMAGE_OR_LINK.sub(r"\1", part)
+        # Each substitution only removes characters, and needs the one checked for: most text has none.
+        if "[" in part:
+            part = _IMAGE_OR_LINK.sub(r"\1", part)
         for _ in range(2):  # "**a _b_ c**": the outer pair, then the inner one
-            part = _STAR_PAIR.sub(r"\2", part)
-            part = _UNDERSCORE_PAIR.sub(r"\2", part)
-        part = _TILDE_PAIR.sub(r"\1", part)
-        part = _STAR_RUNS.sub("", part)
-        part = _ESCAPE.sub(r"\1", part)
+            if "*" in part:
+                part = _STAR_PAIR.sub(r"\2", part)
+            if "_" in part:
+                part = _UNDERSCORE_PAIR.sub(r"\2", part)
+        if "~~" in part:
+            part = _TILDE_PAIR.sub(r"\1", part)
+        if "**" in part:
+            part = _STAR_RUNS.sub("", part)
+        if "\\" in part:
+            part = _ESCAPE.sub(r"\1", part)
         out.append(part)
     return "".join(out)
 
@@ -617,10 +721,322 @@ def _sentences(text: str, breaks: list[int]) -> list[tuple[int, int]]:
 
 
 # --------------------------------------------------------------------------------------------------------
+# Prefilter: the literal text a pattern's matches must contain
+#
+# ``_clauses`` reduces a pattern to clauses: sets of lowercase ASCII strings such that every text the pattern
+# matches contains, for each clause, one of its strings (after ``_fold``). A text missing a clause cannot
+# match, so the pattern is neither compiled nor run on it. The reduction only forgets constraints: an escape,
+# a bracket class, a non-ASCII character or anything it does not model counts as unknown text, and a
+# zero-width assertion is dropped (a regexp without it matches more, not less). So it never rules out a real
+# match, whatever the pattern; on a pattern it cannot read it returns no clauses (always run).
+#
+# RE2 matches an ASCII letter case-insensitively against only two non-ASCII characters, U+017F (long s) and
+# U+212A (Kelvin sign), which ``_fold`` turns into "s" and "k"; other characters fold into no ASCII letter.
+
+_EXACT_MAX = 16  # most alternative strings tracked for one piece before only its clauses are kept
+_NOTHING = frozenset(("",))
+_UNKNOWN = "\x01"  # text the reduction does not model (any length, maybe none)
+_OPTIONAL = "\x02"  # after a piece: it may be absent (?, *, {0,n})
+_REPEATED = "\x03"  # after a piece: it occurs at least once, maybe more (+, {2}, {1,n})
+_FIRST_GROUP = 0xF0000  # reduced groups become Supplementary Private Use characters, one per distinct group
+_LAST_GROUP = 0xFFFFD
+
+_UNREAD_ESCAPE = re.compile(r"\\[QEC0-9]")  # quoting, single bytes, octal: not modelled
+_OPAQUE = re.compile(  # escapes, bracket classes, non-ASCII characters (and our own markers)
+    r"\\x(?:\{[0-9A-Fa-f]*\}|[0-9A-Fa-f]{2})|\\[pP](?:\{[^}]*\}|.)|\\."
+    r"|\[\^?\]?(?:\[:\^?[a-z]+:\]|\\.|[^\]\\])*\]"
+    r"|[^\x00-\x7f]|[\x01-\x03]",
+    re.DOTALL,
+)
+_ZERO_WIDTH_ESCAPES = frozenset(("\\b", "\\B", "\\A", "\\z"))
+_FLAGS_AND_ANCHORS = re.compile(r"\(\?[imsU-]*\)|[\^$]")
+_GROUP_OPEN = re.compile(r"\(\?(?:[imsU-]*:|P?<[A-Za-z_][A-Za-z0-9_]*>)")
+_REPETITION = re.compile(r"(?:[?*+]|\{([0-9]+)(,[0-9]*)?\})\??")
+_INNERMOST_GROUP = re.compile(r"\(([^()]*)\)")
+_PLAIN = re.compile(r"[^\x01-\x03\U000f0000-\U000ffffd]*")
+# A run of plain characters (without a last one that a repetition applies to), or one character or group
+# with the repetition marker after it.
+_PIECE = re.compile(r"([^\x01-\x03\U000f0000-\U000ffffd]+)(?![\x02\x03])|(.)([\x02\x03]?)", re.DOTALL)
+
+# What a piece of a pattern tells: every string it can match (None: too many, or unknown) and the clauses
+# its matches satisfy.
+_Info = tuple[frozenset[str] | None, tuple[frozenset[str], ...]]
+
+_group_chars: dict[str, str] = {}  # reduced group content -> its character
+_group_infos: dict[str, _Info] = {}  # its character -> what the group tells
+_group_serial = itertools.count(_FIRST_GROUP)  # next() is atomic, so threads never share a character
+
+
+def _satisfied(clauses: tuple[frozenset[str], ...], folded: str) -> bool:
+    """Whether ``folded`` holds a string of every clause (plain loops: this runs for every sentence)."""
+    for clause in clauses:
+        for atom in clause:
+            if atom in folded:
+                break
+        else:
+            return False
+    return True
+
+
+def _fold(text: str) -> str:
+    """The text the prefilter's strings are looked for in (see the comment above ``_clauses``)."""
+    text = text.lower()
+    return text.replace("\u017f", "s") if "\u017f" in text else text
+
+
+def _opaque(m: re.Match) -> str:
+    return "" if m.group() in _ZERO_WIDTH_ESCAPES else _UNKNOWN
+
+
+def _repetition(m: re.Match) -> str:
+    if m.group(1) is None:
+        return _REPEATED if m.group()[0] == "+" else _OPTIONAL
+    low = int(m.group(1))
+    if low == 0:
+        return _OPTIONAL
+    if low == 1 and m.group(2) in (None, ",1"):
+        return ""  # exactly once
+    return _REPEATED
+
+
+def _required(info: _Info) -> tuple[frozenset[str], ...]:
+    exact, clauses = info
+    if exact is None:
+        return clauses
+    return () if "" in exact else (exact,)
+
+
+def _quality(clause: frozenset[str]) -> tuple[int, int]:
+    """Longer strings are rarer; fewer of them, fewer chances."""
+    return min(map(len, clause)), -len(clause)
+
+
+def _best(clauses: Sequence[frozenset[str]]) -> frozenset[str] | None:
+    return max(clauses, key=_quality) if clauses else None
+
+
+@functools.lru_cache(maxsize=None)
+def _sequence(text: str) -> _Info:
+    """A sequence of pieces inside a group. Adjacent pieces are combined into the strings they spell
+    together ("soft" "[ -]?" "delet" -> "softdelet", "soft delet", "soft-delet"), which gives alternations
+    their exact strings."""
+    run = _NOTHING  # every string the pieces since the last unknown one can spell
+    clauses: list[frozenset[str]] = []
+    whole = True  # run spans the whole sequence
+    for plain, single, repeat in _PIECE.findall(text):
+        if plain:
+            info: _Info = (frozenset((plain,)), ())
+        elif single in (_UNKNOWN, _OPTIONAL, _REPEATED):
+            info = (None, ())
+        elif ord(single) >= _FIRST_GROUP:
+            info = _group_infos[single]
+        else:
+            info = (frozenset((single,)), ())
+        if repeat == _OPTIONAL:
+            exact = info[0]
+            info = (exact | _NOTHING, ()) if exact is not None and len(exact) < _EXACT_MAX else (None, ())
+        elif repeat == _REPEATED:
+            info = (None, _required(info))
+        exact, required = info
+        if exact is not None and len(run) * len(exact) <= _EXACT_MAX:
+            run = frozenset(a + b for a in run for b in exact)
+            continue
+        whole = False
+        clauses.extend(_required((run, ())))
+        if exact is None:
+            clauses.extend(required)
+            run = _NOTHING
+        else:
+            run = exact
+    if whole:
+        return run, ()
+    clauses.extend(_required((run, ())))
+    return None, tuple(clauses)
+
+
+def _top_level(text: str) -> list[frozenset[str]]:
+    """The clauses of a whole pattern without alternatives: one per piece it cannot do without. Pieces
+    are not combined as in a group: separate clauses ("soft", "delet") select almost as well, for less."""
+    clauses = []
+    for plain, single, repeat in _PIECE.findall(text):
+        if plain:
+            clauses.append(frozenset((plain,)))
+        elif repeat == _OPTIONAL or single in (_UNKNOWN, _OPTIONAL, _REPEATED):
+            continue
+        elif ord(single) >= _FIRST_GROUP:
+            clauses.extend(_required(_group_infos[single]))
+        else:
+            clauses.append(frozenset((single,)))
+    return clauses
+
+
+def _alternation(text: str) -> _Info:
+    branches = text.split("|")
+    if _PLAIN.fullmatch(text):
+        if len(branches) <= _EXACT_MAX:
+            return frozenset(branches), ()
+        return None, (() if "" in branches else (frozenset(branches),))
+    if len(branches) == 1:
+        return _sequence(text)
+    infos = [(frozenset((b,)), ()) if _PLAIN.fullmatch(b) else _sequence(b) for b in branches]
+    exacts = [exact for exact, _ in infos]
+    if None not in exacts:
+        union = frozenset().union(*exacts)
+        if len(union) <= _EXACT_MAX:
+            return union, ()
+    best = [_best(_required(info)) for info in infos]
+    if None in best:
+        return None, ()
+    return None, (frozenset().union(*best),)
+
+
+def _group(m: re.Match) -> str:
+    content = m.group(1)
+    char = _group_chars.get(content)
+    if char is None:
+        serial = next(_group_serial)
+        if serial > _LAST_GROUP:
+            raise OverflowError("too many distinct groups to reduce")
+        char = chr(serial)
+        _group_infos[char] = _alternation(content)
+        _group_chars[content] = char
+    return char
+
+
+def _clauses(source: str) -> tuple[frozenset[str], ...]:
+    """What every match of the RE2 pattern ``source`` contains: clauses as described above, the most
+    selective first (at most four: more rarely rule anything else out)."""
+    if _UNREAD_ESCAPE.search(source.replace("\\\\", "")):
+        return ()
+    text = _OPAQUE.sub(_opaque, source)
+    text = _FLAGS_AND_ANCHORS.sub("", text)
+    text = _GROUP_OPEN.sub("(", text)
+    if "(?" in text:
+        return ()
+    text = _REPETITION.sub(_repetition, text)
+    text = text.replace(".", _UNKNOWN).replace("{", _UNKNOWN).replace("}", _UNKNOWN).lower()
+    try:
+        while "(" in text:
+            reduced = _INNERMOST_GROUP.sub(_group, text)
+            if reduced == text:
+                return ()
+            text = reduced
+    except OverflowError:
+        return ()
+    if ")" in text:
+        return ()
+    found = _required(_alternation(text)) if "|" in text else _top_level(text)
+    # the stable sort keeps equally good clauses in pattern order: the same choice on every run
+    return tuple(sorted(dict.fromkeys(found), key=_quality, reverse=True)[:4])
+
+
+class _Prefilter:
+    """The patterns, of many, that may match a text: the strings of each pattern's first clause are filed
+    under their first three characters, so a text only looks at those its own three-character pieces
+    name; the other clauses are then checked directly."""
+
+    def __init__(self, cells: Sequence[_Regex]) -> None:
+        owners: dict[str, list[int]] = {}  # a first-clause string -> the patterns it stands for
+        self._always: list[int] = []  # patterns without clauses
+        self._rest: list[tuple[frozenset[str], ...]] = []
+        for n, cell in enumerate(cells):
+            clauses = cell.clauses
+            self._rest.append(clauses[1:])
+            if not clauses:
+                self._always.append(n)
+            for atom in clauses[0] if clauses else ():
+                owners.setdefault(atom, []).append(n)
+        self._by_trigram: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
+        self._short: list[tuple[str, tuple[int, ...]]] = []  # strings under three characters
+        for atom in sorted(owners):
+            entry = (atom, tuple(owners[atom]))
+            if len(atom) < 3:
+                self._short.append(entry)
+            else:
+                self._by_trigram.setdefault(atom[:3], []).append(entry)
+        self._trigrams = frozenset(self._by_trigram)
+
+    def candidates(self, folded: str) -> list[int]:
+        """Ascending numbers of the patterns that may match the text whose ``_fold`` is ``folded``."""
+        found = set(self._always)
+        trigrams = {folded[i : i + 3] for i in range(len(folded) - 2)} & self._trigrams
+        for trigram in trigrams:
+            for atom, owners in self._by_trigram[trigram]:
+                if atom in folded:
+                    found.update(owners)
+        for atom, owners in self._short:
+            if atom in folded:
+                found.update(owners)
+        rest = self._rest
+        return sorted(n for n in found if _satisfied(rest[n], folded))
+
+
+class _Index:
+    """The patterns of one sequence of topics, arranged for ``stances_in``."""
+
+    def __init__(self, topics: tuple[Topic, ...]) -> None:
+        self.topic_unless = [_cells(t.unless) for t in topics]
+        self.stance_unless = [[_cells(s.unless) for s in t.stances] for t in topics]
+        self._prose = self._arrange(topics, "patterns")
+        self._code: tuple | None = None
+        self._topics = topics
+
+    @staticmethod
+    def _arrange(topics: tuple[Topic, ...], field_name: str) -> tuple[_Prefilter, list, list]:
+        cells: list[_Regex] = []
+        owners: list[tuple[int, int]] = []
+        for ti, topic in enumerate(topics):
+            for si, stance in enumerate(topic.stances):
+                for cell in _cells(getattr(stance, field_name)):
+                    cells.append(cell)
+                    owners.append((ti, si))
+        return _Prefilter(cells), cells, owners
+
+    @staticmethod
+    def _candidates(arranged: tuple, folded: str) -> list[tuple[int, int, list[Any]]]:
+        """(topic index, stance index, compiled patterns that may match) in topic, then stance order, for
+        the text whose ``_fold`` is ``folded``."""
+        prefilter, cells, owners = arranged
+        grouped: list[tuple[int, int, list[Any]]] = []
+        for n in prefilter.candidates(folded):
+            ti, si = owners[n]
+            if not grouped or grouped[-1][:2] != (ti, si):
+                grouped.append((ti, si, []))
+            grouped[-1][2].append(cells[n].regex)
+        return grouped
+
+    def prose(self, folded: str) -> list[tuple[int, int, list[Any]]]:
+        return self._candidates(self._prose, folded)
+
+    def code(self, folded: str) -> list[tuple[int, int, list[Any]]]:
+        if self._code is None:
+            self._code = self._arrange(self._topics, "code")
+        return self._candidates(self._code, folded)
+
+
+_INDEX_CACHE_SIZE = 16
+_indexes: dict[tuple[int, ...], tuple[tuple[Topic, ...], _Index]] = {}
+
+
+def _index(topics: tuple[Topic, ...]) -> _Index:
+    """The index of ``topics``, cached by the topics' identities (hashing a topic hashes every pattern in
+    it). An entry holds the topics themselves, so their ids cannot be reused while it is cached."""
+    key = tuple(map(id, topics))
+    cached = _indexes.get(key)
+    if cached is not None:
+        return cached[1]
+    index = _Index(topics)
+    if len(_indexes) >= _INDEX_CACHE_SIZE:
+        del _indexes[next(iter(_indexes))]
+    _indexes[key] = (topics, index)
+    return index
+
+
+# --------------------------------------------------------------------------------------------------------
 # Detecting stances
 
 
-def _first_match(patterns: tuple, text: str) -> tuple[int, int] | None:
+def _first_match(patterns: Sequence[Any], text: str) -> tuple[int, int] | None:
     """Earliest (then longest) match of any pattern, trimmed of surrounding whitespace."""
     best: tuple[int, int] | None = None
     for pattern in patterns:
@@ -641,8 +1057,9 @@ def _first_match(patterns: tuple, text: str) -> tuple[int, int] | None:
     return best
 
 
-def _any_match(patterns: tuple, text: str) -> bool:
-    return any(p.search(text) is not None for p in patterns)
+def _any_match(cells: Sequence[_Regex], text: str, folded: str) -> bool:
+    """Whether any of the patterns matches ``text`` (``folded`` is its ``_fold``)."""
+    return any(cell.may_match(folded) and cell.regex.search(text) is not None for cell in cells)
 
 
 def _code_regions(text: str) -> list[tuple[int, int]]:
@@ -682,32 +1099,6 @@ def _drop_opposed(hits: list[tuple[int, int, StanceHit]], topics: Sequence[Topic
     return [h for h in hits if (h[0], h[2].stance) not in dropped]
 
 
-def _union(patterns: Sequence[Any], *, code: bool) -> Any | None:
-    """One RE2 regexp matching wherever any of ``patterns`` matches (each keeps its inline flags), or
-    None when RE2 cannot build it (too large). Used only to skip work: a miss means no pattern matches."""
-    if not patterns:
-        return None
-    source = "|".join(f"(?:{p.pattern})" for p in patterns)
-    options = re2.Options()
-    options.case_sensitive = code
-    options.log_errors = False
-    options.never_capture = True
-    options.max_mem = 64 << 20
-    try:
-        return re2.compile(source, options)
-    except re2.error:
-        return None
-
-
-@functools.lru_cache(maxsize=16)
-def _gates(topics: tuple[Topic, ...]) -> tuple[Any | None, tuple[Any | None, ...]]:
-    per_topic = tuple(
-        _union([p for s in t.stances for p in s.patterns], code=False) for t in topics
-    )
-    everything = _union([p for t in topics for s in t.stances for p in s.patterns], code=False)
-    return everything, per_topic
-
-
 def stances_in(text: str, topics: Sequence[Topic], *, code: bool = False) -> list[StanceHit]:
     """Stances a unit of text takes, ordered by position, then topic order, then stance order.
 
@@ -716,34 +1107,29 @@ def stances_in(text: str, topics: Sequence[Topic], *, code: bool = False) -> lis
     spans index ``text``. Either way a text taking two opposed stances of a topic takes neither.
     """
     hits: list[tuple[int, int, StanceHit]] = []
+    topics = tuple(topics)
+    index = _index(topics)
     if code:
         for start, end in _code_regions(text):
             region = text[start:end]
-            for ti, topic in enumerate(topics):
-                for si, stance in enumerate(topic.stances):
-                    if not stance.code:
-                        continue
-                    span = _first_match(stance.code, region)
-                    if span is not None:
-                        s, e = start + span[0], start + span[1]
-                        hits.append((ti, si, StanceHit(topic.id, stance.id, s, e, text[s:e])))
+            for ti, si, patterns in index.code(_fold(region)):
+                span = _first_match(patterns, region)
+                if span is not None:
+                    s, e = start + span[0], start + span[1]
+                    hits.append((ti, si, StanceHit(topics[ti].id, topics[ti].stances[si].id, s, e, text[s:e])))
     else:
-        topics = tuple(topics)
-        gate, topic_gates = _gates(topics)
         norm, breaks = _prepare(text)
         for start, end in _sentences(norm, breaks):
             sentence = norm[start:end]
-            if gate is not None and gate.search(sentence) is None:
-                continue
-            for ti, topic in enumerate(topics):
-                if topic_gates[ti] is not None and topic_gates[ti].search(sentence) is None:
-                    continue
+            folded = _fold(sentence)
+            for ti, group in itertools.groupby(index.prose(folded), key=lambda c: c[0]):
+                topic = topics[ti]
                 found = []
-                for si, stance in enumerate(topic.stances):
-                    span = _first_match(stance.patterns, sentence)
-                    if span is not None and not _any_match(stance.unless, sentence):
-                        found.append((si, stance, span))
-                if not found or _any_match(topic.unless, sentence):
+                for _, si, patterns in group:
+                    span = _first_match(patterns, sentence)
+                    if span is not None and not _any_match(index.stance_unless[ti][si], sentence, folded):
+                        found.append((si, topic.stances[si], span))
+                if not found or _any_match(index.topic_unless[ti], sentence, folded):
                     continue
                 for si, stance, span in found:
                     s, e = start + span[0], start + span[1]
