@@ -44,3 +44,17 @@ def test_markdown_report_sections_and_locations():
         assert heading in text
     assert f"`{PERFORMANCE}:33`" in text  # the N+1 rule it shares with the first input
     assert "tokens (estimated, characters/4)" in text
+
+
+def test_a_side_that_leaves_the_output_is_never_reported_as_kept(tmp_path):
+    # b.md:1 agrees with the winner of the timeout conflict but loses the retries conflict: it leaves the
+    # output, so no conflict may list it among the sides in the output
+    (tmp_path / "a.md").write_text("- retry 1\n- timeout 30\n")
+    (tmp_path / "b.md").write_text("- timeout retry 30\n- timeout 15\n")
+    result = merge_files([str(tmp_path / "a.md"), str(tmp_path / "b.md")])
+    assert "timeout retry 30" not in result.text
+    data = to_json(result)
+    for conflict in data["conflicts"]:
+        for i, side in enumerate(conflict["sides"]):
+            if side["path"].endswith("b.md") and side["line"] == 1:
+                assert i not in conflict["in_output"], conflict["id"]

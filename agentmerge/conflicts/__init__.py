@@ -100,6 +100,11 @@ def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[
     # input never wins. Merely agreeing with a winner does not count: the same unit would come back when
     # the merged file is merged again and the conflict it agreed in gets settled the other way round.
     losing -= preferred
+    # and the report does not call it kept where it only agreed: it leaves the output
+    resolved = [c if c.resolution is None or c.kind == "frontmatter" else
+                replace(c, resolution=replace(c.resolution, kept=tuple(
+                    i for i in c.resolution.kept if not set(c.sides[i].uids) <= losing)))
+                for c in resolved]
     # Conflicts that share a unit share one block, so that every side of each of them is shown.
     for uids in connected(open_sets):
         marked[uids[0]] = uids
