@@ -655,7 +655,8 @@ def _groups(units, norms, weights, classes: list[list[int]], rep_edges: Sequence
         n = norms[u.uid]
         k = class_of.get(u.uid)
         weight = class_mass[k] if k is not None else _weight(set(n.tokens), weights)
-        return (-weight, -len(n.folded), -len(u.text), u.uid)
+        # with the same words, the unit stating more numbers is the one that carries (see `relate`)
+        return (-weight, -len(n.numbers), -len(n.folded), -len(u.text), u.uid)
     assigned: dict[int, int] = {}
     members: dict[int, list[Member]] = {}
 

@@ -479,3 +479,10 @@ def test_regression_an_item_with_nested_items_keeps_its_marker_in_a_paragraph_sl
     again = parse_agent(merged.text, "merged.md")
     for text in (a, b):
         assert merge([again, parse_agent(text, "input.md", index=1)]).body == body_of(again)
+
+
+def test_regression_the_unit_stating_the_number_is_kept_whatever_the_copies():
+    # `- never 15` carries `- use never` (same words, one more number); with a copy of each (a.md a.md),
+    # the shorter-folded `- use never` took its own copy first and stayed beside its carrier
+    text = "# use\n\n- use never\n- never 15\n"
+    assert merge(agents_of([text, text])).text == merge(agents_of([text])).text == "# use\n\n- never 15\n"
