@@ -627,7 +627,7 @@ def _groups(units, norms, weights, classes: list[list[int]], rep_edges: Sequence
 
     `classes` are units that carry each other (exact copies; in the blocked path, signature classes),
     first member the representative. A rep edge (a, b, score) says representative a carries b: then a
-    carries b's whole class, and a's copies carry b. A class edge (S, T, score) says every member of class
+    carries b's whole class, and so do a's copies. A class edge (S, T, score) says every member of class
     S carries every member of class T. Carrying is kept per class, not per pair, so k copies cost O(k),
     not O(k^2): a carrier takes whatever is still unassigned in the classes it carries. `copy_of` maps a
     unit to its exact class's representative: members of one class that are not exact copies are scored.
@@ -638,10 +638,10 @@ def _groups(units, norms, weights, classes: list[list[int]], rep_edges: Sequence
             class_of[m] = k
     remaining = [set(members) for members in classes]
     whole: dict[int, list[tuple[int, float]]] = defaultdict(list)  # uid -> classes it carries whole
-    from_copies: dict[int, list[tuple[int, float]]] = defaultdict(list)  # class -> uids its copies carry
+    from_copies: dict[int, list[tuple[int, float]]] = defaultdict(list)  # class -> classes its copies carry
     for a, b, score in rep_edges:
         whole[a].append((class_of[b], score))
-        from_copies[class_of[a]].append((b, score))
+        from_copies[class_of[a]].append((class_of[b], score))
     by_class: dict[int, list[tuple[int, float]]] = defaultdict(list)  # class -> classes its members carry
     for s, t, score in class_edges:
         by_class[s].append((t, score))
@@ -679,8 +679,9 @@ def _groups(units, norms, weights, classes: list[list[int]], rep_edges: Sequence
             for other in sorted(remaining[target]):
                 take(uid, other, score)
         if uid != own[0]:
-            for other, score in from_copies.get(k, ()):
-                if other not in assigned:
+            # a copy of a carrier carries what it carries, copies included (exact copies say the same)
+            for target, score in from_copies.get(k, ()):
+                for other in sorted(remaining[target]):
                     take(uid, other, score)
         for target, score in by_class.get(k, ()):
             for other in sorted(remaining[target]):

@@ -486,3 +486,8 @@ def test_regression_the_unit_stating_the_number_is_kept_whatever_the_copies():
     # the shorter-folded `- use never` took its own copy first and stayed beside its carrier
     text = "# use\n\n- use never\n- never 15\n"
     assert merge(agents_of([text, text])).text == merge(agents_of([text])).text == "# use\n\n- never 15\n"
+
+
+def test_regression_copies_of_a_carrier_carry_every_copy_of_what_it_carries():
+    text = "use never\n\n- use use\n- use use use use use never\n- use use\n  - use use use never\n"
+    assert merge(agents_of([text, text])).text == merge(agents_of([text])).text
