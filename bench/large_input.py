@@ -33,7 +33,8 @@ from pathlib import Path
 
 
 def checklist_60k() -> str:
-    """The same generator as tests/test_bad_input.py `_checklist_60k` (same seed, same bytes)."""
+    """60 sections x 1,000 checklist items of Zipf-distributed words (also the input of
+    tests/test_bad_input.py::test_a_60000_item_file)."""
     rng = random.Random(7)
     syllables = "ka lo mi ten sor vel dra qui pan rez tol fin gar bu ne xi".split()
     base = ("check verify ensure index query cache schema migration test review deploy log metric alert user "

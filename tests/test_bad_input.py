@@ -5,6 +5,7 @@ never a hang, never a partial or overwritten file."""
 from __future__ import annotations
 
 import errno
+import importlib.util
 import json
 import os
 import random
@@ -17,7 +18,7 @@ from agentmerge import write as write_module
 from agentmerge.read import read_bytes
 from agentmerge.write import atomic_write
 
-from .conftest import FASTAPI, PERFORMANCE, run_cli
+from .conftest import FASTAPI, PERFORMANCE, ROOT, run_cli
 
 AGENT = "---\nname: tidy\ndescription: Keeps things tidy.\n---\n\n# Rules\n\n- Keep functions small.\n- Name things well.\n"
 
@@ -283,54 +284,46 @@ def test_a_2mb_single_line(tmp_path):
     assert (tmp_path / "out.md").read_text() == data
 
 
-def _checklist_60k() -> str:
-    """60,000 checklist items in 60 sections, worded like a generated checklist (Zipf-distributed words)."""
-    rng = random.Random(7)
-    syllables = "ka lo mi ten sor vel dra qui pan rez tol fin gar bu ne xi".split()
-    base = ("check verify ensure index query cache schema migration test review deploy log metric alert user "
-            "token session commit rollback lock timeout retry validate sanitize document").split()
-    words = base + sorted({"".join(rng.choice(syllables) for _ in range(3)) for _ in range(3000)})
-    weights = [1 / (i + 1) for i in range(len(words))]
-    lines = ["---", "name: huge-checklist", "description: A generated checklist.", "---", ""]
-    for s in range(60):
-        lines += [f"## Area {s}", ""]
-        lines += [f"- [ ] {' '.join(rng.choices(words, weights, k=rng.randint(6, 14))).capitalize()}."
-                  for _ in range(1000)]
-        lines.append("")
-    return "\n".join(lines) + "\n"
+def _large_inputs():
+    """bench/large_input.py: the generators of the very large inputs, shared with the benchmark."""
+    spec = importlib.util.spec_from_file_location("bench_large_input", ROOT / "bench" / "large_input.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+LARGE = _large_inputs()
+
+
+def _every_unit_accounted_for(tmp_path, units: int) -> dict:
+    stats = json.loads((tmp_path / "report.json").read_text())["stats"]
+    assert stats["input_units"] == units
+    assert stats["output_units"] + stats["duplicates_dropped"] == units
+    return stats
 
 
 def test_a_60000_item_file(tmp_path):
     """Runs to the end (a subprocess time limit guards against hangs only; speed is measured in bench/)."""
-    _, proc = merge_one(tmp_path, "huge.md", _checklist_60k())
+    _, proc = merge_one(tmp_path, "huge.md", LARGE.checklist_60k())
     works(proc)
-    report = json.loads((tmp_path / "report.json").read_text())
-    assert report["stats"]["input_units"] == 60_000
-    assert report["stats"]["output_units"] + report["stats"]["duplicates_dropped"] == 60_000
+    _every_unit_accounted_for(tmp_path, 60_000)
 
 
 def test_a_60000_near_identical_item_file(tmp_path):
     """`- item 1` ... `- item 60000`: every unit has the same single word, so no word index can split them.
     Runs to the end, and nothing collapses: the numbers differ."""
-    data = "# Items\n\n" + "".join(f"- item {i}\n" for i in range(1, 60_001))
+    data = LARGE.numbered_60k()
     _, proc = merge_one(tmp_path, "items.md", data)
     works(proc)
-    report = json.loads((tmp_path / "report.json").read_text())
-    assert report["stats"]["input_units"] == 60_000
-    assert report["stats"]["output_units"] + report["stats"]["duplicates_dropped"] == 60_000
-    assert report["stats"]["duplicates_dropped"] == 0
+    assert _every_unit_accounted_for(tmp_path, 60_000)["duplicates_dropped"] == 0
     assert (tmp_path / "out.md").read_text() == data
 
 
 def test_60000_identical_lines(tmp_path):
     """60,000 copies of one rule collapse into one (exact copies are grouped as a class, not pair by pair)."""
-    data = "# Rules\n\n" + "- same rule here\n" * 60_000
-    _, proc = merge_one(tmp_path, "same.md", data)
+    _, proc = merge_one(tmp_path, "same.md", LARGE.identical_60k())
     works(proc)
-    report = json.loads((tmp_path / "report.json").read_text())
-    assert report["stats"]["input_units"] == 60_000
-    assert report["stats"]["output_units"] + report["stats"]["duplicates_dropped"] == 60_000
-    assert report["stats"]["output_units"] == 1
+    assert _every_unit_accounted_for(tmp_path, 60_000)["output_units"] == 1
     assert (tmp_path / "out.md").read_text() == "# Rules\n\n- same rule here\n"
 
 

@@ -97,21 +97,26 @@ def test_seed_self_repetition_is_found():
     assert (32, 23) in pairs
 
 
+def _match_with_limit(units, limit: int):
+    """`match` with another FULL_MATRIX_LIMIT, whatever the test's own setting."""
+    from agentmerge import match as match_module
+
+    old = match_module.FULL_MATRIX_LIMIT
+    match_module.FULL_MATRIX_LIMIT = limit
+    try:
+        return match(units)
+    finally:
+        match_module.FULL_MATRIX_LIMIT = old
+
+
 def test_big_inputs_use_blocking_and_find_the_same_duplicates():
     """Above the full-matrix limit, candidates come from a rare-word index; a unit whose words are all
     carried by another must still meet it."""
-    from agentmerge import match as match_module
-
     lines = [f"- Rule {i}: keep widget{i} aligned with gadget{i} specs" for i in range(300)]
     lines.append("- Rule 7: keep widget7 aligned with gadget7 specs and document it")
     agent = parse_agent("\n".join(lines) + "\n", "big.md")
     full = match(agent.units)
-    old = match_module.FULL_MATRIX_LIMIT
-    match_module.FULL_MATRIX_LIMIT = 10
-    try:
-        blocked = match(agent.units)
-    finally:
-        match_module.FULL_MATRIX_LIMIT = old
+    blocked = _match_with_limit(agent.units, 10)
     assert full.dropped == blocked.dropped
     assert len(full.dropped) == 1
 
@@ -167,15 +172,8 @@ def test_blocked_path_finds_what_the_full_matrix_finds_on_rare_words(blocked):
         if i % 11 == 0:
             lines.append(f"- Keep widget{i} aligned with gadget{i} specs within {i % 4 + 1} days")
     agent = parse_agent("# Rules\n\n" + "\n".join(lines) + "\n", "rules.md")
-    from agentmerge import match as match_module
-
     blocked_result = match(agent.units)
-    full = match_module.FULL_MATRIX_LIMIT
-    match_module.FULL_MATRIX_LIMIT = 2500
-    try:
-        full_result = match(agent.units)
-    finally:
-        match_module.FULL_MATRIX_LIMIT = full
+    full_result = _match_with_limit(agent.units, 2500)
 
     def negated(m):
         return {frozenset((p.a, p.b)) for p in m.pairs if p.relation == NEGATED}
