@@ -1,3 +1,4 @@
+import importlib.util
 import os
 import subprocess
 import sys
@@ -10,6 +11,19 @@ SEEDS = ROOT / "fixtures" / "seeds"
 SEED_FILES = sorted(SEEDS.glob("*.md"))
 FASTAPI = SEEDS / "db-engineer-fastapi.md"
 PERFORMANCE = SEEDS / "db-engineer-performance.md"
+
+
+def load_script(relative: str):
+    """A script of the repository that is not part of the package (bench/, fuzz/), imported as a module."""
+    path = ROOT / relative
+    name = "script_" + "_".join(path.with_suffix("").relative_to(ROOT).parts)
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while a class is created
+    spec.loader.exec_module(module)
+    return module
 SQLALCHEMY = SEEDS / "db-engineer-sqlalchemy.md"
 DATA = SEEDS / "db-data-engineer.md"
 SEED_DATA = SEEDS / "db-engineer-seed-data.md"

@@ -5,7 +5,6 @@ never a hang, never a partial or overwritten file."""
 from __future__ import annotations
 
 import errno
-import importlib.util
 import json
 import os
 import random
@@ -18,7 +17,7 @@ from agentmerge import write as write_module
 from agentmerge.read import read_bytes
 from agentmerge.write import atomic_write
 
-from .conftest import FASTAPI, PERFORMANCE, ROOT, run_cli
+from .conftest import FASTAPI, PERFORMANCE, load_script, run_cli
 
 AGENT = "---\nname: tidy\ndescription: Keeps things tidy.\n---\n\n# Rules\n\n- Keep functions small.\n- Name things well.\n"
 
@@ -284,15 +283,7 @@ def test_a_2mb_single_line(tmp_path):
     assert (tmp_path / "out.md").read_text() == data
 
 
-def _large_inputs():
-    """bench/large_input.py: the generators of the very large inputs, shared with the benchmark."""
-    spec = importlib.util.spec_from_file_location("bench_large_input", ROOT / "bench" / "large_input.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-LARGE = _large_inputs()
+LARGE = load_script("bench/large_input.py")  # the generators shared with the benchmark
 
 
 def _every_unit_accounted_for(tmp_path, units: int) -> dict:

@@ -7,16 +7,12 @@ characters and fragments that decide structure, raw bytes, and real seed agents 
 
 from __future__ import annotations
 
-import importlib.util
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .conftest import ROOT, SEED_FILES
+from .conftest import SEED_FILES, load_script
 
-_spec = importlib.util.spec_from_file_location("fuzz_reader", ROOT / "fuzz" / "fuzz_reader.py")
-fuzz_reader = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(fuzz_reader)
+fuzz_reader = load_script("fuzz/fuzz_reader.py")
 
 FRAGMENTS = [
     "---\n", "...\n", "```", "~~~", "    ", "\t", "- ", "* ", "+ ", "1. ", "2) ", "# ", "## ", "###### ", "> ",

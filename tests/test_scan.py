@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
 from agentmerge import scan as S
 
-from .conftest import run_cli
+from .conftest import load_script, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _load_synth():
-    spec = importlib.util.spec_from_file_location("bench_synth_for_scan", ROOT / "bench" / "synth.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 REVIEWER = """\
@@ -295,7 +285,7 @@ def test_several_paths_are_prefixed(tmp_path):
 
 
 def test_scan_of_a_synthetic_library_finds_the_planted_duplicates(tmp_path):
-    synth = _load_synth()
+    synth = load_script("bench/synth.py")
     manifest = synth.generate(tmp_path / "lib", agents=40, seed=5, exact_rate=0.1, near_rate=0.15)
     data = scan_json(tmp_path / "lib")
     assert data["files"] == len(manifest["files"])  # noise (READMEs, node_modules, .git) skipped
