@@ -18,12 +18,11 @@ from . import model
 from .match import DUPLICATE, RELATED, Matching
 from .model import Agent, Unit
 from .normalize import words
+from .split import is_one_paragraph
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?=[ \t]|$)")
 _CHECKBOX = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX]\]")
 _ITEM = re.compile(r"^( {0,3})(?:([-*+])|(\d{1,9})([.)]))([ \t]+|$)")
-# a line that starts a block of its own rather than continuing a paragraph
-_BLOCK_START = re.compile(r"^\s*(?:[-*+](?:\s|$)|\d{1,9}[.)](?:\s|$)|```|~~~|>|#|\||<)|^(?: {4}|\t)")
 
 SectionKey = tuple[int, int]
 # token_set_ratio at which two units count as covering the same ground when aligning sections
@@ -514,16 +513,14 @@ def _as_item(text: str) -> str:
 
 
 def _strip_marker(text: str) -> str:
-    """An item standing in a paragraph's slot, as a paragraph. An item holding more than one paragraph of
-    text (nested items, code, a second paragraph) keeps its marker: without it, it would read back as
-    other blocks than the unit it is."""
+    """An item standing in a paragraph's slot, as a paragraph. An item whose text is more than one paragraph
+    (nested items, code, a second paragraph) keeps its marker: without it, it would read back as other
+    blocks than the unit it is."""
     m = _ITEM.match(text)
     if not m:
         return text
     indent = len(m.group(0))
     lines = text.split("\n")
     lines[0] = lines[0][m.end():]
-    rest = [line[indent:] if line[:indent].strip() == "" else line for line in lines[1:]]
-    if not lines[0].strip() or any(not line.strip() or _BLOCK_START.match(line) for line in rest):
-        return text
-    return "\n".join([lines[0], *rest])
+    stripped = "\n".join([lines[0], *[line[indent:] if line[:indent].strip() == "" else line for line in lines[1:]]])
+    return stripped if is_one_paragraph(stripped) else text

@@ -41,6 +41,11 @@ def _inline_parser() -> MarkdownIt:
     return MarkdownIt("commonmark")
 
 
+def is_one_paragraph(text: str) -> bool:
+    """Whether the text reads back as one paragraph, and nothing else."""
+    return [t.type for t in _parser().parse(text + "\n")] == ["paragraph_open", "inline", "paragraph_close"]
+
+
 @dataclass
 class Block:
     """A top-level piece of the body, in source order: a heading or a unit (before numbering)."""
