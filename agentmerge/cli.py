@@ -6,6 +6,7 @@ name starts a merge, so subcommands such as `scan` live beside it.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from typing import List, Optional
@@ -202,4 +203,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    sys.exit(main())
+    """The process entry point (console script and `python -m agentmerge`)."""
+    code = main()
+    # The process ends here. Python's last garbage collections at exit walk every object the run made (about
+    # 60 ms for two agents, a fifth of the run) only to free memory the system takes back anyway; frozen
+    # objects are skipped. Files are closed and streams flushed as before: nothing written depends on it.
+    gc.freeze()
+    sys.exit(code)

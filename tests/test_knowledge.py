@@ -859,3 +859,79 @@ def test_prefilter_keeps_every_match_on_labelled_sentences_and_seeds():
 @given(st.lists(PIECES, max_size=40).map("".join))
 def test_prefilter_keeps_every_match_on_generated_text(text):
     _assert_prefilter_keeps_every_match([text, text.upper(), text.title()])
+
+
+# --------------------------------------------------------------------------------------------------------
+# topics.prepared.json: the built-in file parsed and reduced ahead of time, never a different answer
+
+
+def test_prepared_file_is_fresh():
+    from agentmerge.knowledge import PREPARED_PATH, prepared
+
+    assert PREPARED_PATH.read_text(encoding="utf-8") == prepared.render(), (
+        "topics.prepared.json is stale: run python -m agentmerge.knowledge.prepared"
+    )
+
+
+def test_builtin_topics_come_from_the_prepared_file():
+    from agentmerge import knowledge
+
+    assert knowledge._prepared(knowledge.BUILTIN_PATH.read_bytes()) is not None
+    sources = {cell.source for cell in CELLS}
+    assert sources <= set(knowledge._prepared_clauses)
+
+
+def _loaded_afresh(monkeypatch) -> tuple:
+    """The built-in topics and every pattern's clauses, parsed from topics.yaml and derived now."""
+    from agentmerge import knowledge
+
+    monkeypatch.setattr(knowledge, "_prepared", lambda raw: None)
+    monkeypatch.setattr(knowledge, "_prepared_clauses", {})
+    knowledge._builtin_state.cache_clear()
+    knowledge._builtin_topics.cache_clear()
+    try:
+        topics = knowledge.load_topics()
+        return topics, _clauses_of(topics)
+    finally:
+        knowledge._builtin_state.cache_clear()
+        knowledge._builtin_topics.cache_clear()
+
+
+def _clauses_of(topics) -> list:
+    from agentmerge.knowledge import _cells
+
+    out = []
+    for topic in topics:
+        cells = list(_cells(topic.unless))
+        for stance in topic.stances:
+            for field in ("patterns", "unless", "code"):
+                cells += _cells(getattr(stance, field))
+        out.append([(cell.source, cell.code, cell.clauses) for cell in cells])
+    return out
+
+
+def test_prepared_and_fresh_loading_agree(monkeypatch):
+    topics, clauses = _loaded_afresh(monkeypatch)
+    assert repr(topics) == repr(TOPICS)  # ids, titles, stances, describe texts, opposed pairs, pattern sources
+    assert clauses == _clauses_of(TOPICS)
+    assert any(clause for per_topic in clauses for _, _, clause in per_topic)
+
+
+def test_stale_or_broken_prepared_file_is_ignored(tmp_path, monkeypatch):
+    from agentmerge import knowledge
+
+    raw = knowledge.BUILTIN_PATH.read_bytes()
+    assert knowledge._prepared(raw + b"\n# edited\n") is None  # topics.yaml changed since it was written
+    for text in ("", "{", "[]", '{"format": 99}'):
+        path = tmp_path / "topics.prepared.json"
+        path.write_text(text, encoding="utf-8")
+        monkeypatch.setattr(knowledge, "PREPARED_PATH", path)
+        assert knowledge._prepared(raw) is None, text
+    monkeypatch.setattr(knowledge, "PREPARED_PATH", tmp_path / "missing.json")
+    assert knowledge._prepared(raw) is None
+
+
+def test_prepared_check_command(capsys):
+    from agentmerge.knowledge import prepared
+
+    assert prepared.main(["--check"]) == 0

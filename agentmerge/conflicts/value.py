@@ -58,6 +58,11 @@ def _name_pattern(names: tuple[str, ...]) -> re.Pattern:
     return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
 
 
+@lru_cache(maxsize=None)
+def _lowered(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(n.lower() for n in names)
+
+
 def _number(raw: str, version: bool) -> float | None:
     raw = raw.replace(",", "") if not version else raw.replace(",", ".")
     if version:
@@ -82,6 +87,8 @@ def values_in(text: str, settings: tuple[Setting, ...]) -> list[Value]:
         if not numbers:
             continue
         for setting in settings:
+            if not any(n in clause for n in _lowered(setting.names)):
+                continue  # the pattern needs one of the names: most clauses name no setting
             for name in _name_pattern(setting.names).finditer(clause):
                 best = None
                 for m in numbers:

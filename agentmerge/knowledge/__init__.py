@@ -19,16 +19,23 @@ Detection rules, in order (see ``stances_in``):
 
 Compiling every built-in pattern takes longer than the rest of a merge, and most sentences take no stance.
 So built-in patterns are compiled the first time they run (users' files are compiled on load, which also
-validates them), and a literal prefilter (``_clauses``) decides which patterns can match a sentence at all:
-only those are compiled and run. The prefilter never rules out a real match, so it changes no result.
+validates them), and a literal prefilter (``literals.clauses``) decides which patterns can match a sentence
+at all: only those are compiled and run. The prefilter never rules out a real match, so it changes no result.
+
+Parsing ``topics.yaml`` and deriving its patterns' clauses also costs more than a small merge, so both are
+done ahead, by ``python -m agentmerge.knowledge.prepared``, into ``topics.prepared.json``. A run uses that
+file only when it was written from the very ``topics.yaml`` and ``literals.py`` beside it; otherwise (an edited
+installation) it parses and derives afresh, which is slower and gives the same result.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
+import json
 import os
 import re
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,7 +190,7 @@ def _compile(pattern: Any, *, path: str, where: str, code: bool) -> Any:
 
 class _Regex:
     """One pattern of the knowledge base, compiled when first needed (``regex``), with its prefilter
-    clauses (``clauses``, see ``_clauses``)."""
+    clauses (``clauses``, see ``literals.clauses``)."""
 
     __slots__ = ("source", "code", "path", "where", "_regex", "_clauses")
 
@@ -205,7 +212,13 @@ class _Regex:
     @property
     def clauses(self) -> tuple[frozenset[str], ...]:
         if self._clauses is None:
-            self._clauses = _clauses(self.source)
+            known = _prepared_clauses.get(self.source)
+            if known is None:
+                from .literals import clauses
+
+                self._clauses = clauses(self.source)
+            else:
+                self._clauses = tuple(map(frozenset, known))
         return self._clauses
 
     def may_match(self, folded: str) -> bool:
@@ -311,8 +324,16 @@ def _duplicate_keys(root: Any, path: str) -> KnowledgeError | None:
 
 def _read(path: str) -> Any:
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise _fail(path, f"cannot read knowledge file: {exc}") from None
+    return _parse(raw, path)
+
+
+def _parse(raw: bytes, path: str) -> Any:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise _fail(path, f"cannot read knowledge file: {exc}") from None
     # What yaml.load does, keeping the node tree so duplicate keys are found without parsing twice. The
     # tree is checked before it is constructed (merge keys rewrite it), but a YAML error is reported first.
@@ -478,12 +499,60 @@ def _build(state: dict[str, _RawTopic], global_unless: list) -> tuple[Topic, ...
     return tuple(built)
 
 
+PREPARED_PATH = BUILTIN_PATH.with_name("topics.prepared.json")
+PREPARED_FORMAT = 1
+_LITERALS_PATH = Path(__file__).with_name("literals.py")
+
+# pattern source -> its clauses as lists, from topics.prepared.json (see ``_Regex.clauses``)
+_prepared_clauses: dict[str, list[list[str]]] = {}
+
+
+def _fingerprint(raw: bytes) -> str:
+    """Tells whether a file changed since topics.prepared.json was written (not a defence against anyone)."""
+    return f"{len(raw)}:{zlib.crc32(raw):08x}"
+
+
+def prepared_sources(topics_raw: bytes) -> dict[str, str]:
+    """What topics.prepared.json is derived from, as it records it."""
+    try:
+        literals = _fingerprint(_LITERALS_PATH.read_bytes())
+    except OSError:
+        literals = ""
+    return {"topics.yaml": _fingerprint(topics_raw), "literals.py": literals}
+
+
+def _prepared(topics_raw: bytes) -> dict[str, Any] | None:
+    """topics.prepared.json when it was written from these very files, else None."""
+    try:
+        payload = json.loads(PREPARED_PATH.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if (
+        not isinstance(payload, dict)
+        or payload.get("format") != PREPARED_FORMAT
+        or payload.get("sources") != prepared_sources(topics_raw)
+        or not isinstance(payload.get("clauses"), dict)
+    ):
+        return None
+    return payload
+
+
 @functools.lru_cache(maxsize=1)
 def _builtin_state() -> tuple[dict[str, _RawTopic], tuple]:
     state: dict[str, _RawTopic] = {}
     global_unless: list = []
     path = str(BUILTIN_PATH)
-    _merge_file(state, global_unless, _read(path), path, lazy=True)
+    try:
+        raw = BUILTIN_PATH.read_bytes()
+    except OSError as exc:
+        raise _fail(path, f"cannot read knowledge file: {exc}") from None
+    prepared = _prepared(raw)
+    if prepared is None:
+        data = _parse(raw, path)
+    else:
+        data = prepared["data"]
+        _prepared_clauses.update(prepared["clauses"])
+    _merge_file(state, global_unless, data, path, lazy=True)
     return state, tuple(global_unless)
 
 
@@ -721,51 +790,11 @@ def _sentences(text: str, breaks: list[int]) -> list[tuple[int, int]]:
 
 
 # --------------------------------------------------------------------------------------------------------
-# Prefilter: the literal text a pattern's matches must contain
+# Prefilter: which patterns can match a text at all
 #
-# ``_clauses`` reduces a pattern to clauses: sets of lowercase ASCII strings such that every text the pattern
-# matches contains, for each clause, one of its strings (after ``_fold``). A text missing a clause cannot
-# match, so the pattern is neither compiled nor run on it. The reduction only forgets constraints: an escape,
-# a bracket class, a non-ASCII character or anything it does not model counts as unknown text, and a
-# zero-width assertion is dropped (a regexp without it matches more, not less). So it never rules out a real
-# match, whatever the pattern; on a pattern it cannot read it returns no clauses (always run).
-#
-# RE2 matches an ASCII letter case-insensitively against only two non-ASCII characters, U+017F (long s) and
-# U+212A (Kelvin sign), which ``_fold`` turns into "s" and "k"; other characters fold into no ASCII letter.
-
-_EXACT_MAX = 16  # most alternative strings tracked for one piece before only its clauses are kept
-_NOTHING = frozenset(("",))
-_UNKNOWN = "\x01"  # text the reduction does not model (any length, maybe none)
-_OPTIONAL = "\x02"  # after a piece: it may be absent (?, *, {0,n})
-_REPEATED = "\x03"  # after a piece: it occurs at least once, maybe more (+, {2}, {1,n})
-_FIRST_GROUP = 0xF0000  # reduced groups become Supplementary Private Use characters, one per distinct group
-_LAST_GROUP = 0xFFFFD
-
-_UNREAD_ESCAPE = re.compile(r"\\[QEC0-9]")  # quoting, single bytes, octal: not modelled
-_OPAQUE = re.compile(  # escapes, bracket classes, non-ASCII characters (and our own markers)
-    r"\\x(?:\{[0-9A-Fa-f]*\}|[0-9A-Fa-f]{2})|\\[pP](?:\{[^}]*\}|.)|\\."
-    r"|\[\^?\]?(?:\[:\^?[a-z]+:\]|\\.|[^\]\\])*\]"
-    r"|[^\x00-\x7f]|[\x01-\x03]",
-    re.DOTALL,
-)
-_ZERO_WIDTH_ESCAPES = frozenset(("\\b", "\\B", "\\A", "\\z"))
-_FLAGS_AND_ANCHORS = re.compile(r"\(\?[imsU-]*\)|[\^$]")
-_GROUP_OPEN = re.compile(r"\(\?(?:[imsU-]*:|P?<[A-Za-z_][A-Za-z0-9_]*>)")
-_REPETITION = re.compile(r"(?:[?*+]|\{([0-9]+)(,[0-9]*)?\})\??")
-_INNERMOST_GROUP = re.compile(r"\(([^()]*)\)")
-_PLAIN = re.compile(r"[^\x01-\x03\U000f0000-\U000ffffd]*")
-# A run of plain characters (without a last one that a repetition applies to), or one character or group
-# with the repetition marker after it.
-_PIECE = re.compile(r"([^\x01-\x03\U000f0000-\U000ffffd]+)(?![\x02\x03])|(.)([\x02\x03]?)", re.DOTALL)
-
-# What a piece of a pattern tells: every string it can match (None: too many, or unknown) and the clauses
-# its matches satisfy.
-_Info = tuple[frozenset[str] | None, tuple[frozenset[str], ...]]
-
-_group_chars: dict[str, str] = {}  # reduced group content -> its character
-_group_infos: dict[str, _Info] = {}  # its character -> what the group tells
-_group_serial = itertools.count(_FIRST_GROUP)  # next() is atomic, so threads never share a character
-
+# Each pattern carries clauses (see ``literals.py``): sets of lowercase ASCII strings such that every text
+# the pattern matches contains, after ``_fold``, one string of each clause. A text missing a clause cannot
+# match, so the pattern is neither compiled nor run on it.
 
 def _satisfied(clauses: tuple[frozenset[str], ...], folded: str) -> bool:
     """Whether ``folded`` holds a string of every clause (plain loops: this runs for every sentence)."""
@@ -779,155 +808,9 @@ def _satisfied(clauses: tuple[frozenset[str], ...], folded: str) -> bool:
 
 
 def _fold(text: str) -> str:
-    """The text the prefilter's strings are looked for in (see the comment above ``_clauses``)."""
+    """The text the prefilter's strings are looked for in (see ``literals``)."""
     text = text.lower()
     return text.replace("\u017f", "s") if "\u017f" in text else text
-
-
-def _opaque(m: re.Match) -> str:
-    return "" if m.group() in _ZERO_WIDTH_ESCAPES else _UNKNOWN
-
-
-def _repetition(m: re.Match) -> str:
-    if m.group(1) is None:
-        return _REPEATED if m.group()[0] == "+" else _OPTIONAL
-    low = int(m.group(1))
-    if low == 0:
-        return _OPTIONAL
-    if low == 1 and m.group(2) in (None, ",1"):
-        return ""  # exactly once
-    return _REPEATED
-
-
-def _required(info: _Info) -> tuple[frozenset[str], ...]:
-    exact, clauses = info
-    if exact is None:
-        return clauses
-    return () if "" in exact else (exact,)
-
-
-def _quality(clause: frozenset[str]) -> tuple[int, int]:
-    """Longer strings are rarer; fewer of them, fewer chances."""
-    return min(map(len, clause)), -len(clause)
-
-
-def _best(clauses: Sequence[frozenset[str]]) -> frozenset[str] | None:
-    return max(clauses, key=_quality) if clauses else None
-
-
-@functools.lru_cache(maxsize=None)
-def _sequence(text: str) -> _Info:
-    """A sequence of pieces inside a group. Adjacent pieces are combined into the strings they spell
-    together ("soft" "[ -]?" "delet" -> "softdelet", "soft delet", "soft-delet"), which gives alternations
-    their exact strings."""
-    run = _NOTHING  # every string the pieces since the last unknown one can spell
-    clauses: list[frozenset[str]] = []
-    whole = True  # run spans the whole sequence
-    for plain, single, repeat in _PIECE.findall(text):
-        if plain:
-            info: _Info = (frozenset((plain,)), ())
-        elif single in (_UNKNOWN, _OPTIONAL, _REPEATED):
-            info = (None, ())
-        elif ord(single) >= _FIRST_GROUP:
-            info = _group_infos[single]
-        else:
-            info = (frozenset((single,)), ())
-        if repeat == _OPTIONAL:
-            exact = info[0]
-            info = (exact | _NOTHING, ()) if exact is not None and len(exact) < _EXACT_MAX else (None, ())
-        elif repeat == _REPEATED:
-            info = (None, _required(info))
-        exact, required = info
-        if exact is not None and len(run) * len(exact) <= _EXACT_MAX:
-            run = frozenset(a + b for a in run for b in exact)
-            continue
-        whole = False
-        clauses.extend(_required((run, ())))
-        if exact is None:
-            clauses.extend(required)
-            run = _NOTHING
-        else:
-            run = exact
-    if whole:
-        return run, ()
-    clauses.extend(_required((run, ())))
-    return None, tuple(clauses)
-
-
-def _top_level(text: str) -> list[frozenset[str]]:
-    """The clauses of a whole pattern without alternatives: one per piece it cannot do without. Pieces
-    are not combined as in a group: separate clauses ("soft", "delet") select almost as well, for less."""
-    clauses = []
-    for plain, single, repeat in _PIECE.findall(text):
-        if plain:
-            clauses.append(frozenset((plain,)))
-        elif repeat == _OPTIONAL or single in (_UNKNOWN, _OPTIONAL, _REPEATED):
-            continue
-        elif ord(single) >= _FIRST_GROUP:
-            clauses.extend(_required(_group_infos[single]))
-        else:
-            clauses.append(frozenset((single,)))
-    return clauses
-
-
-def _alternation(text: str) -> _Info:
-    branches = text.split("|")
-    if _PLAIN.fullmatch(text):
-        if len(branches) <= _EXACT_MAX:
-            return frozenset(branches), ()
-        return None, (() if "" in branches else (frozenset(branches),))
-    if len(branches) == 1:
-        return _sequence(text)
-    infos = [(frozenset((b,)), ()) if _PLAIN.fullmatch(b) else _sequence(b) for b in branches]
-    exacts = [exact for exact, _ in infos]
-    if None not in exacts:
-        union = frozenset().union(*exacts)
-        if len(union) <= _EXACT_MAX:
-            return union, ()
-    best = [_best(_required(info)) for info in infos]
-    if None in best:
-        return None, ()
-    return None, (frozenset().union(*best),)
-
-
-def _group(m: re.Match) -> str:
-    content = m.group(1)
-    char = _group_chars.get(content)
-    if char is None:
-        serial = next(_group_serial)
-        if serial > _LAST_GROUP:
-            raise OverflowError("too many distinct groups to reduce")
-        char = chr(serial)
-        _group_infos[char] = _alternation(content)
-        _group_chars[content] = char
-    return char
-
-
-def _clauses(source: str) -> tuple[frozenset[str], ...]:
-    """What every match of the RE2 pattern ``source`` contains: clauses as described above, the most
-    selective first (at most four: more rarely rule anything else out)."""
-    if _UNREAD_ESCAPE.search(source.replace("\\\\", "")):
-        return ()
-    text = _OPAQUE.sub(_opaque, source)
-    text = _FLAGS_AND_ANCHORS.sub("", text)
-    text = _GROUP_OPEN.sub("(", text)
-    if "(?" in text:
-        return ()
-    text = _REPETITION.sub(_repetition, text)
-    text = text.replace(".", _UNKNOWN).replace("{", _UNKNOWN).replace("}", _UNKNOWN).lower()
-    try:
-        while "(" in text:
-            reduced = _INNERMOST_GROUP.sub(_group, text)
-            if reduced == text:
-                return ()
-            text = reduced
-    except OverflowError:
-        return ()
-    if ")" in text:
-        return ()
-    found = _required(_alternation(text)) if "|" in text else _top_level(text)
-    # the stable sort keeps equally good clauses in pattern order: the same choice on every run
-    return tuple(sorted(dict.fromkeys(found), key=_quality, reverse=True)[:4])
 
 
 class _Prefilter:
