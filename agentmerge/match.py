@@ -67,6 +67,8 @@ class Pair:
 
 @dataclass
 class Matching:
+    """What matching found: each unit's normalisation, word weights, verified pairs and duplicate groups."""
+
     norms: dict[int, Normalised]
     weights: dict[str, float]
     pairs: list[Pair]

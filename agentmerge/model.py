@@ -135,12 +135,16 @@ class Side:
 
 @dataclass(frozen=True)
 class Resolution:
+    """How a conflict was settled: the strategy, and which sides stay in the output."""
+
     strategy: str  # prefer-first | prefer | keep-all | mark
     kept: tuple[int, ...]  # indexes into Conflict.sides that stay in the output
 
 
 @dataclass(frozen=True)
 class Conflict:
+    """Two or more sides giving guidance that cannot all hold, with why and what to do about it."""
+
     id: str
     kind: str  # frontmatter | policy | polarity | value | code
     topic: str
@@ -155,6 +159,8 @@ class Conflict:
 
 @dataclass
 class MergeOptions:
+    """How to merge: what to do with conflicts, the example cap, users' knowledge files, thresholds."""
+
     on_conflict: str = "prefer-first"  # prefer-first | keep-all | mark
     prefer: str | None = None  # path of the input that wins every conflict it is in
     max_examples: int = 6  # cap on <example> blocks in the merged description
@@ -176,6 +182,8 @@ class Placement:
 
 @dataclass
 class MergeResult:
+    """One merge: the inputs, the merged text, and everything the report says about how it was made."""
+
     agents: tuple[Agent, ...]
     units: dict[int, Unit]
     groups: tuple[Group, ...]

@@ -32,6 +32,8 @@ _NUMBER_WORD = re.compile(r"\d+(?:\.\d+)*\+?$")
 
 @dataclass(frozen=True)
 class Vocabulary:
+    """`knowledge/vocabulary.yaml`, stemmed: generic and negation words, synonyms to fold."""
+
     generic: frozenset[str]
     negation: frozenset[str]
     phrases: dict[str, tuple[tuple[tuple[str, ...], str], ...]]  # first stem -> (stemmed phrase, canonical), longest first

@@ -16,6 +16,8 @@ from ..model import Agent, Conflict, MergeOptions, Resolution, Unit
 
 @dataclass
 class Context:
+    """Everything a detector may look at: the inputs, their units, how units matched, the options."""
+
     agents: Sequence[Agent]
     units: dict[int, Unit]
     matching: Matching

@@ -31,6 +31,8 @@ WINDOW_WORDS = 5
 
 @dataclass(frozen=True)
 class Setting:
+    """A setting agents give values for (`knowledge/settings.yaml`), with the words that name it."""
+
     id: str
     title: str
     names: tuple[str, ...]
@@ -39,6 +41,8 @@ class Setting:
 
 @dataclass(frozen=True)
 class Value:
+    """A value a text states for a setting, as the interval [low, high] it allows."""
+
     setting: str
     low: float
     high: float

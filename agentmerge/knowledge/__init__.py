@@ -89,6 +89,8 @@ class Stance:
 
 @dataclass(frozen=True)
 class Topic:
+    """Something agents give opposite guidance on, with its stances and which of them conflict."""
+
     id: str
     title: str
     severity: str  # high | medium | low
@@ -131,6 +133,8 @@ _EMPTY_PROBES = ("", " ", "a", "a b", ".", "\n")
 
 @dataclass
 class _RawStance:
+    """A stance while its files are read (users' files may extend it), before it becomes a ``Stance``."""
+
     describe: str
     patterns: list = field(default_factory=list)
     unless: list = field(default_factory=list)
@@ -139,6 +143,8 @@ class _RawStance:
 
 @dataclass
 class _RawTopic:
+    """A topic while its files are read (users' files may extend it), before it becomes a ``Topic``."""
+
     title: str
     severity: str
     suggestion: str
