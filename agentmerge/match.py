@@ -407,8 +407,7 @@ def _match_blocked(text: list[int], classes: list[list[int]], norms: dict[int, N
             found_sources = frozenset().union(*(sources[m] for m in reps))
             only.append(next(iter(found_sources)) if len(found_sources) == 1 else -1)
         sig_of = {m: k for k, members in enumerate(sig_members) for m in members}
-        for a, b in _overlapping([words[u] for u in word_rep], word_mass, weights, postings, rarity, only,
-                                 th.related):
+        for a, b in _overlapping([words[u] for u in word_rep], word_mass, weights, postings, only, th.related):
             chosen = _across(word_reps[a], word_reps[b], only[a], only[b], sources)
             if chosen is None:
                 continue
@@ -501,13 +500,29 @@ def _pair_signatures(small: list[int], big: list[int], norms: dict[int, Normalis
             out.add((min(s, t), max(s, t)))
 
 
+def _rarest_word_blocks(token_sets: Sequence[frozenset[str]], postings: dict[str, list[int]],
+                        only: list[int]) -> Iterator[tuple[list[int], list[int]]]:
+    """The blocked path's batches: units grouped by their rarest word (ties: the first word) and their
+    single input (`only[i]`, -1 for several), each group with the units it meets: the first
+    FULL_MATRIX_LIMIT holding that word, less those of the group's own single input. Groups in word order;
+    a group meeting no unit is left out."""
+    by_block: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for i, tokens in enumerate(token_sets):
+        if tokens:
+            rarest = min(tokens, key=lambda t: (len(postings[t]), t))
+            by_block[(rarest, only[i])].append(i)
+    for (rarest, source), queries in sorted(by_block.items()):
+        block = [j for j in postings[rarest][:FULL_MATRIX_LIMIT] if source < 0 or only[j] != source]
+        if block:
+            yield queries, block
+
+
 def _overlapping(tokens: list[frozenset[str]], mass: list[float], weights: dict[str, float],
-                 postings: dict[str, list[int]], rarity: dict[str, tuple[int, str]], only: list[int],
-                 related: float) -> list[tuple[int, int]]:
+                 postings: dict[str, list[int]], only: list[int], related: float) -> list[tuple[int, int]]:
     """Pairs of word classes from different inputs (`only[i]`: class i's single input, -1 for several)
     whose weighted Jaccard may reach `related`, the best RELATED_PER_UNIT per class, (i, j) with i < j.
 
-    A class meets the (first FULL_MATRIX_LIMIT) classes holding its rarest word. The weighted overlaps of
+    A class meets the classes of its `_rarest_word_blocks` batch. The weighted overlaps of
     a batch of classes with that block are matrix products (query word weights x block word incidence),
     in slices of a few MB, so no pair is looked at in Python; `relate` then decides on the few that pass."""
     import numpy  # only inputs above FULL_MATRIX_LIMIT get here
@@ -528,16 +543,9 @@ def _overlapping(tokens: list[frozenset[str]], mass: list[float], weights: dict[
         owner = numpy.repeat(numpy.arange(len(classes)), lengths)
         return flat[numpy.repeat(starts[classes] - ends + lengths, lengths) + numpy.arange(int(ends[-1]))], owner
 
-    by_block: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for i, ts in enumerate(tokens):
-        if ts:
-            by_block[(min(ts, key=rarity.__getitem__), only[i])].append(i)
     found: set[tuple[int, int]] = set()
-    for (rarest, source), queries in sorted(by_block.items()):
-        block = numpy.array([j for j in postings[rarest][:FULL_MATRIX_LIMIT] if source < 0 or only[j] != source],
-                            dtype=numpy.int64)
-        if not len(block):
-            continue
+    for queries, members in _rarest_word_blocks(tokens, postings, only):
+        block = numpy.array(members, dtype=numpy.int64)
         block_words, column = words_of(block)
         bounds = numpy.searchsorted(column, numpy.arange(len(block) + 1))  # column c: block_words[bounds[c]:bounds[c+1]]
         block_vocabulary = numpy.unique(block_words)
@@ -590,15 +598,9 @@ def _fuzzy_blocked(group: list[int], strings: list[str], token_sets: list[frozen
     for i, tokens in enumerate(token_sets):
         for t in sorted(tokens):
             postings[t].append(i)
-    by_block: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for i, tokens in enumerate(token_sets):
-        if tokens:
-            rarest = min(tokens, key=lambda t: (len(postings[t]), t))
-            by_block[(rarest, only[i])].append(i)
     found: set[tuple[int, int, float]] = set()
-    for (rarest, source), queries in sorted(by_block.items()):
-        block = [j for j in postings[rarest][:FULL_MATRIX_LIMIT] if source < 0 or only[j] != source]
-        if not block or (len(block) == 1 and block == queries):
+    for queries, block in _rarest_word_blocks(token_sets, postings, only):
+        if len(block) == 1 and block == queries:
             continue
         scores = process.cdist([strings[i] for i in queries], [strings[j] for j in block], scorer=scorer,
                                score_cutoff=cutoff, workers=-1)
