@@ -5,6 +5,7 @@ Run ``python tests/test_knowledge.py`` for precision and recall over the labelle
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 from pathlib import Path
@@ -824,10 +825,10 @@ if __name__ == "__main__":
 # The prefilter only skips patterns that cannot match: it never decides a stance
 
 
-def _every_cell():
+def _every_cell(topics=TOPICS):
     from agentmerge.knowledge import _cells
 
-    for topic in TOPICS:
+    for topic in topics:
         yield from _cells(topic.unless)
         for stance in topic.stances:
             for field in ("patterns", "unless", "code"):
@@ -898,23 +899,14 @@ def _loaded_afresh(monkeypatch) -> tuple:
 
 
 def _clauses_of(topics) -> list:
-    from agentmerge.knowledge import _cells
-
-    out = []
-    for topic in topics:
-        cells = list(_cells(topic.unless))
-        for stance in topic.stances:
-            for field in ("patterns", "unless", "code"):
-                cells += _cells(getattr(stance, field))
-        out.append([(cell.source, cell.code, cell.clauses) for cell in cells])
-    return out
+    return [(cell.source, cell.code, cell.clauses) for cell in _every_cell(topics)]
 
 
 def test_prepared_and_fresh_loading_agree(monkeypatch):
     topics, clauses = _loaded_afresh(monkeypatch)
     assert repr(topics) == repr(TOPICS)  # ids, titles, stances, describe texts, opposed pairs, pattern sources
     assert clauses == _clauses_of(TOPICS)
-    assert any(clause for per_topic in clauses for _, _, clause in per_topic)
+    assert any(clause for _, _, clause in clauses)
 
 
 def test_stale_or_broken_prepared_file_is_ignored(tmp_path, monkeypatch):
@@ -922,11 +914,13 @@ def test_stale_or_broken_prepared_file_is_ignored(tmp_path, monkeypatch):
 
     raw = knowledge.BUILTIN_PATH.read_bytes()
     assert knowledge._prepared(raw + b"\n# edited\n") is None  # topics.yaml changed since it was written
-    for text in ("", "{", "[]", '{"format": 99}'):
+    complete = json.loads(knowledge.PREPARED_PATH.read_text(encoding="utf-8"))
+    without_data = json.dumps({key: value for key, value in complete.items() if key != "data"})
+    for text in ("", "{", "[]", '{"format": 99}', without_data):
         path = tmp_path / "topics.prepared.json"
         path.write_text(text, encoding="utf-8")
         monkeypatch.setattr(knowledge, "PREPARED_PATH", path)
-        assert knowledge._prepared(raw) is None, text
+        assert knowledge._prepared(raw) is None, text[:40]
     monkeypatch.setattr(knowledge, "PREPARED_PATH", tmp_path / "missing.json")
     assert knowledge._prepared(raw) is None
 

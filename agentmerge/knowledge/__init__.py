@@ -328,12 +328,15 @@ def _duplicate_keys(root: Any, path: str) -> KnowledgeError | None:
     return None
 
 
-def _read(path: str) -> Any:
+def _read_bytes(path: str) -> bytes:
     try:
-        raw = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except OSError as exc:
         raise _fail(path, f"cannot read knowledge file: {exc}") from None
-    return _parse(raw, path)
+
+
+def _read(path: str) -> Any:
+    return _parse(_read_bytes(path), path)
 
 
 def _parse(raw: bytes, path: str) -> Any:
@@ -537,6 +540,7 @@ def _prepared(topics_raw: bytes) -> dict[str, Any] | None:
         not isinstance(payload, dict)
         or payload.get("format") != PREPARED_FORMAT
         or payload.get("sources") != prepared_sources(topics_raw)
+        or "data" not in payload
         or not isinstance(payload.get("clauses"), dict)
     ):
         return None
@@ -548,10 +552,7 @@ def _builtin_state() -> tuple[dict[str, _RawTopic], tuple]:
     state: dict[str, _RawTopic] = {}
     global_unless: list = []
     path = str(BUILTIN_PATH)
-    try:
-        raw = BUILTIN_PATH.read_bytes()
-    except OSError as exc:
-        raise _fail(path, f"cannot read knowledge file: {exc}") from None
+    raw = _read_bytes(path)
     prepared = _prepared(raw)
     if prepared is None:
         data = _parse(raw, path)

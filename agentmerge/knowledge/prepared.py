@@ -25,6 +25,7 @@ from . import (
     _merge_file,
     _parse,
     _RawTopic,
+    _read_bytes,
     prepared_sources,
 )
 from .literals import clauses
@@ -41,8 +42,8 @@ def _sources_of(state: dict[str, _RawTopic], global_unless: list) -> list[str]:
 
 def payload() -> dict[str, Any]:
     """The document, derived afresh from ``topics.yaml``."""
-    raw = BUILTIN_PATH.read_bytes()
     path = str(BUILTIN_PATH)
+    raw = _read_bytes(path)
     data = _parse(raw, path)
     if json.loads(json.dumps(data)) != data:
         raise KnowledgeError(f"{path}: holds values JSON cannot carry exactly (non-string keys, dates...)")
