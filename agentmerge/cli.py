@@ -206,7 +206,7 @@ def run() -> None:
     """The process entry point (console script and `python -m agentmerge`)."""
     code = main()
     # The process ends here. Python's last garbage collections at exit walk every object the run made (about
-    # 60 ms for two agents, a fifth of the run) only to free memory the system takes back anyway; frozen
-    # objects are skipped. Files are closed and streams flushed as before: nothing written depends on it.
+    # 60 ms of a two-agent merge) only to free memory the system takes back anyway; frozen objects are
+    # skipped. Files are closed and streams flushed as before: nothing written depends on it.
     gc.freeze()
     sys.exit(code)

@@ -11,6 +11,9 @@ SEEDS = ROOT / "fixtures" / "seeds"
 SEED_FILES = sorted(SEEDS.glob("*.md"))
 FASTAPI = SEEDS / "db-engineer-fastapi.md"
 PERFORMANCE = SEEDS / "db-engineer-performance.md"
+SQLALCHEMY = SEEDS / "db-engineer-sqlalchemy.md"
+DATA = SEEDS / "db-data-engineer.md"
+SEED_DATA = SEEDS / "db-engineer-seed-data.md"
 
 
 def load_script(relative: str):
@@ -24,9 +27,6 @@ def load_script(relative: str):
     sys.modules[name] = module  # dataclasses look their module up while a class is created
     spec.loader.exec_module(module)
     return module
-SQLALCHEMY = SEEDS / "db-engineer-sqlalchemy.md"
-DATA = SEEDS / "db-data-engineer.md"
-SEED_DATA = SEEDS / "db-engineer-seed-data.md"
 
 
 def run_cli(*args, cwd=None, env_extra=None, input_bytes=None):
