@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from .align import SCOPE, conflict, pairs, short, sort, statements, takes_no_stance
 
@@ -52,7 +51,12 @@ class Alternatives:
     options: dict[tuple[str, str], str]  # (category, option) -> display name
 
 
+_SIMPLE = re.compile(r"[a-z0-9 ]+\Z")
+
+
 def _tokens(text: str) -> list[str]:
+    if _SIMPLE.match(text):
+        return text.split()  # most aliases: plain words
     return [t.rstrip(".:") for t in _TOKEN.findall(text)]
 
 
@@ -72,10 +76,10 @@ def _merge(base: dict, extra: dict) -> dict:
 
 @lru_cache(maxsize=8)
 def load_alternatives(extra: tuple[str, ...] = ()) -> Alternatives:
+    from ..knowledge import builtin_data
     from ..normalize import load_yaml
 
-    data = load_yaml(resources.files("agentmerge.knowledge").joinpath("alternatives.yaml").read_text("utf-8"))
-    categories = data["alternatives"]
+    categories = builtin_data("alternatives.yaml")["alternatives"]
     for path in extra:
         with open(path, encoding="utf-8") as fh:
             user = load_yaml(fh.read()) or {}
