@@ -15,8 +15,9 @@ file out (asking for both is an error).
 
 Then the five seeds are merged (sorted, default options) and every cluster of
 tests/data/seed_clusters.yaml whose members are still two or more in the output is counted, with the lines
-they take. A member is in the output unless the report lists it as a dropped member of a duplicate group or
-as a unit of a conflict side that is not in the output.
+they take, and how many of those stand more than 20 lines apart in the merged text (related guidance should
+be placed together). A member is in the output unless the report lists it as a dropped member of a
+duplicate group or as a unit of a conflict side that is not in the output.
 
 Everything is deterministic: same data and same matcher, same numbers.
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 import time
@@ -146,16 +148,43 @@ def unit_accounting(report: dict) -> dict[tuple[str, int], tuple[bool, int]]:
     return units
 
 
+def unit_texts(report: dict) -> dict[tuple[str, int], str]:
+    """(path, first line) -> text, for every unit the report mentions."""
+    texts = {(u["path"], u["line"]): u["text"] for u in report["unique"]}
+    texts.update({(m["path"], m["line"]): m["text"] for g in report["shared"] for m in g["members"]})
+    for c in report["conflicts"]:
+        for side in c["sides"]:
+            units = side.get("units") or []
+            parts = side["text"].split("\n\n") if len(units) > 1 else [side["text"]]
+            if len(parts) == len(units):
+                texts.update({(side["path"], u["line"]): t for u, t in zip(units, parts)})
+    return texts
+
+
+_MARKER = re.compile(r"^\s*(?:[-*+]\s+(?:\[[ xX]\]\s+)?|\d+[.)]\s+)")
+
+
+def output_line(text: str, out_lines: list[str]) -> int | None:
+    """Where the unit's first line stands in the merged text (list markers aside), or None."""
+    first = _MARKER.sub("", text.strip().split("\n", 1)[0]).strip()
+    if not first:
+        return None
+    return next((i for i, line in enumerate(out_lines) if _MARKER.sub("", line).strip() == first), None)
+
+
 def seed_clusters() -> dict:
     from agentmerge import MergeOptions, merge_files
     from agentmerge.report import to_json
 
     clusters = yaml.safe_load(CLUSTERS.read_text(encoding="utf-8"))
-    report = to_json(merge_files([str(p) for p in SEEDS], MergeOptions()))
+    result = merge_files([str(p) for p in SEEDS], MergeOptions())
+    report = to_json(result)
+    out_lines = result.text.split("\n")
     units = {(Path(path).name, line): v for (path, line), v in unit_accounting(report).items()}
-    repeated, lines, members_out, unknown, still = 0, 0, 0, [], []
+    texts = {(Path(path).name, line): v for (path, line), v in unit_texts(report).items()}
+    repeated, lines, members_out, unknown, still, spans = 0, 0, 0, [], [], []
     for c in clusters:
-        kept = []
+        kept, where = [], []
         for m in c["members"]:
             name, line = m.rsplit(":", 1)
             state = units.get((name, int(line)))
@@ -164,14 +193,22 @@ def seed_clusters() -> dict:
                 state = (True, 1)
             if state[0]:
                 kept.append(state[1])
+                at = output_line(texts.get((name, int(line)), ""), out_lines)
+                if at is not None:
+                    where.append(at)
         members_out += len(kept)
         if len(kept) >= 2:
             repeated += 1
             lines += sum(kept)
             still.append(c["what"])
+            if len(where) >= 2:
+                spans.append(max(where) - min(where))
     return {"clusters": len(clusters), "members": sum(len(c["members"]) for c in clusters),
             "still_repeated": repeated, "lines_of_repeated": lines, "members_in_output": members_out,
             "output_units": report["stats"]["output_units"], "input_units": report["stats"]["input_units"],
+            "output_lines": len(out_lines),
+            "repeated_more_than_20_lines_apart": sum(s > 20 for s in spans),
+            "widest_apart_lines": max(spans, default=0),
             "members_not_units": unknown, "repeated_what": still}
 
 
@@ -225,6 +262,8 @@ def print_table(result: dict) -> None:
     print(f"\nseed clusters: {s['still_repeated']} of {s['clusters']} still said twice or more in the five-seed merge, "
           f"taking {s['lines_of_repeated']} lines ({s['members_in_output']} of {s['members']} members kept; "
           f"{s['output_units']} of {s['input_units']} units in the output)")
+    print(f"  of those, {s['repeated_more_than_20_lines_apart']} stand more than 20 lines apart in the "
+          f"{s['output_lines']}-line merge (widest: {s['widest_apart_lines']} lines)")
     if s["members_not_units"]:
         print(f"  members that are no longer the first line of a unit (counted as kept): {', '.join(s['members_not_units'])}")
 
