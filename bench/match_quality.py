@@ -177,12 +177,13 @@ def unit_texts(report: dict) -> dict[tuple[str, int], str]:
 _MARKER = re.compile(r"^\s*(?:[-*+]\s+(?:\[[ xX]\]\s+)?|\d+[.)]\s+)")
 
 
-def output_line(text: str, out_lines: list[str]) -> int | None:
-    """Where the unit's first line stands in the merged text (list markers aside), or None."""
+def output_line(text: str, out_lines: list[str], taken: frozenset[int] | set[int] = frozenset()) -> int | None:
+    """Where the unit's first line stands in the merged text (list markers aside, lines in `taken` skipped)."""
     first = _MARKER.sub("", text.strip().split("\n", 1)[0]).strip()
     if not first:
         return None
-    return next((i for i, line in enumerate(out_lines) if _MARKER.sub("", line).strip() == first), None)
+    return next((i for i, line in enumerate(out_lines)
+                 if i not in taken and _MARKER.sub("", line).strip() == first), None)
 
 
 def seed_clusters() -> dict:
@@ -206,7 +207,7 @@ def seed_clusters() -> dict:
                 state = (True, 1)
             if state[0]:
                 kept.append(state[1])
-                at = output_line(texts.get((name, int(line)), ""), out_lines)
+                at = output_line(texts.get((name, int(line)), ""), out_lines, set(where))
                 if at is not None:
                     where.append(at)
         members_out += len(kept)

@@ -69,3 +69,9 @@ def test_a_conflict_counts_only_between_body_units_of_both_files():
     assert not bench.in_conflict(fields, "a.md", "b.md")
     assert bench.in_conflict(body, "a.md", "b.md")
     assert not bench.in_conflict(body, "a.md", "c.md")
+
+
+def test_two_members_with_the_same_first_line_are_two_places():
+    out = ["- Use fixtures", "", "## B", "", "- Use fixtures"]
+    first = bench.output_line("- Use fixtures", out)
+    assert (first, bench.output_line("- Use fixtures", out, {first})) == (0, 4)
