@@ -51,7 +51,7 @@ developer architect consultant professional master guru ninja focused dedicated 
 def _role_words(text: str) -> set[str]:
     from ..normalize import stem
 
-    return {stem(w) for w in re.findall(r"[a-z][a-z0-9+#.-]*", text.lower()) if w not in _GENERIC_ROLE}
+    return {stem(w) for w in re.findall(r"[a-z][a-z0-9+#.]*", text.lower()) if w not in _GENERIC_ROLE}
 
 
 def _same_role(texts: list[str]) -> bool:
