@@ -122,6 +122,8 @@ def detect(ctx) -> list:
                 if found is None:
                     other = _reversed(y, x, b.text)
                     found = (other[1], other[0]) if other else None
+                if found and (step_x or step_y) and len(found[0]) + len(found[1]) < 3:
+                    found = None  # a step moved by one shared word is too little to go on
                 if found:
                     hit, later = found, step_x or step_y
                     break
