@@ -358,8 +358,10 @@ def _match(units: Sequence[Unit], th: Thresholds, titles: dict[int, str]) -> Mat
     if blocked_text:
         # Units with the same words, polarity, numbers and contrasts are copies of each other: they
         # collapse as one class, like exact copies, and only one of them is scored.
+        # candidates hold every term of the smaller unit (posting-list intersections, linear); a
+        # paraphrase with absent common words is not searched for in so large an input
         classes, text_pairs, class_edges, text_similar = _match_blocked(text, classes, norms, words, mass, weights,
-                                                                        by_uid, verify, th)
+                                                                        by_uid, verify, replace(th, missing=0.0))
     for group, scorer, cutoff in ((text, fuzz.token_set_ratio, th.candidate), (code, fuzz.ratio, th.code_related)):
         if group is text and blocked_text:
             pairs.extend(text_pairs)
