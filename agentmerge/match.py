@@ -143,7 +143,7 @@ def _relate_words(x: Normalised, y: Normalised, sx: frozenset[str], sy: frozense
     return None, carrier
 
 
-_AS_TEXT = ("code", "table", "html")  # kinds compared as text, not as words
+_AS_TEXT = ("code", "table", "html", "conflict")  # kinds compared as text, not as words
 
 
 def _candidates(group: list[int], strings: list[str], scorer, cutoff: float) -> list[tuple[int, int, float]]:

@@ -28,6 +28,8 @@ _TOKEN = re.compile(r"[a-z0-9_]+(?:[+.][a-z0-9_]+)*\+?|%")
 _NUMBER = re.compile(r"(?<![\w.+])\d+(?:\.\d+)?%?")
 _SPACE = re.compile(r"\s+")
 _NUMBER_WORD = re.compile(r"\d+(?:\.\d+)*\+?$")
+# a keep-all label, as merge._label writes it: on a line of its own before a block, or after a line's text
+LABEL = re.compile(r"\A<!-- agentmerge conflict [^\n]*? -->\n| ?<!-- agentmerge conflict [^\n]*? -->")
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ def plain(text: str) -> str:
     """Markdown to plain lower-case text: markers, emphasis, ticks and links folded away."""
     # each pattern needs a character that folding never creates: skip it when that is absent (a large
     # file's units are normalised by the tens of thousands)
+    if "<!-- agentmerge conflict" in text:  # a keep-all label is agentmerge's note, not the unit's guidance
+        text = LABEL.sub("", text)
     text = _MARKER.sub("", text)
     if ">" in text:
         text = _QUOTE.sub("", text)
@@ -159,7 +163,9 @@ def reversed_order(x: Normalised, y: Normalised) -> bool:
 
 
 def normalise(unit_text: str, kind: str) -> Normalised:
-    if kind in (model.CODE, model.TABLE, model.HTML):
+    if kind in (model.CODE, model.TABLE, model.HTML, model.CONFLICT):
+        if "<!-- agentmerge conflict" in unit_text:
+            unit_text = LABEL.sub("", unit_text)
         folded = _SPACE.sub(" ", unit_text).strip()
         return Normalised(tokens=(), folded=folded, numbers=frozenset(), negated=False, code=True)
     return normalise_plain(plain(unit_text))
