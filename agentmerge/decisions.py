@@ -18,7 +18,6 @@ that conflict, is reported as stale and changes nothing.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,12 +28,12 @@ from .model import AgentmergeError
 
 SCHEMA = "agentmerge-decisions/1"
 MAX_BYTES = 1024 * 1024
-_PLAIN = re.compile(r"[A-Za-z0-9_./+-]+")
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./+-")
 
 
 @dataclass(frozen=True)
 class ConflictDecision:
-    """`keep` is a tuple of input paths, or "all"."""
+    """A conflict's key and the inputs whose sides stay: a tuple of paths, or "all"."""
 
     key: str
     keep: tuple[str, ...] | str
@@ -44,6 +43,8 @@ class ConflictDecision:
 
 @dataclass(frozen=True)
 class UnitDecision:
+    """Two unit keys, and whether they are one guidance (`same`)."""
+
     keys: tuple[str, str]
     same: bool
     note: str = ""
@@ -52,6 +53,8 @@ class UnitDecision:
 
 @dataclass(frozen=True)
 class Decisions:
+    """A decisions file as read: its conflict decisions and unit decisions, each with its line."""
+
     path: str
     conflicts: tuple[ConflictDecision, ...] = ()
     units: tuple[UnitDecision, ...] = ()
@@ -207,7 +210,7 @@ def _keep(node, fail) -> tuple[str, ...] | str:
 
 def yaml_scalar(text: str) -> str:
     """A path or note written so that YAML reads it back as the same string."""
-    if _PLAIN.fullmatch(text) and text not in ("all", "true", "false", "null", "yes", "no", "on", "off", "~"):
+    if text and set(text) <= _PLAIN and text != "all" and yaml.safe_load(text) == text:  # not 1.5, yes, null
         return text
     return json.dumps(text, ensure_ascii=False)
 

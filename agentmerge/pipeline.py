@@ -7,8 +7,7 @@ from dataclasses import replace
 
 from . import conflicts as conflict_engine
 from . import frontmatter as fm
-from . import keys, markers
-from .decisions import apply_unit_decisions
+from . import keys, markers, model
 from .match import DUPLICATE, FULL_MATRIX_LIMIT, RELATED, Thresholds, collector_paused, match
 from .merge import Builder, align_sections, join_blocks, joined, render_blocks
 from .model import Agent, AgentmergeError, Conflict, Group, Member, MergeOptions, MergeResult, Unit
@@ -41,6 +40,8 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
     unit_keys = keys.unit_keys(agents)
     unit_outcomes: list[dict] = []
     if options.decisions is not None and options.decisions.units:
+        from .decisions import apply_unit_decisions
+
         matching, unit_outcomes = apply_unit_decisions(matching, units, unit_keys, options.decisions.units)
     topics = _topics(options)
     ctx = conflict_engine.Context(agents=agents, units=units, matching=matching, options=options, topics=topics)
@@ -86,7 +87,9 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
     for block, start in zip(blocks, starts):
         line = body_line + written.count("\n", 0, start)
         for uid in block.shows:
-            output_lines.setdefault(uid, line + writer.offsets.get(uid, 0))
+            # a keep-all label stands on a line of its own above a block that is not prose (merge._label)
+            above = uid in labels and units[uid].kind not in (model.ITEM, model.PARAGRAPH, model.QUOTE)
+            output_lines.setdefault(uid, line + writer.offsets.get(uid, 0) + above)
         if block.shows and block.shows[0] in writer.layouts:
             labels_, parts = writer.layouts[block.shows[0]]
             block_rows.append({"line": line, "end_line": line + block.text.count("\n"), "labels": labels_,

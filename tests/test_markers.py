@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from agentmerge import markers
+from agentmerge.normalize import plain
 
 from .conftest import DATA, FASTAPI, PERFORMANCE, SEED_FILES
 
@@ -194,6 +195,12 @@ def test_keep_all_labels_are_never_labelled_again(cli, tmp_path):
     text, data = _merge(cli, tmp_path, *SEED_FILES, mode="keep-all")
     labels = text.count("<!-- agentmerge conflict")
     assert labels
+    lines = text.split("\n")
+    for c in data["conflicts"]:  # each side stands where the report says, its label beside or above it
+        for side in c["sides"]:
+            if side.get("units"):
+                # the list it joined may have restyled its marker
+                assert plain(lines[side["output_line"] - 1]) == plain(side["text"].split("\n")[0])
     second, _ = _merge(cli, tmp_path, "m.md", mode="keep-all", name="again")
     assert not any(line.count("<!-- agentmerge conflict") > 1 for line in second.split("\n"))
     assert not re.search(r"<!-- agentmerge conflict [^\n]*-->\n<!-- agentmerge conflict", second)
