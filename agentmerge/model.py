@@ -159,6 +159,11 @@ class Conflict:
     key: str = ""  # stable identity across runs (agentmerge.keys); decisions refer to it
     note: str = ""  # the decision's note, when a decision settled it
 
+    @property
+    def one_value(self) -> bool:
+        """A frontmatter field other than `tools`: the merged agent has one value, one input's."""
+        return self.kind == "frontmatter" and self.topic != "tools"
+
 
 @dataclass
 class MergeOptions:

@@ -70,7 +70,8 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
     else:
         body = first.head
     prefer = conflict_engine._input_index(agents, options.prefer)
-    decided_fields = {c.topic: tuple(_side_source(c, i) for i in c.resolution.kept) for c in resolved
+    decided_fields = {c.topic: tuple(conflict_engine._side_source(c, i, units) for i in c.resolution.kept)
+                      for c in resolved
                       if c.kind == "frontmatter" and c.resolution is not None and c.resolution.strategy == "decision"}
     data, notes, left_out = fm.merge_frontmatter(agents, prefer, options.max_examples, decided_fields)
     text = body
@@ -111,10 +112,6 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
                          stale=tuple(sorted((o for o in outcomes if not o["applied"]), key=lambda o: o["line"])))
     check_accounting(result, losing)
     return result
-
-
-def _side_source(c: Conflict, i: int) -> int:
-    return c.fields[i]["source"]
 
 
 def _topics(options: MergeOptions) -> tuple:

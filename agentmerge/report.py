@@ -108,12 +108,8 @@ def conflict_json(result: MergeResult, c: Conflict) -> dict[str, Any]:
             "in_output": kept_in_output,
             "how_kept": c.resolution.strategy if c.resolution else result.options.on_conflict,
             "blocks": blocks, "suggestion": c.suggestion,
-            "decide": [decisions_mod.line(c.key, [p]) for p in paths] + ([] if _single_value(c) else
+            "decide": [decisions_mod.line(c.key, [p]) for p in paths] + ([] if c.one_value else
                                                                         [decisions_mod.line(c.key, "all")])}
-
-
-def _single_value(c: Conflict) -> bool:
-    return c.kind == "frontmatter" and c.topic != "tools"
 
 
 def classify(result: MergeResult) -> tuple[list[dict], list[dict], list[dict]]:

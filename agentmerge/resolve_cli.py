@@ -104,11 +104,10 @@ def ask(result, conflicts) -> list:
             console.print(escape(side["text"]), soft_wrap=True)
         console.print()
         choices = [str(i) for i in range(1, len(paths) + 1)]
-        single = conflict.kind == "frontmatter" and conflict.topic != "tools"
         legend = ", ".join(f"{i} keep {p}" for i, p in zip(choices, paths))
-        legend += ("" if single else ", a keep all") + ", s skip, q quit"
+        legend += ("" if conflict.one_value else ", a keep all") + ", s skip, q quit"
         console.print(escape(legend))
-        answer = Prompt.ask("Decision", choices=[*choices, *([] if single else ["a"]), "s", "q"], default="s",
+        answer = Prompt.ask("Decision", choices=[*choices, *([] if conflict.one_value else ["a"]), "s", "q"], default="s",
                             console=console)
         if answer == "q":
             break

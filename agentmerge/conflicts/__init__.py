@@ -170,9 +170,8 @@ def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[
 
 def _decided_sides(c: Conflict, decision, sources: list[int], agents: Sequence[Agent]) -> tuple[tuple[int, ...] | None, str]:
     """The sides a decision keeps, or None and why it cannot apply (it is then stale: nothing is guessed)."""
-    single = c.kind == "frontmatter" and c.topic != "tools"  # one value: one input's
     if decision.keep == "all":
-        if single:
+        if c.one_value:
             return None, f"keep: all cannot apply: `{c.topic}` has one value in the merged agent; keep one input"
         return tuple(range(len(c.sides))), ""
     chosen = set()
@@ -184,7 +183,7 @@ def _decided_sides(c: Conflict, decision, sources: list[int], agents: Sequence[A
             return None, f"keep names {path}, which takes no side in this conflict"
         chosen.add(index)
     kept = tuple(i for i, source in enumerate(sources) if source in chosen)
-    if single and len({c.sides[i].stance for i in kept}) > 1:
+    if c.one_value and len({c.sides[i].stance for i in kept}) > 1:
         return None, f"keep names inputs with different `{c.topic}` values; the merged agent has one: keep one input"
     return kept, ""
 
