@@ -299,8 +299,12 @@ def markdown(result: MergeResult, verbose: bool = False) -> str:
         out += ["Decide with one of:", "", "```yaml", *c["decide"], "```", ""]
         if c["suggestion"]:
             out += [f"Suggestion: {c['suggestion']}", ""]
-    if done:
+    unit_rules = [d for d in data["decisions"]["applied"] if "units" in d]
+    if done or unit_rules:
         out += ["## Decided", ""]
+        for d in unit_rules:
+            what = "one guidance (one is kept)" if d["same"] else "different guidance (never collapsed)"
+            out.append(f"- units `{d['units'][0]}`, `{d['units'][1]}`: {what}, by your decision")
         for c in done:
             kept = ", ".join(f"`{c['sides'][i]['path']}`" for i in c["in_output"]) or "no side"
             how = "your decision" if c["resolution"]["strategy"] == "decision" else "`--prefer`"

@@ -245,13 +245,16 @@ def test_unit_decisions_override_the_matcher(cli, tmp_path):
     kept, dropped = group["members"][0], group["members"][1]
     assert "database-side aggregations" not in (tmp_path / "m.md").read_text()
     _decisions(tmp_path, [f"- {{units: [{kept['key']}, {dropped['key']}], same: false}}"])
-    proc = cli(a, "-o", "d.md", "--report", "d.json", "--decisions", "decisions.yaml", cwd=tmp_path)
+    proc = cli(a, "-o", "d.md", "--report", "d.json", "--report", "d.report.md", "--decisions", "decisions.yaml",
+               cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     merged = (tmp_path / "d.md").read_text()
     assert dropped["text"] in merged and kept["text"] in merged
     report = json.loads((tmp_path / "d.json").read_text())
     assert not any({kept["key"], dropped["key"]} <= {m["key"] for m in g["members"]} for g in report["shared"])
     assert report["decisions"]["applied"][0]["units"] == [kept["key"], dropped["key"]]
+    assert (f"- units `{kept['key']}`, `{dropped['key']}`: different guidance (never collapsed), by your decision"
+            in (tmp_path / "d.report.md").read_text())
 
     # same: true collapses two units the matcher only found related
     a, b = _copy(tmp_path, FASTAPI, PERFORMANCE, folder="two")
