@@ -258,7 +258,7 @@ def apply_unit_decisions(matching, units: dict, unit_keys: dict[int, str], rules
     by_key: dict[str, list[int]] = {}
     for uid, key in sorted(unit_keys.items()):
         by_key.setdefault(key, []).append(uid)
-    members: dict[int, dict[int, float]] = {g.kept: {m.uid: m.score for m in g.members} for g in matching.groups}
+    members: dict[int, dict[int, Member]] = {g.kept: {m.uid: m for m in g.members} for g in matching.groups}
     group_of = {uid: kept for kept, ms in members.items() for uid in ms}
     pairs = list(matching.pairs)
     norms = matching.norms
@@ -275,11 +275,11 @@ def apply_unit_decisions(matching, units: dict, unit_keys: dict[int, str], rules
             return
         heads = [g if g is not None else u for g, u in ((ga, a), (gb, b))]
         keeper = min(heads, key=completeness)
-        joined = {keeper: 1.0}
+        joined = {keeper: Member(keeper, 1.0)}
         for g, u in ((ga, a), (gb, b)):
-            for uid in (members.pop(g) if g is not None else {u: 1.0}):
+            for uid in (members.pop(g) if g is not None else (u,)):
                 if uid != keeper:
-                    joined[uid] = score(keeper, uid)
+                    joined[uid] = Member(uid, score(keeper, uid), "the same guidance, by your decision")
         members[keeper] = joined
         for uid in joined:
             group_of[uid] = keeper
@@ -313,7 +313,7 @@ def apply_unit_decisions(matching, units: dict, unit_keys: dict[int, str], rules
               for a in by_key.get(rule.keys[0], []) for b in by_key.get(rule.keys[1], [])}
     pairs = [p for p in pairs if not (p.relation == DUPLICATE and frozenset((p.a, p.b)) in parted)]
     groups = [Group(id="", kind=DUPLICATE, kept=kept,
-                    members=(Member(kept, 1.0), *(Member(u, s) for u, s in sorted(ms.items()) if u != kept)))
+                    members=(Member(kept, 1.0), *(m for u, m in sorted(ms.items()) if u != kept)))
               for kept, ms in sorted(members.items())]
     dropped = {m.uid: g.kept for g in groups for m in g.members if m.uid != g.kept}
     return replace(matching, groups=groups, dropped=dropped, pairs=pairs), outcomes

@@ -8,10 +8,11 @@ from dataclasses import replace
 from . import conflicts as conflict_engine
 from . import frontmatter as fm
 from . import keys, markers, model
-from .match import DUPLICATE, FULL_MATRIX_LIMIT, RELATED, Thresholds, collector_paused, match
+from .match import DUPLICATE, FULL_MATRIX_LIMIT, RELATED, Thresholds, collector_paused, match, release_losers
 from .merge import Builder, align_sections, join_blocks, joined, render_blocks
 from .model import Agent, AgentmergeError, Conflict, Group, Member, MergeOptions, MergeResult, Unit
 from .read import numbered, read_agents
+from .statements.terms import use_terms
 
 
 class AccountingError(RuntimeError):
@@ -36,7 +37,9 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
     if options.duplicate_threshold is not None or options.related_threshold is not None:
         thresholds = replace(thresholds, **{k: v for k, v in (("missing", options.duplicate_threshold),
                                                              ("related", options.related_threshold)) if v is not None})
-    matching = match(list(units.values()), thresholds)
+    use_terms(options.axes)  # users' `terms:` (synonyms, abbreviations, weights) from their --axes files
+    titles = {u.uid: agents[u.source].sections[u.section].title for u in units.values()}
+    matching = match(list(units.values()), thresholds, titles)
     unit_keys = keys.unit_keys(agents)
     unit_outcomes: list[dict] = []
     if options.decisions is not None and options.decisions.units:
@@ -48,6 +51,7 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
     found = conflict_engine.detect(ctx)
     resolved, losing, marked, outcomes = conflict_engine.resolve(found, agents, units, options)
     outcomes += unit_outcomes
+    matching = release_losers(matching, losing, units, titles)
     mapping = align_sections(agents, matching)
     writer = _BlockWriter(marked, resolved, units)
     builder = Builder(agents, matching, losing, marked, writer, mapping)

@@ -20,7 +20,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 __all__ = ["Quantity", "Table", "disagree", "load_table", "numbers", "quantities", "stricter"]
@@ -117,9 +116,9 @@ def _merge(base: dict, extra: dict) -> dict:
 
 
 def _builtin_data() -> dict:
-    from .normalize import load_yaml
+    from .knowledge import builtin_data
 
-    return load_yaml(resources.files("agentmerge.knowledge").joinpath("quantities.yaml").read_text("utf-8"))
+    return builtin_data("quantities.yaml")
 
 
 @lru_cache(maxsize=8)

@@ -239,11 +239,11 @@ def test_a_missing_decisions_file_is_an_error(cli, tmp_path):
 
 
 def test_unit_decisions_override_the_matcher(cli, tmp_path):
-    (a,) = _copy(tmp_path, PERFORMANCE)
+    (a,) = _copy(tmp_path, FASTAPI)
     _proc, data = _report(cli, tmp_path, a)
-    group = next(g for g in data["shared"] if any("database-side aggregations" in m["text"] for m in g["members"]))
+    group = next(g for g in data["shared"] if g["kind"] == "duplicate")
     kept, dropped = group["members"][0], group["members"][1]
-    assert "database-side aggregations" not in (tmp_path / "m.md").read_text()
+    assert dropped["text"] not in (tmp_path / "m.md").read_text()
     _decisions(tmp_path, [f"- {{units: [{kept['key']}, {dropped['key']}], same: false}}"])
     proc = cli(a, "-o", "d.md", "--report", "d.json", "--report", "d.report.md", "--decisions", "decisions.yaml",
                cwd=tmp_path)
@@ -256,11 +256,11 @@ def test_unit_decisions_override_the_matcher(cli, tmp_path):
     assert (f"- units `{kept['key']}`, `{dropped['key']}`: different guidance (never collapsed), by your decision"
             in (tmp_path / "d.report.md").read_text())
 
-    # same: true collapses two units the matcher only found related
+    # same: true collapses two units the matcher keeps apart ("... with both upgrade and downgrade paths")
     a, b = _copy(tmp_path, FASTAPI, PERFORMANCE, folder="two")
     _proc, data = _report(cli, tmp_path, a, b, name="two")
-    related = next(g for g in data["shared"] if g["kind"] == "related")
-    first, second = related["members"][0], related["members"][1]
+    first, second = (next(u for u in data["unique"] if u["path"] == path and "downgrade paths" in u["text"])
+                     for path in (a, b))
     _decisions(tmp_path, [f"- {{units: [{first['key']}, {second['key']}], same: true}}"], name="same.yaml")
     proc = cli(a, b, "-o", "s.md", "--report", "s.json", "--decisions", "same.yaml", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr

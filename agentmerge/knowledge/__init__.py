@@ -61,8 +61,9 @@ BUILTIN_PATH = Path(__file__).with_name("topics.yaml")
 SEVERITIES = ("high", "medium", "low")
 FORMAT_VERSION = 1
 
-# `alternatives` and `quantities` are read by the choice and value detectors (see docs/axes.md)
-_FILE_KEYS = ("version", "topics", "unless", "alternatives", "quantities")
+# `alternatives` and `quantities` are read by the choice and value detectors, `terms` by the statement
+# model (see docs/axes.md)
+_FILE_KEYS = ("version", "topics", "unless", "alternatives", "quantities", "terms")
 _TOPIC_KEYS = ("title", "severity", "suggestion", "stances", "opposed", "unless")
 _STANCE_KEYS = ("describe", "patterns", "unless", "code")
 _ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}\Z")
@@ -406,8 +407,8 @@ def _merge_file(
     if "quantities" in data and not isinstance(data["quantities"], dict):
         raise _fail(path, "'quantities' must be a mapping (units, numbers, comparators, cadences, names)")
     topics = data.get("topics")
-    if topics is None and ("alternatives" in data or "quantities" in data):
-        topics = {}  # a file of alternatives or quantities only
+    if topics is None and ("alternatives" in data or "quantities" in data or "terms" in data):
+        topics = {}  # a file of alternatives, quantities or terms only
     if topics is None:
         raise _fail(path, "missing 'topics:'")
     if not isinstance(topics, dict):
@@ -575,6 +576,37 @@ def _prepared(topics_raw: bytes) -> dict[str, Any] | None:
     ):
         return None
     return payload
+
+
+# Data files read whole by the detectors (alternatives.yaml, quantities.yaml): each ships parsed beside
+# it as <name>.prepared.json, used only when written from those very bytes.
+DATA_FILES = ("alternatives.yaml", "quantities.yaml")
+
+
+def data_prepared_path(name: str) -> Path:
+    return BUILTIN_PATH.with_name(name.rsplit(".", 1)[0] + ".prepared.json")
+
+
+def data_payload(name: str) -> dict[str, Any]:
+    """What <name>.prepared.json holds, derived afresh from the YAML file."""
+    path = BUILTIN_PATH.with_name(name)
+    raw = _read_bytes(str(path))
+    return {"format": PREPARED_FORMAT, "sources": {name: _fingerprint(raw)}, "data": _parse(raw, str(path))}
+
+
+@functools.lru_cache(maxsize=None)
+def builtin_data(name: str) -> Any:
+    """A built-in data file, parsed (from its prepared JSON when that is current)."""
+    path = BUILTIN_PATH.with_name(name)
+    raw = _read_bytes(str(path))
+    try:
+        payload = json.loads(data_prepared_path(name).read_bytes())
+    except (OSError, ValueError):
+        payload = None
+    if (isinstance(payload, dict) and payload.get("format") == PREPARED_FORMAT
+            and payload.get("sources") == {name: _fingerprint(raw)} and "data" in payload):
+        return payload["data"]
+    return _parse(raw, str(path))
 
 
 @functools.lru_cache(maxsize=1)
