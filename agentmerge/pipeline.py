@@ -89,8 +89,10 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
     body_line = head.count("\n") + first.head.count("\n") + 1
     output_lines: dict[int, int] = {}
     block_rows = []
+    line, counted = body_line, 0
     for block, start in zip(blocks, starts):
-        line = body_line + written.count("\n", 0, start)
+        line += written.count("\n", counted, start)  # counted on from the block before: linear in the body
+        counted = start
         for uid in block.shows:
             # a keep-all label stands on a line of its own above a block that is not prose (merge._label)
             above = uid in labels and units[uid].kind not in (model.ITEM, model.PARAGRAPH, model.QUOTE)
