@@ -78,6 +78,7 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
                       for c in resolved
                       if c.kind == "frontmatter" and c.resolution is not None and c.resolution.strategy == "decision"}
     data, notes, left_out = fm.merge_frontmatter(agents, prefer, options.max_examples, decided_fields)
+    notes = [*notes, *ctx.notes]  # and what the conflict detectors noted (same-role openings)
     text = body
     head = ""
     if data is not None:

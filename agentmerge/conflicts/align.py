@@ -116,9 +116,14 @@ def code_blocks(ctx) -> list[tuple[int, str]]:
     return out
 
 
+_PARENTHESES = re.compile(r"\([^()]*\)")
+
+
 def takes_no_stance(s: Said) -> bool:
-    """Mentions, capability lists, history and questions state no rule."""
-    return bool(CAPABILITY.search(s.text) or HISTORY.search(s.text) or QUESTION.search(s.text))
+    """Mentions, capability lists, history and questions state no rule. An example in parentheses
+    ("(for example API-Version: 2024-06-01)") illustrates the rule; it does not make it a list."""
+    text = _PARENTHESES.sub("", s.text) if "(" in s.text else s.text
+    return bool(CAPABILITY.search(text) or HISTORY.search(s.text) or QUESTION.search(s.text))
 
 
 def scope_of(text: str) -> str:
@@ -188,7 +193,8 @@ def grouped(ctx, kind: str, topic: str, clashes: Sequence[tuple[Said, str, Said,
     sides: dict[tuple[int, str], list[Said]] = {}
     for a, sa, b, sb in clashes:
         for s, stance in ((a, sa), (b, sb)):
-            members = sides.setdefault((s.source, stance), [])
+            # by the file the statement stands in: a report side points into one file
+            members = sides.setdefault((ctx.units[s.uid].source, stance), [])
             if all(m.uid != s.uid for m in members):
                 members.append(s)
     keys = sorted(sides, key=lambda k: (min(m.uid for m in sides[k]), k))
