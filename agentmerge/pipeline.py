@@ -8,7 +8,7 @@ from dataclasses import replace
 from . import conflicts as conflict_engine
 from . import frontmatter as fm
 from . import keys, markers, model
-from .match import DUPLICATE, FULL_MATRIX_LIMIT, RELATED, Thresholds, collector_paused, match, release_losers
+from .match import DUPLICATE, FULL_MATRIX_LIMIT, RELATED, Thresholds, collector_paused, match
 from .merge import Builder, align_sections, join_blocks, joined, render_blocks
 from .model import Agent, AgentmergeError, Conflict, Group, Member, MergeOptions, MergeResult, Unit
 from .read import numbered, read_agents
@@ -51,7 +51,6 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
     found = conflict_engine.detect(ctx)
     resolved, losing, marked, outcomes = conflict_engine.resolve(found, agents, units, options)
     outcomes += unit_outcomes
-    matching = release_losers(matching, losing, units, titles)
     mapping = align_sections(agents, matching)
     writer = _BlockWriter(marked, resolved, units)
     builder = Builder(agents, matching, losing, marked, writer, mapping)

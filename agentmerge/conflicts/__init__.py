@@ -94,6 +94,7 @@ def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[
     losing: set[int] = set()
     marked: dict[int, tuple[int, ...]] = {}
     open_sets: list[set[int]] = []  # for `mark`: the units of each conflict left open
+    preferred: set[int] = set()  # units on the side whose input won a conflict
     decisions = options.decisions
     outcomes: list[dict] = []
     decided_keep: set[int] = set()  # units a decision keeps
@@ -130,6 +131,9 @@ def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[
             first = min(sources)
             winner = [i for i, s in enumerate(sources) if s == first]
             strategy = "prefer-first"
+        if winner is not None:
+            for i in winner:
+                preferred.update(c.sides[i].uids)
         if winner is not None and c.kind != "frontmatter":
             # a side that takes the winning stance agrees with the winner: it stays too
             stances = {c.sides[i].stance for i in winner}
@@ -143,9 +147,10 @@ def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[
         resolved.append(replace(c, resolution=None))
         if options.on_conflict == "mark" and all(side.uids for side in c.sides):
             open_sets.append({u for side in c.sides for u in side.uids})
-    # A unit that loses a conflict leaves even when it is on the winning side of another (against later
-    # inputs): kept, it would contradict the earlier input that beat it, and the merged agent analysed on
-    # its own would hold that conflict again. Merely agreeing with a winner never keeps a unit either.
+    # A unit whose input wins one conflict stays even if it loses another: guidance leaves only when its
+    # input never wins. Merely agreeing with a winner does not count: the same unit would come back when
+    # the merged file is merged again and the conflict it agreed in gets settled the other way round.
+    losing -= preferred
     # A decision outweighs the default order and --prefer; two decisions that disagree about a unit keep it.
     losing = (losing | decided_drop) - decided_keep
     if decisions is not None:
