@@ -46,7 +46,7 @@ app = typer.Typer(
         "`agentmerge a.md -o a.clean.md` (deduplicate one agent); "
         "`agentmerge a.md b.md -o - --report r.json`; "
         "`agentmerge a.md b.md -o m.md --on-conflict mark --check`. "
-        "Exit codes: 0 done, 1 --check found an unsettled conflict, 2 usage or input error, 3 internal error."
+        "Exit codes: 0 done, 1 --check found an undecided conflict, 2 usage or input error, 3 internal error."
     ),
 )
 
@@ -86,17 +86,76 @@ def merge_command(
                                          "mark: git-style conflict blocks."),
     prefer: Optional[str] = typer.Option(None, "--prefer", metavar="FILE",
                                          help="This input wins every conflict it takes part in (frontmatter too)."),
-    check: bool = typer.Option(False, "--check", help="Exit 1 when a conflict is left that no decision settled."),
+    decisions: Optional[str] = typer.Option(None, "--decisions", metavar="FILE",
+                                            help="Apply a decisions file (agentmerge-decisions/1, docs/decisions.md)."),
+    check: bool = typer.Option(False, "--check",
+                               help="Exit 1 while a conflict is decided by neither --prefer nor a decision, or the "
+                                    "merged agent may use tools an input did not allow."),
     axes: Optional[List[str]] = typer.Option(None, "--axes", metavar="YAML",
                                              help="Extra conflict topics and stances (see docs/axes.md). Repeatable."),
     max_examples: int = typer.Option(6, "--max-examples", min=0,
                                      help="Most <example> blocks the merged description keeps."),
     encoding: str = typer.Option("utf-8", "--encoding", help="Encoding of the inputs."),
+    verbose: bool = typer.Option(False, "-v", "--verbose", help="List unique guidance in full in the Markdown report."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No summary."),
 ) -> None:
-    from . import report as reports
-    from .pipeline import merge_files
-    from .write import atomic_write, check_writable, refuse_inputs
+    plan = prepare(files, output, report, on_conflict, prefer, axes, max_examples, decisions)
+    result = plan.merge(encoding)
+    plan.write(result, verbose=verbose, quiet=quiet)
+    if check:
+        check_result(result)
+
+
+class Plan:
+    """A merge whose arguments were checked: what to read, with which options, and where to write."""
+
+    def __init__(self, files: list[str], output: str, reports: list[str], options: MergeOptions,
+                 decisions_path: str | None):
+        self.files, self.output, self.reports, self.options = files, output, reports, options
+        self.decisions_path = decisions_path
+
+    def merge(self, encoding: str, warn: bool = True):
+        """Read and merge; `warn`: print the inputs' warnings (a second merge of the same inputs does not)."""
+        from .pipeline import merge_files
+
+        result = merge_files(self.files, self.options, encoding=encoding)
+        result.output_path = None if self.output == "-" else self.output
+        seen_warnings = set()
+        for agent in result.agents if warn else ():
+            for warning in agent.warnings:
+                if warning not in seen_warnings:
+                    seen_warnings.add(warning)
+                    typer.echo(f"agentmerge: warning: {warning}", err=True)
+        for stale in result.stale:
+            what = f"conflict {stale['conflict']}" if "conflict" in stale else "units " + ", ".join(stale["units"])
+            typer.echo(f"agentmerge: warning: {self.decisions_path}:{stale['line']}: stale decision ({what}): "
+                       f"{stale['reason']}; not applied", err=True)
+        return result
+
+    def write(self, result, verbose: bool = False, quiet: bool = False) -> None:
+        from . import report as reports
+        from .write import atomic_write
+
+        rendered = []
+        for path in self.reports:
+            rendered.append((path, reports.json_text(result) if path.endswith(".json")
+                             else reports.markdown(result, verbose=verbose)))
+        if self.output == "-":
+            sys.stdout.write(result.text)
+            sys.stdout.flush()
+        else:
+            atomic_write(self.output, result.text)
+        for path, text in rendered:
+            atomic_write(path, text)
+        if not quiet:
+            typer.echo(reports.summary(result, self.reports), err=self.output == "-")
+
+
+def prepare(files: list[str], output: str, report: Optional[List[str]], on_conflict: str, prefer: Optional[str],
+            axes: Optional[List[str]], max_examples: int, decisions: Optional[str], new_decisions: bool = False) -> Plan:
+    """Check every argument before anything is read or written; one error line for the first problem.
+    `new_decisions`: the decisions file may not exist yet (`resolve` writes it)."""
+    from .write import check_writable, refuse_inputs
 
     if on_conflict not in ON_CONFLICT:
         raise AgentmergeError(f"--on-conflict must be one of {', '.join(ON_CONFLICT)}, not {on_conflict!r}")
@@ -116,39 +175,51 @@ def merge_command(
         if not os.path.exists(path):
             raise AgentmergeError(f"{path}: no such file")
     refuse_inputs(targets, files)
+    if decisions is not None:
+        refuse_inputs([decisions], files)
+        for path in targets:
+            if os.path.exists(decisions) and os.path.abspath(path) == os.path.abspath(decisions):
+                raise AgentmergeError(f"{decisions}: is the decisions file; write the merge elsewhere")
     for path in targets:
         check_writable(path)
+    loaded = None
+    if decisions is not None and os.path.exists(decisions):
+        from .decisions import load
 
-    options = MergeOptions(on_conflict=on_conflict, prefer=prefer, max_examples=max_examples, axes=tuple(axes or ()))
-    result = merge_files(files, options, encoding=encoding)
-    result.output_path = None if output == "-" else output
-    seen_warnings = set()
-    for agent in result.agents:
-        for warning in agent.warnings:
-            if warning not in seen_warnings:
-                seen_warnings.add(warning)
-                typer.echo(f"agentmerge: warning: {warning}", err=True)
-    rendered = []
-    for path in reports_to_write:
-        rendered.append((path, reports.json_text(result) if path.endswith(".json") else reports.markdown(result)))
-    if output == "-":
-        sys.stdout.write(result.text)
-        sys.stdout.flush()
-    else:
-        atomic_write(output, result.text)
-    for path, text in rendered:
-        atomic_write(path, text)
-    if not quiet:
-        typer.echo(reports.summary(result, reports_to_write), err=output == "-")
-    if check and any(c.resolution is None for c in result.conflicts):
-        unsettled = sum(1 for c in result.conflicts if c.resolution is None)
-        typer.echo(f"agentmerge: check: {unsettled} unsettled conflict(s)", err=True)
-        raise typer.Exit(1)
+        loaded = load(decisions)
+    elif decisions is not None and not new_decisions:
+        raise AgentmergeError(f"{decisions}: no such decisions file")
+    options = MergeOptions(on_conflict=on_conflict, prefer=prefer, max_examples=max_examples, axes=tuple(axes or ()),
+                           decisions=loaded)
+    return Plan(list(files), output, reports_to_write, options, decisions)
+
+
+def check_result(result) -> None:
+    """`--check`: exit 1, listing what is undecided and how to decide it."""
+    from . import report as reports
+
+    open_ = reports.undecided(result)
+    if not open_:
+        return
+    widened = reports.tools_widened(result)
+    lines = [f"agentmerge: check: {len(open_)} conflict(s) decided by neither --prefer nor a decision"
+             + (" (and the merged agent may use tools an input did not allow)" if widened else "") + ":"]
+    for c in open_:
+        where = " / ".join(dict.fromkeys(
+            f"{result.units[side.uids[0]].where}" if side.uids else f"{c.fields[i]['path']}:{c.fields[i]['line']}"
+            for i, side in enumerate(c.sides)))
+        lines.append(f"  {c.key}  {c.id} {c.kind} {c.topic} ({c.severity}): {where}")
+    lines.append(f"agentmerge: check: decide them with `{reports.resolve_command(result)}`, "
+                 "or add their decision lines (in the report) to a decisions file and pass --decisions FILE")
+    typer.echo("\n".join(lines), err=True)
+    raise typer.Exit(1)
 
 
 from .library_cli import register  # noqa: E402  (scan, consolidate, check)
+from .resolve_cli import register as register_resolve  # noqa: E402
 
 register(app)
+register_resolve(app)
 
 
 def _one_line(message: str) -> str:

@@ -297,10 +297,13 @@ def examples_of(description: str) -> list[str]:
     return _EXAMPLE.findall(description)
 
 
-def merge_frontmatter(agents, prefer: int | None, max_examples: int = MAX_EXAMPLES):
+def merge_frontmatter(agents, prefer: int | None, max_examples: int = MAX_EXAMPLES,
+                      decided: dict[str, tuple[int, ...]] | None = None):
     """The merged frontmatter: scalar keys from the first input that has them (the preferred input first),
     the first description plus other inputs' <example> blocks that are not duplicates, up to a cap, and
-    the union of tools. Returns (data or None, notes, left-out examples)."""
+    the union of tools. `decided`: key -> the inputs a decision keeps for it (tools: the union of theirs).
+    Returns (data or None, notes, left-out examples)."""
+    decided = decided or {}
     from rapidfuzz import fuzz
 
     holders = [a for a in agents if a.frontmatter is not None]
@@ -314,8 +317,10 @@ def merge_frontmatter(agents, prefer: int | None, max_examples: int = MAX_EXAMPL
     notes: list[str] = []
     left_out: list[dict[str, Any]] = []
     for key in keys:
-        owner = next(a for a in order if key in a.frontmatter.data)
-        data[key] = owner.frontmatter.data[key]
+        owner = next((a for a in order if key in a.frontmatter.data and (key not in decided or a.index in decided[key])),
+                     None)
+        if owner is not None:  # None: the decision keeps inputs without the key (tools: every tool)
+            data[key] = owner.frontmatter.data[key]
     if isinstance(data.get("description"), str):
         base = next(a for a in order if isinstance(a.frontmatter.data.get("description"), str))
         text = data["description"]
@@ -340,13 +345,14 @@ def merge_frontmatter(agents, prefer: int | None, max_examples: int = MAX_EXAMPL
             notes.append(f"description: added {len(added)} <example> block(s) from other inputs")
         if left_out:
             notes.append(f"description: left out {len(left_out)} <example> block(s) over the cap of {max_examples}")
-    tool_lists = [tools_of(a) for a in holders]
+    tool_holders = [a for a in holders if "tools" not in decided or a.index in decided["tools"]]
+    tool_lists = [tools_of(a) for a in tool_holders]
     if any(t is not None for t in tool_lists):
         if any(t is None for t in tool_lists):
             data.pop("tools", None)
             notes.append("tools: an input has no `tools` (every tool), so the merged agent has none listed")
         else:
             union = list(dict.fromkeys(x for t in tool_lists for x in t))
-            first = next(a for a in order if "tools" in a.frontmatter.data)
+            first = next(a for a in order if "tools" in a.frontmatter.data and a in tool_holders)
             data["tools"] = union if isinstance(first.frontmatter.data["tools"], list) else ", ".join(union)
     return data, notes, left_out

@@ -304,6 +304,9 @@ def register(app: typer.Typer) -> None:
             return
         assert known is not None
         new = compare(known, data)
+        marked = _with_markers(result, encoding)
+        for where in marked:
+            typer.echo(f"unresolved conflict markers: {where}")
         for d in new["duplicates"]:
             sign = "=" if d["kind"] == "exact" else "~"
             typer.echo(f"new {d['kind']} duplicate ({d['cluster']}, score {d['score']:.2f}): "
@@ -317,8 +320,32 @@ def register(app: typer.Typer) -> None:
                        f"{len(new['conflicts'])} new conflict(s) not in {baseline} "
                        "(fix them, or accept them with --update-baseline)", err=True)
             raise typer.Exit(1)
+        if marked:  # never accepted by a baseline: a file with markers is a merge left half done
+            typer.echo(f"agentmerge: check: {len(marked)} file(s) with unresolved conflict markers "
+                       "(<<<<<<< … >>>>>>>); resolve them in the file", err=True)
+            raise typer.Exit(1)
         if not quiet:
             typer.echo(f"agentmerge: check: no new duplicates or conflicts ({len(data['clusters'])} known cluster(s))")
+
+
+def _with_markers(result, encoding: str) -> list[str]:
+    """`path:line` of every scanned file that holds an unresolved conflict block, outside code."""
+    from . import markers
+    from .read import decode, read_bytes
+    from .split import blocks_of
+
+    found = []
+    for f in result.files:
+        try:
+            text = decode(read_bytes(f.source), f.path, encoding)
+        except AgentmergeError:
+            continue  # the scan has already said why it could not read it
+        if markers.has_markers(text):
+            lines = text.replace("\r\n", "\n").split("\n")
+            first = next((b.start for b in blocks_of(lines) if b.kind == "conflict"), None)
+            if first is not None:
+                found.append(f"{f.path}:{first + 1}")
+    return found
 
 
 def load_baseline(path: str) -> dict[str, Any]:

@@ -217,7 +217,7 @@ def _decide(x: Normalised, y: Normalised, sx: frozenset[str], sy: frozenset[str]
     return None, carrier, ""
 
 
-_AS_TEXT = ("code", "table", "html")  # kinds compared as text, not as words
+_AS_TEXT = ("code", "table", "html", "conflict")  # kinds compared as text, not as words
 
 
 def _candidates(group: list[int], strings: list[str], scorer, cutoff: float) -> list[tuple[int, int, float]]:

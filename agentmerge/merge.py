@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from . import model
 from .match import DUPLICATE, RELATED, Matching
 from .model import Agent, Unit
-from .normalize import words
+from .normalize import LABEL, words
 from .split import is_one_paragraph
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?=[ \t]|$)")
@@ -411,12 +411,14 @@ def render_blocks(root: Node, agents: Sequence[Agent], units: dict[int, Unit], s
     return blocks
 
 
-def join_blocks(blocks: list[Block], agents: Sequence[Agent]) -> str:
+def join_blocks(blocks: list[Block], agents: Sequence[Agent], starts: list[int] | None = None) -> str:
     """Join blocks with the original separators where two blocks were neighbours in their input,
     a tight or loose list break between list items, and a blank line elsewhere. Lists that received
-    items from elsewhere, or lost some, get one marker style and consecutive numbers."""
+    items from elsewhere, or lost some, get one marker style and consecutive numbers. `starts`, when
+    given, receives each block's offset in the text."""
     blocks = _restyle_runs(blocks)
     out: list[str] = []
+    size = 0
     run_tight = True
     for i, block in enumerate(blocks):
         if i:
@@ -427,10 +429,24 @@ def join_blocks(blocks: list[Block], agents: Sequence[Agent]) -> str:
             if prev.is_item and block.is_item and not _adjacent(prev, block):
                 sep = "\n" if run_tight else "\n\n"  # a list keeps the spacing of the list it joins
             out.append(sep)
+            size += len(sep)
         elif block.is_item:
             run_tight = _tight(block, agents)
+        if starts is not None:
+            starts.append(size)
         out.append(block.text)
+        size += len(block.text)
     return "".join(out)
+
+
+def joined(units: Sequence[Unit]) -> str:
+    """Units of one side, as they would stand in a document: list items tight, other blocks apart."""
+    out = ""
+    for i, unit in enumerate(units):
+        if i:
+            out += "\n" if unit.kind == model.ITEM and units[i - 1].kind == model.ITEM else "\n\n"
+        out += unit.text
+    return out
 
 
 def _adjacent(prev: Block, cur: Block) -> bool:
@@ -506,6 +522,9 @@ def _restyle_runs(blocks: list[Block]) -> list[Block]:
 
 
 def _label(text: str, kind: str, label: str) -> str:
+    """`label` on a unit, in place of any label an earlier merge left on it: a label is never labelled."""
+    if "<!-- agentmerge conflict" in text:
+        text = LABEL.sub("", text)
     if kind == model.ITEM:
         first, _, rest = text.partition("\n")
         return f"{first} {label}" + (f"\n{rest}" if rest else "")

@@ -17,6 +17,7 @@ TABLE = "table"
 QUOTE = "blockquote"
 HTML = "html"
 FIELD = "field"  # a frontmatter field, written as `key: value`
+CONFLICT = "conflict"  # an unresolved conflict block (git's or agentmerge's markers), kept whole
 
 
 class AgentmergeError(Exception):
@@ -138,7 +139,7 @@ class Side:
 class Resolution:
     """How a conflict was settled: the strategy, and which sides stay in the output."""
 
-    strategy: str  # prefer-first | prefer | keep-all | mark
+    strategy: str  # prefer-first | prefer | union | decision
     kept: tuple[int, ...]  # indexes into Conflict.sides that stay in the output
 
 
@@ -156,6 +157,13 @@ class Conflict:
     resolution: Resolution | None = None
     # Frontmatter conflicts have no units; their sides point at fields.
     fields: tuple[dict[str, Any], ...] = ()
+    key: str = ""  # stable identity across runs (agentmerge.keys); decisions refer to it
+    note: str = ""  # the decision's note, when a decision settled it
+
+    @property
+    def one_value(self) -> bool:
+        """A frontmatter field other than `tools`: the merged agent has one value, one input's."""
+        return self.kind == "frontmatter" and self.topic != "tools"
 
 
 @dataclass
@@ -168,6 +176,7 @@ class MergeOptions:
     axes: tuple[str, ...] = ()  # users' knowledge-base files
     duplicate_threshold: float | None = None  # override the tuned thresholds (for experiments)
     related_threshold: float | None = None
+    decisions: Any = None  # agentmerge.decisions.Decisions: per-conflict and per-unit-pair decisions
 
 
 @dataclass(frozen=True)
@@ -198,3 +207,9 @@ class MergeResult:
     dropped_examples: tuple[dict[str, Any], ...] = ()
     output_path: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    unit_keys: dict[int, str] = field(default_factory=dict)  # uid -> stable key (agentmerge.keys)
+    output_lines: dict[int, int] = field(default_factory=dict)  # uid -> 1-based line in `text` where it stands
+    field_lines: dict[str, int] = field(default_factory=dict)  # frontmatter key -> 1-based line in `text`
+    blocks: tuple[dict[str, Any], ...] = ()  # conflict blocks written: line, end_line, labels, uids
+    decided: tuple[dict[str, Any], ...] = ()  # decisions that applied: what they matched
+    stale: tuple[dict[str, Any], ...] = ()  # decisions that matched nothing, with why

@@ -25,6 +25,8 @@ _QUOTE = re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE)
 _EMPHASIS = re.compile(r"(?<![\w])[*_]+|[*_]+(?![\w])|`+")
 _LINK = re.compile(r"\[([^\]\n]{0,500})\]\([^)\n]{0,2000}\)")
 _SPACE = re.compile(r"\s+")
+# a keep-all label, as merge._label writes it: on a line of its own before a block, or after a line's text
+LABEL = re.compile(r"\A<!-- agentmerge conflict [^\n]*? -->\n| ?<!-- agentmerge conflict [^\n]*? -->")
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ def plain(text: str) -> str:
     """Markdown to plain lower-case text: markers, emphasis, ticks and links folded away."""
     # each pattern needs a character that folding never creates: skip it when that is absent (a large
     # file's units are normalised by the tens of thousands)
+    if "<!-- agentmerge conflict" in text:  # a keep-all label is agentmerge's note, not the unit's guidance
+        text = LABEL.sub("", text)
     text = _MARKER.sub("", text)
     if ">" in text:
         text = _QUOTE.sub("", text)
@@ -114,7 +118,9 @@ def reversed_order(x: Normalised, y: Normalised) -> bool:
 
 
 def normalise(unit_text: str, kind: str) -> Normalised:
-    if kind in (model.CODE, model.TABLE, model.HTML):
+    if "<!-- agentmerge conflict" in unit_text:  # a keep-all label is agentmerge's note, not the unit's guidance
+        unit_text = LABEL.sub("", unit_text)
+    if kind in (model.CODE, model.TABLE, model.HTML, model.CONFLICT):
         folded = _SPACE.sub(" ", unit_text).strip()
         return Normalised(tokens=(), folded=folded, numbers=frozenset(), negated=False, code=True)
     analyses = []

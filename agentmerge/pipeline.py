@@ -7,8 +7,9 @@ from dataclasses import replace
 
 from . import conflicts as conflict_engine
 from . import frontmatter as fm
+from . import keys, markers, model
 from .match import DUPLICATE, FULL_MATRIX_LIMIT, RELATED, Thresholds, collector_paused, match
-from .merge import Builder, align_sections, join_blocks, render_blocks
+from .merge import Builder, align_sections, join_blocks, joined, render_blocks
 from .model import Agent, AgentmergeError, Conflict, Group, Member, MergeOptions, MergeResult, Unit
 from .read import numbered, read_agents
 from .statements.terms import use_terms
@@ -39,13 +40,20 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
     use_terms(options.axes)  # users' `terms:` (synonyms, abbreviations, weights) from their --axes files
     titles = {u.uid: agents[u.source].sections[u.section].title for u in units.values()}
     matching = match(list(units.values()), thresholds, titles)
+    unit_keys = keys.unit_keys(agents)
+    unit_outcomes: list[dict] = []
+    if options.decisions is not None and options.decisions.units:
+        from .decisions import apply_unit_decisions
+
+        matching, unit_outcomes = apply_unit_decisions(matching, units, unit_keys, options.decisions.units)
     topics = _topics(options)
     ctx = conflict_engine.Context(agents=agents, units=units, matching=matching, options=options, topics=topics)
     found = conflict_engine.detect(ctx)
-    resolved, losing, marked = conflict_engine.resolve(found, agents, units, options)
+    resolved, losing, marked, outcomes = conflict_engine.resolve(found, agents, units, options)
+    outcomes += unit_outcomes
     mapping = align_sections(agents, matching)
-    builder = Builder(agents, matching, losing, marked, lambda uid: _mark_text(uid, marked, resolved, units),
-                      mapping)
+    writer = _BlockWriter(marked, resolved, units)
+    builder = Builder(agents, matching, losing, marked, writer, mapping)
     root = builder.build()
     section_units = {(a.index, s.index): _subtree_units(a, s.index) for a in agents for s in a.sections}
     # keep-all labels every side; mark labels the sides of any open conflict outside a block: no conflict
@@ -55,28 +63,59 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
                 if not any({u for side in c.sides for u in side.uids} <= shown for shown in blocks_shown)]
     labels = _labels(unmarked, units) if options.on_conflict in ("keep-all", "mark") else {}
     blocks = render_blocks(root, agents, units, section_units, labels)
-    body = join_blocks(blocks, agents)
+    starts: list[int] = []
+    written = join_blocks(blocks, agents, starts)
     first = agents[0]
     if first.layout:
-        body = first.head + body + first.tail
-    elif body:
-        body = first.head + body + "\n"
+        body = first.head + written + first.tail
+    elif written:
+        body = first.head + written + "\n"
     else:
         body = first.head
     prefer = conflict_engine._input_index(agents, options.prefer)
-    data, notes, left_out = fm.merge_frontmatter(agents, prefer, options.max_examples)
+    decided_fields = {c.topic: tuple(conflict_engine._side_source(c, i, units) for i in c.resolution.kept)
+                      for c in resolved
+                      if c.kind == "frontmatter" and c.resolution is not None and c.resolution.strategy == "decision"}
+    data, notes, left_out = fm.merge_frontmatter(agents, prefer, options.max_examples, decided_fields)
     notes = [*notes, *ctx.notes]  # and what the conflict detectors noted (same-role openings)
     text = body
+    head = ""
     if data is not None:
         head = "---\n" + fm.dump(data) + "---\n"
-        text = head + (body if first.frontmatter is not None or body.startswith("\n") else "\n" + body)
+        if first.frontmatter is None and not body.startswith("\n"):
+            head += "\n"
+        text = head + body
+    # where each kept unit and each conflict block stands in the merged file (1-based lines)
+    body_line = head.count("\n") + first.head.count("\n") + 1
+    output_lines: dict[int, int] = {}
+    block_rows = []
+    line, counted = body_line, 0
+    for block, start in zip(blocks, starts):
+        line += written.count("\n", counted, start)  # counted on from the block before: linear in the body
+        counted = start
+        for uid in block.shows:
+            # a keep-all label stands on a line of its own above a block that is not prose (merge._label)
+            above = uid in labels and units[uid].kind not in (model.ITEM, model.PARAGRAPH, model.QUOTE)
+            output_lines.setdefault(uid, line + writer.offsets.get(uid, 0) + above)
+        if block.shows and block.shows[0] in writer.layouts:
+            labels_, parts = writer.layouts[block.shows[0]]
+            block_rows.append({"line": line, "end_line": line + block.text.count("\n"), "labels": labels_,
+                               "parts": parts, "uids": block.shows})
+    field_lines = {}
+    for number, row in enumerate(head.split("\n")[1:], 2):
+        name = row.split(":", 1)[0] if ":" in row and not row[:1].isspace() else None
+        if name:
+            field_lines.setdefault(name.strip("'\""), number)
     if first.newline == "\r\n":
         text = text.replace("\n", "\r\n")
     kept = tuple(uid for b in blocks for uid in b.shows)
     groups = _numbered_groups(matching, kept, units)
     result = MergeResult(agents=agents, units=units, groups=tuple(groups), conflicts=tuple(resolved), kept=kept,
                          frontmatter=data, frontmatter_notes=tuple(notes), body=body, text=text, options=options,
-                         dropped_examples=tuple(left_out))
+                         dropped_examples=tuple(left_out), unit_keys=unit_keys, output_lines=output_lines,
+                         field_lines=field_lines, blocks=tuple(block_rows),
+                         decided=tuple(sorted((o for o in outcomes if o["applied"]), key=lambda o: o["line"])),
+                         stale=tuple(sorted((o for o in outcomes if not o["applied"]), key=lambda o: o["line"])))
     check_accounting(result, losing)
     return result
 
@@ -113,31 +152,42 @@ def _labels(conflicts: Sequence[Conflict], units: dict[int, Unit]) -> dict[int, 
     return {uid: "<!-- agentmerge conflict " + "; ".join(texts) + " -->" for uid, texts in labels.items()}
 
 
-def _joined(texts: list[Unit]) -> str:
-    """Units of one side, as they would stand in a document: list items tight, other blocks apart."""
-    out = ""
-    for i, unit in enumerate(texts):
-        if i:
-            out += "\n" if unit.kind == "item" and texts[i - 1].kind == "item" else "\n\n"
-        out += unit.text
-    return out
+class _BlockWriter:
+    """Writes the conflict blocks of `mark` (agentmerge.markers: exactly as `git merge-file` does), and
+    remembers where each unit stands in its block and how the block was laid out, for the report.
 
+    A block holds every open conflict among its units. Its parts are its inputs, in input order, each
+    the units that input contributes; when every unit comes from one input, the parts are the groups of
+    sides (sides of different conflicts that share a unit are one part), labelled `path:line`."""
 
-def _mark_text(uid: int, marked: dict[int, tuple[int, ...]], conflicts: Sequence[Conflict], units: dict[int, Unit]) -> str:
-    """A git-style conflict block holding every side, so editors' merge-conflict actions work on it.
+    def __init__(self, marked: dict[int, tuple[int, ...]], conflicts: Sequence[Conflict], units: dict[int, Unit]):
+        self.marked, self.conflicts, self.units = marked, conflicts, units
+        self.offsets: dict[int, int] = {}  # uid -> line within its block text
+        self.layouts: dict[int, tuple[list[str], list[list[int]]]] = {}  # first uid -> (labels, uids per part)
 
-    The block holds every conflict among its units; sides of different conflicts that share a unit are
-    one part of the block. Parts go in input order, each labelled with the files its units come from."""
-    shown = set(marked[uid])
-    sides = [set(side.uids) for c in conflicts for side in c.sides
-             if side.uids and {u for s in c.sides for u in s.uids} <= shown]
-    parts = conflict_engine.connected(sides)
-    paths = [[units[u].path for u in sorted(part, key=lambda u: (units[u].source, u))] for part in parts]
-    texts = [_joined([units[u] for u in part]) for part in parts]
-    first_paths = ", ".join(dict.fromkeys(paths[0]))
-    rest_paths = ", ".join(dict.fromkeys(p for part in paths[1:] for p in part))
-    middle = "\n=======\n".join(texts[1:])
-    return f"<<<<<<< {first_paths}\n{texts[0]}\n=======\n{middle}\n>>>>>>> {rest_paths}"
+    def __call__(self, uid: int) -> str:
+        units = self.units
+        shown = set(self.marked[uid])
+        by_input: dict[int, list[int]] = {}
+        for u in sorted(shown, key=lambda u: (units[u].source, u)):
+            by_input.setdefault(units[u].source, []).append(u)
+        if len(by_input) > 1:
+            parts = list(by_input.values())
+            labels = [units[p[0]].path for p in parts]
+        else:
+            sides = [set(side.uids) for c in self.conflicts for side in c.sides
+                     if side.uids and {u for s in c.sides for u in s.uids} <= shown]
+            parts = [list(p) for p in conflict_engine.connected(sides)]
+            labels = [f"{units[p[0]].path}:{units[p[0]].line}" for p in parts]
+        text, starts = markers.write([(label, joined([units[u] for u in part])) for label, part in zip(labels, parts)])
+        for part, start in zip(parts, starts):
+            line = start
+            for i, u in enumerate(part):
+                if i:
+                    line += units[part[i - 1]].text.count("\n") + (1 if units[u].kind == "item" and units[part[i - 1]].kind == "item" else 2)
+                self.offsets[u] = line
+        self.layouts[uid] = (labels, parts)
+        return text
 
 
 def _numbered_groups(matching, kept: tuple[int, ...], units: dict[int, Unit]) -> list[Group]:

@@ -8,6 +8,7 @@ from dataclasses import replace
 from collections.abc import Sequence
 
 from . import frontmatter as fm
+from . import model
 from .model import Agent, AgentmergeError
 from .split import split
 
@@ -85,6 +86,10 @@ def parse_agent(text: str, path: str, index: int = 0, first_uid: int = 0) -> Age
     sections, units, layout, head, tail = split(
         lines[body_start:], source=index, path=path, first_line=body_start + 1, first_uid=first_uid
     )
+    blocks = [u for u in units if u.kind == model.CONFLICT]
+    if blocks:
+        warnings.append(f"{path}:{blocks[0].line}: {len(blocks)} unresolved conflict block(s) "
+                        f"(<<<<<<< … >>>>>>>); each is kept whole — resolve them in the file")
     return Agent(index=index, path=path, text=text, newline=newline, frontmatter=front, body_line=body_start + 1,
                  sections=sections, units=units, layout=layout, head=head, tail=tail, warnings=tuple(warnings))
 

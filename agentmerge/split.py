@@ -15,7 +15,8 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from . import model
+from . import markers, model
+from .normalize import LABEL
 from .model import Section, Slot, Unit
 
 _BLOCK_KIND = {
@@ -60,7 +61,55 @@ class Block:
 
 
 def blocks_of(lines: list[str]) -> list[Block]:
-    """The body's top-level blocks, with list items as separate blocks and pseudo-headings marked."""
+    """The body's top-level blocks, with list items as separate blocks and pseudo-headings marked.
+
+    An unresolved conflict block (`<<<<<<<` … `=======` … `>>>>>>>`, outside code) is one block of its own:
+    Markdown would read its `=======` as a heading underline and its `>>>>>>>` as a quote."""
+    if any(line.startswith(markers.OPEN) for line in lines):
+        conflicts = markers.spans(lines, _code_lines(lines))
+        if conflicts:
+            blocks: list[Block] = []
+            pos = 0
+            for start, end in conflicts:
+                blocks += [_shifted(b, pos) for b in _blocks(lines[pos:start])]
+                blocks.append(Block(model.CONFLICT, start, end))
+                pos = end
+            blocks += [_shifted(b, pos) for b in _blocks(lines[pos:])]
+            return _with_labels(lines, _cover_gaps(lines, blocks))
+    return _with_labels(lines, _cover_gaps(lines, _blocks(lines)))
+
+
+def _with_labels(lines: list[str], blocks: list[Block]) -> list[Block]:
+    """A keep-all label that an earlier merge wrote on the line before a block (`<!-- agentmerge conflict …
+    -->` above a code block or a table) is part of that block: merged again, the label is replaced, never
+    labelled or left behind as a unit of its own."""
+    out: list[Block] = []
+    for block in blocks:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.kind == model.HTML and prev.end == prev.start + 1 and block.start == prev.end
+                and block.kind not in ("heading", "rule") and LABEL.fullmatch(lines[prev.start] + "\n")):
+            out[-1] = Block(block.kind, prev.start, block.end, marker=block.marker)
+            continue
+        out.append(block)
+    return out
+
+
+def _shifted(block: Block, by: int) -> Block:
+    block.start += by
+    block.end += by
+    return block
+
+
+def _code_lines(lines: list[str]) -> set[int]:
+    """Lines inside fenced or indented code, at any depth: a conflict marker there is an example."""
+    found: set[int] = set()
+    for tok in _parser().parse("\n".join(lines) + "\n"):
+        if tok.type in ("fence", "code_block") and tok.map is not None:
+            found.update(range(tok.map[0], tok.map[1]))
+    return found
+
+
+def _blocks(lines: list[str]) -> list[Block]:
     tokens = _parser().parse("\n".join(lines) + "\n")
     blocks: list[Block] = []
     i = 0
@@ -89,7 +138,7 @@ def blocks_of(lines: list[str]) -> list[Block]:
         i += 1
     for block in blocks:
         block.end = _trim(lines, block.start, block.end)
-    return _cover_gaps(lines, blocks)
+    return blocks
 
 
 def _list_items(tokens: list[Token], i: int, blocks: list[Block]) -> int:

@@ -55,13 +55,9 @@ def _check(paths: list[str], strategy: str, tmp_path: Path) -> None:
     assert unexplained == []
 
 
-# A `mark` block whose first side is one paragraph: the "=======" line after it makes that paragraph a
-# setext heading when the merged file is read again, and a heading that takes a stance makes its whole
-# section that side (pipeline._mark_text writes the block).
-SETEXT_MARK = pytest.mark.xfail(strict=True, reason="a mark block's ======= line turns the paragraph above "
-                                                    "it into a heading when the merged file is read again")
-CASES = [pytest.param(d, s, marks=SETEXT_MARK) if (d, s) == ("data-pipelines", "mark") else (d, s)
-         for d in DOMAINS for s in STRATEGIES]
+# A `mark` block is read back as one unit kept whole (agentmerge.markers), so its `=======` line never
+# makes the paragraph above it a setext heading that takes a stance for its section.
+CASES = [(d, s) for d in DOMAINS for s in STRATEGIES]
 
 
 @pytest.mark.parametrize("domain, strategy", CASES)

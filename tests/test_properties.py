@@ -431,8 +431,9 @@ def test_regression_mark_keeps_every_side_of_overlapping_conflicts():
 def test_regression_mark_shows_every_side_of_conflicts_sharing_a_unit_in_one_block():
     text = "- timeout 30\n- prefer timeout 15\n- never prefer timeout 15\n"
     result = merge(agents_of([text]), MergeOptions(on_conflict="mark"))
-    assert result.text == ("<<<<<<< a.md\n- timeout 30\n=======\n- prefer timeout 15\n=======\n"
-                           "- never prefer timeout 15\n>>>>>>> a.md\n")
+    # as `git merge-file` writes blocks: two sides each, the later one against an empty upper side
+    assert result.text == ("<<<<<<< a.md:1\n- timeout 30\n=======\n- prefer timeout 15\n>>>>>>> a.md:2\n\n"
+                           "<<<<<<< a.md:1\n=======\n- never prefer timeout 15\n>>>>>>> a.md:3\n")
     assert_accounted(result)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..match import Matching
-from ..model import Agent, Conflict, MergeOptions, Resolution, Unit
+from ..model import CONFLICT, Agent, Conflict, MergeOptions, Resolution, Unit
 
 
 @dataclass
@@ -45,19 +45,24 @@ def detectors() -> list[tuple[str, Detector]]:
 
 
 def detect(ctx: Context) -> list[Conflict]:
-    """Every conflict the chain finds, each disagreement once: a general detector's conflict whose sides
-    pair units that an earlier conflict already opposes says nothing new and is left out (topics name
-    different disagreements, so theirs all stay)."""
+    """Every conflict the chain finds, each disagreement once, numbered C1... and with its stable key: a
+    general detector's conflict whose sides pair units that an earlier conflict already opposes says nothing
+    new and is left out (topics name different disagreements, so theirs all stay). An unresolved conflict
+    block read from an input is never a side: it is already a conflict, kept whole (agentmerge.markers)."""
+    from ..keys import conflict_key
+
     found: list[Conflict] = []
     opposed_pairs: set[tuple[int, int]] = set()
     for name, run in detectors():
         for c in run(ctx):
+            if any(ctx.units[u].kind == CONFLICT for side in c.sides for u in side.uids):
+                continue
             pairs = _opposed_pairs(c)
             if name in GENERAL and pairs and pairs <= opposed_pairs:
                 continue
             opposed_pairs |= pairs
             found.append(c)
-    return [replace(c, id=f"C{i}") for i, c in enumerate(found, 1)]
+    return [replace(c, id=f"C{i}", key=conflict_key(c, ctx.units)) for i, c in enumerate(found, 1)]
 
 
 def _opposed_pairs(c: Conflict) -> set[tuple[int, int]]:
@@ -70,10 +75,13 @@ def _opposed_pairs(c: Conflict) -> set[tuple[int, int]]:
 
 
 def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[int, Unit],
-            options: MergeOptions) -> tuple[list[Conflict], set[int], dict[int, tuple[int, ...]]]:
+            options: MergeOptions) -> tuple[list[Conflict], set[int], dict[int, tuple[int, ...]], list[dict]]:
     """Decide each conflict. Returns the conflicts with their resolution, the uids that leave the
-    output as losing sides, and for `mark` the blocks to write (first uid -> every uid shown).
+    output as losing sides, for `mark` the blocks to write (first uid -> every uid shown), and what became
+    of each decision of the decisions file (applied, or stale and why).
 
+    - a decision (`options.decisions`, by the conflict's key): the sides of the inputs it keeps stay, the
+      others leave, whatever input order or other conflicts say; `keep: all` keeps every side, settled.
     - `--prefer FILE`: that input's side wins every conflict it takes part in.
     - `prefer-first`: the side from the earliest input wins; sides from that same input all stay.
     - `keep-all`: every side stays, labelled in the output; nothing is settled.
@@ -87,8 +95,22 @@ def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[
     marked: dict[int, tuple[int, ...]] = {}
     open_sets: list[set[int]] = []  # for `mark`: the units of each conflict left open
     preferred: set[int] = set()  # units on the side whose input won a conflict
+    decisions = options.decisions
+    outcomes: list[dict] = []
+    decided_keep: set[int] = set()  # units a decision keeps
+    decided_drop: set[int] = set()  # units a decision drops
     for c in conflicts:
         sources = [_side_source(c, i, units) for i in range(len(c.sides))]
+        decision = decisions.for_conflict(c.key) if decisions is not None else None
+        if decision is not None:
+            kept, why = _decided_sides(c, decision, sources, agents)
+            outcomes.append({"conflict": c.key, "id": c.id, "line": decision.line, "applied": kept is not None,
+                             "reason": why})
+            if kept is not None:
+                resolved.append(replace(c, resolution=Resolution(strategy="decision", kept=kept), note=decision.note))
+                for i, side in enumerate(c.sides):
+                    (decided_keep if i in kept else decided_drop).update(side.uids)
+                continue
         winner: list[int] | None = None
         strategy = options.on_conflict
         if c.kind == "frontmatter" and c.topic == "tools":
@@ -129,15 +151,42 @@ def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[
     # input never wins. Merely agreeing with a winner does not count: the same unit would come back when
     # the merged file is merged again and the conflict it agreed in gets settled the other way round.
     losing -= preferred
+    # A decision outweighs the default order and --prefer; two decisions that disagree about a unit keep it.
+    losing = (losing | decided_drop) - decided_keep
+    if decisions is not None:
+        seen = {c.key for c in conflicts}
+        outcomes += [{"conflict": d.key, "id": None, "line": d.line, "applied": False,
+                      "reason": "no conflict has this key in this run (its sides changed, or it belongs to another merge)"}
+                     for d in decisions.conflicts if d.key not in seen]
     # and the report does not call it kept where it only agreed: it leaves the output
-    resolved = [c if c.resolution is None or c.kind == "frontmatter" else
+    resolved = [c if c.resolution is None or c.kind == "frontmatter" or c.resolution.strategy == "decision" else
                 replace(c, resolution=replace(c.resolution, kept=tuple(
                     i for i in c.resolution.kept if not set(c.sides[i].uids) <= losing)))
                 for c in resolved]
     # Conflicts that share a unit share one block, so that every side of each of them is shown.
     for uids in connected(open_sets):
         marked[uids[0]] = uids
-    return resolved, losing, marked
+    return resolved, losing, marked, outcomes
+
+
+def _decided_sides(c: Conflict, decision, sources: list[int], agents: Sequence[Agent]) -> tuple[tuple[int, ...] | None, str]:
+    """The sides a decision keeps, or None and why it cannot apply (it is then stale: nothing is guessed)."""
+    if decision.keep == "all":
+        if c.one_value:
+            return None, f"keep: all cannot apply: `{c.topic}` has one value in the merged agent; keep one input"
+        return tuple(range(len(c.sides))), ""
+    chosen = set()
+    for path in decision.keep:
+        index = _input_index(agents, path)
+        if index is None:
+            return None, f"keep names {path}, which is not an input of this run"
+        if index not in sources:
+            return None, f"keep names {path}, which takes no side in this conflict"
+        chosen.add(index)
+    kept = tuple(i for i, source in enumerate(sources) if source in chosen)
+    if c.one_value and len({c.sides[i].stance for i in kept}) > 1:
+        return None, f"keep names inputs with different `{c.topic}` values; the merged agent has one: keep one input"
+    return kept, ""
 
 
 def connected(sets: Sequence[set[int]]) -> list[tuple[int, ...]]:
