@@ -29,6 +29,7 @@ few hundred weighted terms, and a bounded counter of repeated guidance; unit tex
 whole library, candidates are re-read (through a bounded cache in each worker) when they are verified.
 """
 
+# ruff: noqa: F401  (this module is the package's public face: it re-exports)
 from .analyse import analyse, analysis_task, apply_analysis, mergeable
 from .cluster import components, stars
 from .discover import Discovery, Found, Skipped, discover, discover_all, is_agent_like
@@ -39,10 +40,10 @@ from .repeated import RepeatedCounter
 from .results import Cluster, FileInfo, Progress, ScanOptions, ScanResult
 from .roles import ROLE_THRESHOLD, name_key, name_rules
 from .run import scan
-from .settings import (SCHEMA, THRESHOLD, UNIT_CUTOFF, NUM_PERM, MINHASH_SEED, SHINGLE, MIN_SHINGLES,
-                       MIN_UNITS, MAX_BUCKET, MIN_ESTIMATE, ANCHOR_CHECK_LIMIT, REPEATED_CAPACITY,
-                       UNIT_CACHE_FILES, BATCH_UNITS, SKIP_DIRS, SKIP_NAMES, DOC_STEMS, MARKDOWN_SUFFIXES,
-                       HEAD_BYTES, INSTRUCTION_NAMES, AGENT_SUFFIXES, AGENT_FOLDERS, LARGE_BYTES, PIECE_BYTES,
-                       MAX_BYTES)
+from .settings import (AGENT_FOLDERS, AGENT_SUFFIXES, ANCHOR_CHECK_LIMIT, BANDS, BATCH_UNITS, DOC_STEMS,
+                       HEAD_BYTES, INSTRUCTION_NAMES, LARGE_BYTES, MARKDOWN_SUFFIXES, MAX_BUCKET, MAX_BYTES,
+                       MINHASH_SEED, MIN_ESTIMATE, MIN_SHINGLES, MIN_UNITS, NUM_PERM, PIECE_BYTES,
+                       REPEATED_CAPACITY, ROWS, SCHEMA, SHINGLE, SKIP_DIRS, SKIP_NAMES, THRESHOLD,
+                       UNIT_CACHE_FILES, UNIT_CUTOFF)
 from .verify import overlap_scores, verify
 from .workers import Workers, available_cores, workers

@@ -7,7 +7,7 @@ duplicates), the keys of its countable guidance units (the most repeated guidanc
 terms of its description and body (same-role clusters).
 
 A file larger than LARGE_BYTES is read in pieces (see `read_large`): memory stays bounded whatever its
-size, and it is compared for exact copies only.
+size, and it is compared for exact copies only (its units are not counted).
 """
 
 from __future__ import annotations
@@ -283,52 +283,31 @@ def _pieces(source: str, display: str, encoding: str):
 
 
 def read_large(info: FileInfo, encoding: str) -> str | None:
-    """Fill `info` from a very large file read in pieces: markdown-it splits each piece, which is cut after
-    its last complete top-level block (a block that may go on is read again with the next piece), so at
-    most a few pieces are in memory at once. Returns a warning, or None."""
+    """Fill `info` from a very large file read in pieces, at most one piece in memory at a time: its exact
+    key (the body's words, hashed piece by piece), its size, tokens and frontmatter. Its body is not split
+    into units: a file this large is compared for exact copies only. Returns a warning."""
     folded = _Folded()
     chars = 0
     size = 0
-    units = 0
     front_lines: list[str] | None = None
-    pending: list[str] = []
     first = True
     unclosed = False
-    limit = PIECE_BYTES
     for piece in _pieces(info.source, info.path, encoding):
         chars += len(piece)
         size += len(piece.encode("utf-8", "surrogatepass"))
-        lines = piece.split("\n")[:-1]  # each piece ends with a line break
+        lines = piece.split("\n")
         if first:
             first = False
-            front, body, unclosed = split_text(piece.rstrip("\n"))
-            front_lines = front
-            lines = body if front is not None else lines
-            if unclosed:
-                lines = piece.split("\n")[:-1]
-        pending.extend(lines)
-        if sum(len(x) + 1 for x in pending) < limit:
-            continue
-        blocks = units_of_blocks(pending)
-        if len(blocks) < 2:
-            limit *= 2  # one block longer than a piece (a long code block): read on
-            continue
-        keep_from = blocks[-1][0]
-        done = pending[:keep_from]
-        units += sum(1 for b in blocks[:-1] if b[1])
-        folded.add(done)
-        pending = pending[keep_from:]
-        limit = PIECE_BYTES
-    if pending:
-        units += sum(1 for b in units_of_blocks(pending) if b[1])
-        folded.add(pending)
+            front, body, unclosed = split_text(piece)
+            if front is not None:
+                front_lines, lines = front, body
+        folded.add(lines)
     info.body_key = folded.key()
     data = _frontmatter(front_lines, info.path)
     info.name = name_of(front_lines, info.path, data)
     info.format = format_of(info.path, front_lines is not None)
     info.bytes = size
     info.tokens = (chars + 3) // 4  # report.tokens of the whole text
-    info.units = units
     info.large = True
     hint = data.get("argument-hint")
     info.argument_hint = str(hint) if hint is not None else None
@@ -337,13 +316,6 @@ def read_large(info: FileInfo, encoding: str) -> str | None:
     if unclosed:
         warning += "; its frontmatter opened with '---' is never closed, read as body text"
     return warning
-
-
-def units_of_blocks(lines: list[str]) -> list[tuple[int, bool]]:
-    """(first line, is a unit) of each top-level block of `lines`."""
-    from ..split import blocks_of
-
-    return [(b.start, b.kind not in ("heading", "rule")) for b in blocks_of(lines)]
 
 
 # --- one file -------------------------------------------------------------------------------------------

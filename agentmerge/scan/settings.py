@@ -58,9 +58,9 @@ AGENT_FOLDERS = frozenset({"agents", "commands"})
 
 
 
-# Bounded memory. A file larger than LARGE_BYTES is read in pieces of about PIECE_BYTES (markdown-it splits
-# each piece, cut at a top-level block boundary), hashed for exact copies and counted, but not compared
-# for near or same-role duplicates (a warning says so). Files larger than MAX_BYTES are skipped.
+# Bounded memory. A file larger than LARGE_BYTES is read in pieces of about PIECE_BYTES, hashed for exact
+# copies and measured, but not split or compared for near or same-role duplicates (a warning says so).
+# Files larger than MAX_BYTES are skipped.
 LARGE_BYTES = 1 * 1024 * 1024
 PIECE_BYTES = 256 * 1024
 MAX_BYTES = 512 * 1024 * 1024
