@@ -278,3 +278,24 @@ def test_the_exact_key_read_in_pieces_is_the_key_of_the_whole_file(tmp_path_fact
     finally:
         F.PIECE_BYTES = old
     assert whole.body_key == S.body_key(S.split_text(text)[1])
+
+
+def test_a_listed_role_cluster_leaves_the_exact_cluster_it_touches_whole(tmp_path):
+    import random
+
+    concepts = role_synth.JOBS["code-review"][2]
+    rng = random.Random(5)
+    bullets = role_synth._bullets("code-review", role_synth._concepts(concepts, rng), rng)
+    prose = role_synth._prose("code-review", role_synth._concepts(concepts, rng), rng)
+    rule = "---\ndescription: Use for reviewing pull requests.\nglobs: '**/*.py'\n---\n\n" + prose
+    write(tmp_path / "lib", {"a/agents/code-reviewer.md": agent("code-reviewer", bullets),
+                             "b/agents/code-reviewer.md": agent("code-reviewer", bullets),
+                             ".cursor/rules/code-reviewer.mdc": rule})
+    data = scan_json(tmp_path / "lib")
+    kinds = {c["kind"]: c for c in data["clusters"]}
+    assert sorted(kinds) == ["exact", "role"]
+    assert kinds["exact"]["mergeable"] is True and kinds["exact"]["tokens_saved"] > 0
+    role = kinds["role"]
+    assert role["mergeable"] is False and "different kinds of file" in role["not_merged"]
+    assert {m["path"]: m.get("also_in") for m in role["members"]} == {
+        ".cursor/rules/code-reviewer.mdc": None, "a/agents/code-reviewer.md": kinds["exact"]["id"]}

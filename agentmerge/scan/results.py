@@ -60,6 +60,7 @@ class Cluster:
     why_not: str = ""  # why the members are listed, not merged
     shared: dict[str, Any] | None = None  # role clusters: what the members share
     adds: list[dict[str, Any]] = field(default_factory=list)  # role clusters: what each member adds
+    also_in: dict[int, "Cluster"] = field(default_factory=dict)  # listed role clusters: member -> its cluster
 
     @property
     def score(self) -> float:
@@ -103,6 +104,8 @@ class ScanResult:
                     entry["exact_of"] = files[c.exact_of[m]].path
                 if m in c.near_of:
                     entry["near_of"] = files[c.near_of[m]].path
+                if m in c.also_in:
+                    entry["also_in"] = c.also_in[m].id
                 members.append(entry)
             item: dict[str, Any] = {
                 "id": c.id, "kind": c.kind, "score": c.score, "anchor": files[c.members[0]].path,

@@ -221,8 +221,9 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None, progress: Pro
 
 def role_clusters(files: Sequence[FileInfo], terms: dict[int, Any], df: dict[int, int], exact: list[Cluster],
                   near: list[Cluster], threshold: float, rules) -> tuple[list[Cluster], list[Cluster], list[Cluster]]:
-    """Same-role clusters among the distinct agents (an exact or near cluster takes part through its
-    anchor, and joins the role cluster whole: copies marked `exact_of`, near duplicates `near_of`).
+    """Same-role clusters among the distinct agents. An exact or near cluster takes part through its
+    anchor; when the role cluster can be merged it joins it whole (copies marked `exact_of`, near
+    duplicates `near_of`), otherwise it stays as it is and the role cluster names it (`also_in`).
     Returns (role clusters, exact clusters left, near clusters left)."""
     from .roles import compatible
 
@@ -245,6 +246,12 @@ def role_clusters(files: Sequence[FileInfo], terms: dict[int, Any], df: dict[int
             if len(kept) < 2:
                 continue
             scores = {anchor: 1.0, **{m: edges[anchor][m] for m in kept[1:]}}
+            role = Cluster("role", [anchor, *sorted(kept[1:], key=lambda i: files[i].path)], scores)
+            if not mergeable(role, files)[0]:
+                # listed, not merged: the exact and near clusters it touches stay whole, and are named
+                role.also_in = {m: c for m in kept for c in (near_by_anchor.get(m), exact_by_first.get(m)) if c}
+                out.append(role)
+                continue
             exact_of: dict[int, int] = {}
             near_of: dict[int, int] = {}
             everyone = list(kept)
