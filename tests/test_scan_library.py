@@ -141,6 +141,8 @@ def test_same_role_agents_written_independently_are_clustered_and_other_jobs_kep
     ("python-pro", "django-pro", False),
     ("frontend-developer", "frontend-designer", False),
     ("data-engineer", "data-scientist", False),
+    ("01-code-reviewer", "code-reviewer", True),
+    ("java-11-to-java-17-upgrade", "java-17-to-java-21-upgrade", False),
 ])
 def test_equivalent_names(a, b, same):
     rules = S.name_rules()

@@ -109,7 +109,9 @@ def name_rules(extra: tuple[str, ...] = ()) -> NameRules:
 
 def name_key(name: str, rules: NameRules) -> tuple[tuple[str, ...], str | None] | None:
     """(subject words, job group) of a name, or None when the name says nothing of a job."""
-    found = [w for w in words(name) if not w.isdecimal()]  # "01-code-reviewer": numbering, not a word
+    found = words(name)
+    while found and found[0].isdecimal():  # "01-code-reviewer": numbering; "java-17-to-21" keeps its numbers
+        found.pop(0)
     subjects: list[str] = []
     job: str | None = None
     i = 0
