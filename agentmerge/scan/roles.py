@@ -33,6 +33,8 @@ from ..model import AgentmergeError
 # (a game "tester" and an API "tester") score below 0.15.
 ROLE_THRESHOLD = 0.2
 DESCRIPTION_WEIGHT = 2.0
+# The most agents in one same-role cluster (the anchor's closest; the others form clusters of their own).
+ROLE_MAX_MEMBERS = 8
 # A name block larger than this is scored in slices of this many rows against the whole block.
 BLOCK_SLICE = 512
 # Formats that are not a role: a project's own instructions (CLAUDE.md, AGENTS.md).

@@ -15,7 +15,7 @@ from .fingerprint import _normalised, fingerprint
 from .lsh import BandIndex, _template
 from .repeated import RepeatedCounter
 from .results import Cluster, FileInfo, Progress, ScanOptions, ScanResult
-from .roles import ROLE_THRESHOLD, name_key, name_rules, role_edges
+from .roles import ROLE_MAX_MEMBERS, ROLE_THRESHOLD, name_key, name_rules, role_edges
 from .settings import ANCHOR_CHECK_LIMIT
 from .verify import _unit_texts, verify
 from .workers import _chunk, _peak_rss_mb, available_cores, workers
@@ -237,12 +237,16 @@ def role_clusters(files: Sequence[FileInfo], terms: dict[int, Any], df: dict[int
     absorbed: set[int] = set()
     out: list[Cluster] = []
     for comp in components(edges):
-        for anchor, members in stars(comp, edges):
+        left = set(comp)
+        while len(left) > 1:
+            anchor = _anchor(sorted(left), edges, left)
             kept = [anchor]
-            # a star's members all fit the anchor's job; keep also those that fit one another's
-            for m in sorted(members, key=lambda x: (-edges[anchor][x], x)):
-                if all(compatible(jobs[m], jobs[k], rules) for k in kept):
+            # the anchor's closest neighbours whose jobs also fit one another's, ROLE_MAX_MEMBERS at most:
+            # a team compares a handful of agents, and each cluster is merged for its report
+            for m in sorted((m for m in edges[anchor] if m in left), key=lambda x: (-edges[anchor][x], x)):
+                if len(kept) < ROLE_MAX_MEMBERS and all(compatible(jobs[m], jobs[k], rules) for k in kept):
                     kept.append(m)
+            left -= set(kept)
             if len(kept) < 2:
                 continue
             scores = {anchor: 1.0, **{m: edges[anchor][m] for m in kept[1:]}}
