@@ -105,6 +105,12 @@ def main(argv: list[str] | None = None) -> int:
     for p in missed:
         print(f"  missed: {p} ({skipped.get(p, {}).get('reason', 'not listed')})")
     print(f"  skipped: {data.get('skipped_by_reason')}")
+    per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for p in expected:
+        per[p.split("/", 1)[0]][0] += 1
+        per[p.split("/", 1)[0]][1] += p in read
+    for c, (n, got) in sorted(per.items()):
+        print(f"    {c}: {got} of {n} ({got / n:.1%})")
 
     collection = lambda p: p.split("/", 1)[0]  # noqa: E731
     by_name: dict[str, set[str]] = defaultdict(set)
