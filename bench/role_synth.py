@@ -204,7 +204,7 @@ def _prose(job: str, concepts, rng) -> str:
 
 
 def _steps(job: str, concepts, rng) -> str:
-    out = [f"# Working method", "", f"Follow this procedure for {JOBS[job][1]}.", ""]
+    out = ["# Working method", "", f"Follow this procedure for {JOBS[job][1]}.", ""]
     for n, (a, o, w) in enumerate(concepts, 1):
         out.append(f"{n}. {_verb(a, rng).capitalize()} {o}." + (f" Why: {w}." if w else ""))
     out += ["", "Stop and report when a step fails."]

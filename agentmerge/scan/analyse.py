@@ -75,13 +75,6 @@ def frontmatter_text(source: str, display: str, encoding: str) -> str | None:
     return "---\n" + "".join(line + "\n" for line in front) + "---\n"
 
 
-def _frontmatter_only(text: str) -> str | None:
-    front, _body, _unclosed = split_text(text)
-    if front is None:
-        return None
-    return "---\n" + "".join(line + "\n" for line in front) + "---\n"
-
-
 def _short(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .discover import Found, Skipped  # noqa: F401  (Found is part of this module's public names)
+from .discover import Skipped
 from .settings import BANDS, NUM_PERM, ROWS, SCHEMA, SHINGLE, THRESHOLD, UNIT_CUTOFF
 
 @dataclass
