@@ -50,11 +50,17 @@ def markdown(data: dict[str, Any]) -> str:
     clusters = data["clusters"]
     exact = [c for c in clusters if c["kind"] == "exact"]
     near = [c for c in clusters if c["kind"] == "near"]
+    role = [c for c in clusters if c["kind"] == "role"]
     out = ["# agentmerge library scan", ""]
     out.append(f"Scanned {', '.join(f'`{r}`' for r in data.get('roots', []))}: {data['files']} agent-like file(s).")
+    skipped = data.get("skipped_by_reason") or {}
+    if skipped:
+        out += ["", f"Skipped {sum(skipped.values())} path(s): " +
+                ", ".join(f"{n} {reason}" for reason, n in skipped.items()) + " (each listed under `skipped` in the JSON)."]
     out += ["", "| | |", "|---|---:|",
             f"| exact duplicate clusters | {len(exact)} ({sum(len(c['members']) for c in exact)} files) |",
             f"| near duplicate clusters | {len(near)} ({sum(len(c['members']) for c in near)} files) |",
+            f"| same-role clusters | {len(role)} ({sum(len(c['members']) for c in role)} files) |",
             f"| conflicts inside clusters | {sum(len(c['conflicts']) for c in clusters)} |",
             f"| library tokens (estimated, characters/4) | {data['tokens']:,} |",
             f"| tokens consolidation would save | {data['tokens_saved']:,} |"]
@@ -75,6 +81,13 @@ def markdown(data: dict[str, Any]) -> str:
             copy = f" = `{m['exact_of']}`" if m.get("exact_of") and c["kind"] == "near" else ""
             out.append(f"| `{m['path']}`{lead}{copy} | {_md(m.get('name', ''))} | {m.get('format', '')} | "
                        f"{m.get('tokens', '')} | {m['score']:.2f} |")
+        if c.get("mergeable") is False:
+            out += ["", f"Listed, not merged: {_md(c.get('not_merged', ''))}."]
+        if c.get("shared") is not None:
+            out += ["", f"They share {c['shared']['units']} unit(s) of guidance; each adds:", ""]
+            for a in c.get("adds", []):
+                examples = "; ".join(_md(e) for e in a["examples"])
+                out.append(f"- `{a['path']}`: {a['units']} unit(s)" + (f", e.g. {examples}" if examples else ""))
         if c.get("error"):
             out += ["", f"Merge failed: {_md(c['error'])}"]
         if c["conflicts"]:
