@@ -301,3 +301,14 @@ def test_a_listed_role_cluster_leaves_the_exact_cluster_it_touches_whole(tmp_pat
     assert role["mergeable"] is False and "different kinds of file" in role["not_merged"]
     assert {m["path"]: m.get("also_in") for m in role["members"]} == {
         ".cursor/rules/code-reviewer.mdc": None, "a/agents/code-reviewer.md": kinds["exact"]["id"]}
+
+
+def test_a_bad_ignore_line_is_a_warning_and_a_bad_glob_an_error(tmp_path):
+    write(tmp_path, {"agents/a.md": agent("a", WRITER), "agents/b.md": agent("b", DB), ".gitignore": "!\nagents/b.md\n"})
+    proc = run_cli("scan", tmp_path, "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert agents_of(data) == ["agents/a.md"]
+    assert data["warnings"] == [".gitignore:1: not a gitignore pattern ('!'); ignored"]
+    proc = run_cli("scan", tmp_path, "--exclude", "!")
+    assert proc.returncode == 2 and proc.stderr.startswith("agentmerge: error: --exclude '!'")

@@ -140,6 +140,7 @@ class IgnoreRules:
         self.prefix = os.path.relpath(self.root, self.top).replace(os.sep, "/")
         self.prefix = "" if self.prefix == "." else self.prefix + "/"
         self.specs: dict[str, list[tuple[object, str]]] = {}
+        self.warnings: list[str] = []
         exclude = os.path.join(self.top, ".git", "info", "exclude")
         if os.path.isfile(exclude):
             self._add("", exclude, ".git/info/exclude")
@@ -156,8 +157,18 @@ class IgnoreRules:
                 lines = handle.read().splitlines()
         except OSError:
             return
-        spec = self._pathspec.GitIgnoreSpec.from_lines(lines)
         label = label or ((base + "/" if base else "") + ".gitignore")
+        try:
+            spec = self._pathspec.GitIgnoreSpec.from_lines(lines)
+        except ValueError:  # a line git would not read either ("!" alone, a trailing backslash): skip it
+            good = []
+            for n, line in enumerate(lines, 1):
+                try:
+                    self._pathspec.GitIgnoreSpec.from_lines([line])
+                    good.append(line)
+                except ValueError:
+                    self.warnings.append(f"{label}:{n}: not a gitignore pattern ({line!r}); ignored")
+            spec = self._pathspec.GitIgnoreSpec.from_lines(good)
         self.specs.setdefault(base, []).append((spec, label))
 
     def enter(self, rel_folder: str, names: Sequence[str]) -> None:
@@ -191,11 +202,16 @@ def _repository_root(folder: str) -> str | None:
         cur = parent
 
 
-def _globs(patterns: Sequence[str]):
+def _globs(patterns: Sequence[str], option: str):
     if not patterns:
         return None
     import pathspec
 
+    for p in patterns:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([p])
+        except ValueError:
+            raise AgentmergeError(f"{option} {p!r}: not a gitignore-style glob") from None
     return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 
@@ -224,7 +240,7 @@ def discover_all(paths: Sequence[str], exclude: Sequence[str] = (), include: Seq
     if not paths:
         raise AgentmergeError("no PATH to scan")
     several = len(paths) > 1
-    excluded, included = _globs(exclude), _globs(include)
+    excluded, included = _globs(exclude, "--exclude"), _globs(include, "--include")
     found: list[Found] = []
     out = Discovery(found=[])
     for root in paths:
@@ -291,6 +307,8 @@ def discover_all(paths: Sequence[str], exclude: Sequence[str] = (), include: Seq
                     skip(rel, NO_FRONTMATTER)
                     continue
                 found.append(Found(_display(root, rel, several), full))
+        if rules is not None:
+            out.warnings += rules.warnings
     found.sort(key=lambda f: f.path)
     seen: dict[tuple[int, int] | str, str] = {}
     for f in found:
