@@ -3,8 +3,15 @@
 `consolidate(paths, outdir)` scans the library (see `agentmerge.scan`), merges each cluster with the merge
 pipeline, the cluster's anchor leading, and writes to OUTDIR, and nowhere else:
 
-- `<name>.md`: the merged agent, named after the anchor's `name` (`-2`, `-3` ... when names repeat);
+- `<name><suffix>`: the merged agent, named after the anchor's `name` (`-2`, `-3` ... when names repeat),
+  in the anchor's own format and ending (`.md`, `.mdc`, `.agent.md`, `.prompt.md`...; a skill as
+  `<name>/SKILL.md`). An exact cluster's merged agent is its anchor, byte for byte. A near or same-role
+  cluster whose members are not the same kind of thing (an agent and a Cursor rule, two slash commands
+  with other arguments) is listed, not merged;
 - `<name>.report.md`: the merge report of that cluster (what was shared, dropped, in conflict);
+- `apply.sh`: the apply plan, a shell script to review and run: it replaces each cluster's anchor with
+  the merged agent and removes the other members, after checking that none of them changed since the
+  plan was made (same-role clusters are written commented out: which agent to keep is a team's call);
 - `index.md` and `index.json`: every cluster, the files it replaces, and where its merged agent went.
 
 Inputs are only ever read. The only existing files replaced are those an earlier consolidation wrote to
@@ -14,18 +21,25 @@ earlier consolidation's outputs are not scanned as part of the library. Writes a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import shlex
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from .model import AgentmergeError
-from .scan import SCHEMA, Cluster, FileInfo, Progress, ScanOptions, ScanResult, discover, markdown, scan
+from .scan import (INSTRUCTION_NAMES, SCHEMA, Cluster, FileInfo, Progress, ScanOptions, ScanResult, discover_all,
+                   markdown, scan)
+from .scan.fingerprint import suffix_of
 from .write import atomic_write
 
 INDEX_MD = "index.md"
 INDEX_JSON = "index.json"
+APPLY = "apply.sh"
 
 
 @dataclass
@@ -33,8 +47,10 @@ class Planned:
     cluster: str
     kind: str
     members: list[str]
-    agent: str  # path of the merged agent
+    agent: str | None  # path of the merged agent (None: listed, not merged)
     report: str
+    sources: list[str] = field(default_factory=list)  # the members' paths for the OS
+    not_merged: str = ""
     tokens_saved: int = 0
     conflicts: int = 0
     error: str | None = None
@@ -61,9 +77,16 @@ class ConsolidateOutcome:
         ]
         for p in self.planned:
             what = f"error: {p.error}" if p.error else f"saves ~{p.tokens_saved:,} tokens, {p.conflicts} conflict(s)"
-            lines.append(f"  {p.cluster} {p.kind}: {', '.join(p.members)} -> {p.agent} ({what})")
-        lines.append(f"  {verb} {len(done)} merged agent(s) and their reports, and {', '.join(self.index)}, "
+            if p.agent is None:
+                lines.append(f"  {p.cluster} {p.kind}: {', '.join(p.members)} -> listed, not merged: {p.not_merged} "
+                             f"({p.conflicts} conflict(s); see {p.report})")
+            else:
+                lines.append(f"  {p.cluster} {p.kind}: {', '.join(p.members)} -> {p.agent} ({what})")
+        merged = [p for p in done if p.agent is not None]
+        lines.append(f"  {verb} {len(merged)} merged agent(s), the reports, {', '.join(self.index)} "
                      f"to {self.outdir}; ~{saved:,} tokens saved; inputs untouched")
+        if not self.dry_run:
+            lines.append(f"  review, then apply: sh {shlex.quote(os.path.join(self.outdir, APPLY))}")
         return "\n".join(lines)
 
 
@@ -91,15 +114,38 @@ def earlier_outputs(outdir: str) -> list[str]:
         return []
     if not isinstance(data, dict) or data.get("schema") != SCHEMA or not isinstance(data.get("clusters"), list):
         return []
-    out = [index, os.path.join(outdir, INDEX_MD)]
+    out = [index, os.path.join(outdir, INDEX_MD), os.path.join(outdir, APPLY)]
     for c in data["clusters"]:
         output = c.get("output") if isinstance(c, dict) else None
         if isinstance(output, dict):
             for key in ("agent", "report"):
                 name = output.get(key)
-                if isinstance(name, str) and name == os.path.basename(name) and name not in ("", ".", ".."):
-                    out.append(os.path.join(outdir, name))
+                parts = name.split("/") if isinstance(name, str) else []
+                if 1 <= len(parts) <= 2 and all(p not in ("", ".", "..") for p in parts):
+                    out.append(os.path.join(outdir, *parts))
     return out
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def copy_file(source: str, target: str) -> None:
+    """Copy bytes as they are (an exact cluster's merged agent is its leader), atomically."""
+    folder = os.path.dirname(target) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".agentmerge-", dir=folder)
+    os.close(fd)
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 def consolidate(paths: Sequence[str], outdir: str, options: ScanOptions | None = None, dry_run: bool = False,
@@ -110,8 +156,9 @@ def consolidate(paths: Sequence[str], outdir: str, options: ScanOptions | None =
     # What an earlier consolidation into OUTDIR wrote may be replaced, and is not scanned as library; any
     # other existing file (an input above all) is never overwritten.
     ours = {ident for ident in map(_identity, earlier_outputs(outdir)) if ident is not None}
-    found, warnings = discover(paths, options.exclude)
-    found = [f for f in found if _identity(f.source) not in ours]
+    found = discover_all(paths, options.exclude, options.include, options.gitignore)
+    found.found = [f for f in found.found if _identity(f.source) not in ours]
+    warnings: list[str] = []
 
     def refuse(path: str) -> None:
         ident = _identity(path)
@@ -119,7 +166,7 @@ def consolidate(paths: Sequence[str], outdir: str, options: ScanOptions | None =
             raise AgentmergeError(f"{path}: already exists and is not an earlier output of agentmerge consolidate; "
                                   "agentmerge never overwrites it (choose another OUTDIR)")
 
-    for name in (INDEX_MD, INDEX_JSON):
+    for name in (INDEX_MD, INDEX_JSON, APPLY):
         refuse(os.path.join(outdir, name))
 
     def make_outdir() -> None:  # at the first write: a run refused while planning leaves nothing behind
@@ -128,23 +175,33 @@ def consolidate(paths: Sequence[str], outdir: str, options: ScanOptions | None =
         except OSError as exc:
             raise AgentmergeError(f"{outdir}: cannot create the folder ({exc.strerror or exc})") from None
 
-    taken: set[str] = {"index"}
+    taken: set[str] = {"index", "apply"}
     planned: dict[str, Planned] = {}
 
-    def output_path(c: Cluster, files: Sequence[FileInfo]) -> str:
+    def plan_for(c: Cluster, files: Sequence[FileInfo]) -> Planned:
+        if c.id in planned:
+            return planned[c.id]
         anchor = files[c.members[0]]
         base = slug(anchor.name or os.path.splitext(os.path.basename(anchor.path))[0])
         name, n = base, 2
         while name in taken:
             name, n = f"{base}-{n}", n + 1
         taken.add(name)
-        agent = os.path.join(outdir, name + ".md")
+        own = os.path.basename(anchor.path)
+        # a skill or a project's instructions are named by their folder: keep the file's own name
+        agent = (os.path.join(outdir, name, own) if own.lower() in INSTRUCTION_NAMES
+                 else os.path.join(outdir, name + suffix_of(anchor.path)))
         report = os.path.join(outdir, name + ".report.md")
-        refuse(agent)
+        if c.mergeable:
+            refuse(agent)
         refuse(report)
         planned[c.id] = Planned(cluster=c.id, kind=c.kind, members=[files[m].path for m in c.members],
-                                agent=agent, report=report)
-        return agent
+                                agent=agent if c.mergeable else None, report=report,
+                                sources=[files[m].source for m in c.members], not_merged=c.why_not)
+        return planned[c.id]
+
+    def output_path(c: Cluster, files: Sequence[FileInfo]) -> str:
+        return plan_for(c, files).agent or ""
 
     def write(c: Cluster, outcome: dict[str, Any]) -> None:
         plan = planned[c.id]
@@ -156,23 +213,107 @@ def consolidate(paths: Sequence[str], outdir: str, options: ScanOptions | None =
         if dry_run:
             return
         make_outdir()
-        atomic_write(plan.agent, outcome["text"])
-        atomic_write(plan.report, outcome["result_markdown"])
+        if plan.agent is not None:
+            os.makedirs(os.path.dirname(plan.agent), exist_ok=True)
+            if "copy" in outcome:
+                copy_file(outcome["copy"], plan.agent)
+            else:
+                atomic_write(plan.agent, outcome["text"])
+            atomic_write(plan.report, outcome["result_markdown"])
+        else:
+            atomic_write(plan.report, listed_report(c.id, data_of(c)))
         plan.written = True
+
+    def data_of(c: Cluster) -> dict[str, Any]:
+        return {"kind": c.kind, "not_merged": c.why_not, "conflicts": c.conflicts, "shared": c.shared,
+                "adds": c.adds}
 
     result = scan(paths, options, progress=progress, found=found, analyse_hook=write, output_path=output_path)
     data = result.to_json()
     for c in data["clusters"]:
         plan = planned[c["id"]]
-        c["output"] = None if plan.error else {"agent": os.path.basename(plan.agent),
-                                              "report": os.path.basename(plan.report)}
+        if plan.error:
+            c["output"] = None
+        else:
+            rel = lambda p: os.path.relpath(p, outdir).replace(os.sep, "/")  # noqa: E731
+            c["output"] = {"agent": rel(plan.agent) if plan.agent else None, "report": rel(plan.report),
+                           "replaces": c["anchor"] if plan.agent else None,
+                           "removes": [m["path"] for m in c["members"][1:]] if plan.agent else []}
+    order = [planned[c.id] for c in result.clusters]
     if not dry_run:
         make_outdir()
         atomic_write(os.path.join(outdir, INDEX_JSON), json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         atomic_write(os.path.join(outdir, INDEX_MD), index_markdown(data))
-    order = [planned[c.id] for c in result.clusters]
+        atomic_write(os.path.join(outdir, APPLY), apply_plan(order, outdir))
+        os.chmod(os.path.join(outdir, APPLY), 0o755)
     return ConsolidateOutcome(outdir=outdir, dry_run=dry_run, files=len(result.files), planned=order,
-                              index=[INDEX_MD, INDEX_JSON], warnings=warnings + result.warnings, scan=result)
+                              index=[INDEX_MD, INDEX_JSON, APPLY], warnings=warnings + result.warnings, scan=result)
+
+
+def listed_report(cluster_id: str, c: dict[str, Any]) -> str:
+    """The report of a cluster that is listed, not merged: why, what its members share and add, conflicts."""
+    out = [f"# {cluster_id} · {c['kind']} · listed, not merged", "", f"Not merged: {c['not_merged']}.", "",
+           "Keep one of these files (or merge them by hand); they stay as they are.", ""]
+    if c.get("shared") is not None:
+        out += [f"They share {c['shared']['units']} unit(s) of guidance.", ""]
+        for a in c.get("adds") or ():
+            out.append(f"- `{a['path']}` adds {a['units']} unit(s)" +
+                       (": " + "; ".join(a["examples"]) if a["examples"] else ""))
+        out.append("")
+    if c["conflicts"]:
+        out += ["## Conflicts", ""]
+        for x in c["conflicts"]:
+            out.append(f"- **{x['kind']}** {x.get('topic') or ''}: {' '.join(str(x['message']).split())}")
+            for s in x["sides"]:
+                out.append(f"  - `{s['path']}:{s['line']}` {s.get('stance') or ''}")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+_APPLY_HEAD = """#!/bin/sh
+# The apply plan of `agentmerge consolidate`: review it, then run it with `sh {plan}`.
+# Each merged agent replaces the first member of its cluster; the cluster's other members are removed.
+# Nothing is changed unless every file named below is still as it was when the plan was made (SHA-256).
+# Same-role clusters are commented out: their members were written independently, so which one to keep
+# (or whether to keep the merge) is for you to decide; uncomment the lines of those you accept.
+set -eu
+
+sha256() {{
+  if command -v sha256sum >/dev/null 2>&1; then sha256sum -- "$1" | cut -d' ' -f1
+  else shasum -a 256 -- "$1" | cut -d' ' -f1; fi
+}}
+unchanged() {{
+  if [ ! -f "$1" ] || [ "$(sha256 "$1")" != "$2" ]; then
+    echo "agentmerge apply: $1 changed since the plan was made; nothing applied" >&2
+    exit 1
+  fi
+}}
+replace() {{ cp -- "$2" "$1" && echo "replaced $1 with $2"; }}
+remove() {{ rm -- "$1" && echo "removed $1"; }}
+"""
+
+
+def apply_plan(planned: Sequence[Planned], outdir: str) -> str:
+    """The shell script that applies a consolidation (paths absolute, each quoted for the shell)."""
+    q = lambda p: shlex.quote(os.path.abspath(p))  # noqa: E731
+    checks: list[str] = []
+    steps: list[str] = []
+    for p in planned:
+        head = f"# {p.cluster} {p.kind}: {', '.join(p.members)}"
+        if p.error or p.agent is None:
+            why = f"merge failed: {p.error}" if p.error else f"listed, not merged: {p.not_merged}"
+            steps += ["", head, f"# {why}; see {q(p.report)}"]
+            continue
+        hold = "# " if p.kind == "role" else ""
+        steps += ["", head, f"# saves ~{p.tokens_saved:,} tokens; {p.conflicts} conflict(s); report {q(p.report)}"]
+        if p.kind == "exact":
+            steps.append(f"# keep {q(p.sources[0])}: the merged agent is this file, byte for byte")
+        else:
+            steps.append(f"{hold}replace {q(p.sources[0])} {q(p.agent)}")
+        steps += [f"{hold}remove {q(s)}" for s in p.sources[1:]]
+        checks += [f"{hold}unchanged {q(s)} {_sha256(s)}" for s in p.sources]
+    text = _APPLY_HEAD.format(plan=shlex.quote(os.path.join(outdir, APPLY)))
+    return text + "\n# every file still as planned\n" + "\n".join(checks) + "\n" + "\n".join(steps) + "\n"
 
 
 def index_markdown(data: dict[str, Any]) -> str:

@@ -39,7 +39,27 @@ def _jobs():
 
 def _exclude():
     return typer.Option(None, "--exclude", metavar="GLOB",
-                        help="Leave out paths or names matching this glob (repeatable).")
+                        help="Leave out files and folders matching this gitignore-style glob (repeatable).")
+
+
+def _include():
+    return typer.Option(None, "--include", metavar="GLOB",
+                        help="Read Markdown files matching this gitignore-style glob as agents, whatever their "
+                             "content or place (repeatable).")
+
+
+def _no_gitignore():
+    return typer.Option(False, "--no-gitignore", help="Do not honour .gitignore files and .git/info/exclude.")
+
+
+def _role_names():
+    return typer.Option(None, "--role-names", metavar="FILE",
+                        help="YAML file of agent-name synonyms and job words added to the built-in ones "
+                             "(repeatable; see docs/scale.md).")
+
+
+def _no_roles():
+    return typer.Option(False, "--no-roles", help="Do not look for same-role clusters.")
 
 
 def _encoding():
@@ -99,11 +119,14 @@ def _progress(quiet: bool) -> Progress:
     return _Bar()
 
 
-def _options(threshold: float, jobs: int, exclude: Optional[List[str]], encoding: str, **extra: Any):
+def _options(threshold: float, jobs: int, exclude: Optional[List[str]], encoding: str, *,
+             include: Optional[List[str]] = None, no_gitignore: bool = False,
+             role_names: Optional[List[str]] = None, no_roles: bool = False, **extra: Any):
     from .scan import ScanOptions
 
     return ScanOptions(threshold=threshold, jobs=jobs or None, exclude=tuple(exclude or ()), encoding=encoding,
-                       **extra)
+                       include=tuple(include or ()), gitignore=not no_gitignore,
+                       role_names=tuple(role_names or ()), roles=not no_roles, **extra)
 
 
 def _warn(warnings: list[str], limit: int = 20) -> None:
@@ -148,13 +171,16 @@ def _print_table(data: dict[str, Any], limit: int) -> None:
     exact = [c for c in clusters if c["kind"] == "exact"]
     near = [c for c in clusters if c["kind"] == "near"]
     share = f" ({data['tokens_saved'] * 100 / data['tokens']:.1f}% of the library)" if data["tokens"] else ""
+    role = [c for c in clusters if c["kind"] == "role"]
     console.print(f"Scanned {data['files']} agent-like file(s), {_human_size(stats['bytes'])}, "
-                  f"~{data['tokens']:,} tokens, in {stats['seconds']:.1f} s.")
+                  f"~{data['tokens']:,} tokens, in {stats['seconds']:.1f} s.", highlight=False)
+    console.print(skipped_summary(data), highlight=False)
     if not clusters:
         console.print("No duplicate agents found.")
     else:
         console.print(f"{len(exact)} exact cluster(s) ({sum(len(c['members']) for c in exact)} files), "
-                      f"{len(near)} near cluster(s) ({sum(len(c['members']) for c in near)} files); "
+                      f"{len(near)} near cluster(s) ({sum(len(c['members']) for c in near)} files), "
+                      f"{len(role)} same-role cluster(s) ({sum(len(c['members']) for c in role)} files); "
                       f"consolidating them would save ~{data['tokens_saved']:,} tokens{share}.")
         table = Table(title="Duplicate agents", show_lines=True, title_justify="left")
         table.add_column("cluster")
@@ -171,8 +197,13 @@ def _print_table(data: dict[str, Any], limit: int) -> None:
                 members.append(m["path"], style="bold" if i == 0 else "")
                 if m.get("name"):
                     members.append(f"  {m['name']}", style="dim")
-                if c["kind"] == "near" and i:
+                if c["kind"] != "exact" and i:
                     members.append(f"  {m['score']:.2f}", style="cyan")
+            if c["kind"] == "role" and c.get("shared") is not None:
+                adds = ", ".join(f"{a['path'].rsplit('/', 1)[-1]} {a['units']}" for a in c.get("adds", []))
+                members.append(f"\nshare {c['shared']['units']} unit(s); each adds: {adds}", style="dim")
+            if not c.get("mergeable", True):
+                members.append(f"\nnot merged: {c.get('not_merged', '')}", style="yellow")
             high = sum(1 for x in c["conflicts"] if x.get("severity") == "high")
             conflicts = str(len(c["conflicts"])) + (f" ({high} high)" if high else "")
             if c.get("error"):
@@ -190,6 +221,16 @@ def _print_table(data: dict[str, Any], limit: int) -> None:
         console.print(table)
 
 
+def skipped_summary(data: dict[str, Any]) -> str:
+    """One line: how many paths the scan passed over, and why (the JSON lists each under `skipped`)."""
+    counts = data.get("skipped_by_reason") or {}
+    if not counts:
+        return "Skipped nothing."
+    total = sum(counts.values())
+    reasons = ", ".join(f"{n} {reason}" for reason, n in counts.items())
+    return f"Skipped {total} path(s): {reasons} (listed under \"skipped\" in --json)."
+
+
 def _scan_inputs(result) -> list[str]:
     return [f.source for f in result.files]
 
@@ -199,8 +240,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         "scan",
-        help="Survey a library of agent definitions: exact and near duplicate agents, conflicts inside each "
-             "cluster, the most repeated guidance, and the tokens consolidation would save.",
+        help="Survey a library of agent definitions: exact, near and same-role duplicate agents, conflicts "
+             "inside each cluster, the most repeated guidance, the tokens consolidation would save, and every "
+             "file passed over with its reason.",
         epilog="Examples:\n\n  agentmerge scan .\n\n  agentmerge scan plugins/ --json > scan.json\n\n"
                "  agentmerge scan . --report library.md",
     )
@@ -216,6 +258,10 @@ def register(app: typer.Typer) -> None:
                                           help="Skip merging each cluster (no conflicts, no merged-size estimate for near clusters)."),
         jobs: int = _jobs(),
         exclude: Optional[List[str]] = _exclude(),
+        include: Optional[List[str]] = _include(),
+        no_gitignore: bool = _no_gitignore(),
+        role_names: Optional[List[str]] = _role_names(),
+        no_roles: bool = _no_roles(),
         encoding: str = _encoding(),
         quiet: bool = _quiet(),
     ) -> None:
@@ -223,7 +269,8 @@ def register(app: typer.Typer) -> None:
 
         reports = list(report or [])
         _check_reports(reports)
-        options = _options(threshold, jobs, exclude, encoding, top=top, conflicts=not no_conflicts)
+        options = _options(threshold, jobs, exclude, encoding, include=include, no_gitignore=no_gitignore,
+                           role_names=role_names, no_roles=no_roles, top=top, conflicts=not no_conflicts)
         result = scan(paths, options, progress=_progress(quiet))
         data = result.to_json()
         _warn(result.warnings)
@@ -253,6 +300,10 @@ def register(app: typer.Typer) -> None:
         threshold: float = _threshold(),
         jobs: int = _jobs(),
         exclude: Optional[List[str]] = _exclude(),
+        include: Optional[List[str]] = _include(),
+        no_gitignore: bool = _no_gitignore(),
+        role_names: Optional[List[str]] = _role_names(),
+        no_roles: bool = _no_roles(),
         encoding: str = _encoding(),
         quiet: bool = _quiet(),
     ) -> None:
@@ -260,7 +311,9 @@ def register(app: typer.Typer) -> None:
 
         if on_conflict not in ON_CONFLICT:
             raise AgentmergeError(f"--on-conflict must be one of {', '.join(ON_CONFLICT)}, not {on_conflict!r}")
-        options = _options(threshold, jobs, exclude, encoding, on_conflict=on_conflict, max_examples=max_examples)
+        options = _options(threshold, jobs, exclude, encoding, include=include, no_gitignore=no_gitignore,
+                           role_names=role_names, no_roles=no_roles, on_conflict=on_conflict,
+                           max_examples=max_examples)
         outcome = consolidate(paths, outdir, options, dry_run=dry_run, progress=_progress(quiet))
         _warn(outcome.warnings)
         if not quiet or dry_run:
@@ -282,6 +335,10 @@ def register(app: typer.Typer) -> None:
         threshold: float = _threshold(),
         jobs: int = _jobs(),
         exclude: Optional[List[str]] = _exclude(),
+        include: Optional[List[str]] = _include(),
+        no_gitignore: bool = _no_gitignore(),
+        role_names: Optional[List[str]] = _role_names(),
+        no_roles: bool = _no_roles(),
         encoding: str = _encoding(),
         quiet: bool = _quiet(),
     ) -> None:
@@ -293,7 +350,9 @@ def register(app: typer.Typer) -> None:
             known = load_baseline(baseline)
         else:
             check_writable(baseline)
-        result = scan(paths, _options(threshold, jobs, exclude, encoding), progress=_progress(quiet))
+        options = _options(threshold, jobs, exclude, encoding, include=include, no_gitignore=no_gitignore,
+                           role_names=role_names, no_roles=no_roles)
+        result = scan(paths, options, progress=_progress(quiet))
         data = result.to_json()
         _warn(result.warnings)
         if update_baseline:

@@ -3,13 +3,16 @@
 
     python bench/scale.py [--sizes 1000,10000] [--seed 1] [--jobs 2] [--repeat 1] [--no-naive]
 
-For each size, a synthetic library (bench/synth.py, default duplicate rates) is generated under
-bench/out/scale/ (reused when it is already there with the same arguments) and scanned by
+For each size, a synthetic library (bench/synth.py, default duplicate rates, plus the same-role libraries
+of bench/role_synth.py under `role-libraries/`: agents written independently for one job, in four
+collections' own styles) is generated under bench/out/scale/ (reused when it is already there with the
+same arguments) and scanned by
 `python -m agentmerge scan LIB --json` as a user would run it, twice: in full (every cluster merged for its
 conflicts and merged size) and with `--no-conflicts` (discovery, fingerprints, LSH blocking, verification
 and clustering only). Printed for each: wall time, files per second, peak memory (the scan's main process
-and its largest worker), and recall and precision of the planted duplicate pairs from manifest.json; then
-the scaling ratio time(largest)/time(smallest).
+and its largest worker), recall and precision of the planted duplicate pairs from manifest.json, and
+recall and precision of same-role pairs (a found role pair is right when both agents do one job: the same
+planted job, or the same role of bench/synth.py); then the scaling ratio time(largest)/time(smallest).
 
 The naive baseline runs on the smallest library in the same run: the same verifier (rapidfuzz on the
 units of two files) and the same clustering, on every pair of files instead of the LSH candidates, with
@@ -35,12 +38,15 @@ sys.path.insert(0, str(ROOT))
 from agentmerge import scan as S  # noqa: E402
 
 
-def _synth():
-    spec = importlib.util.spec_from_file_location("bench_synth", ROOT / "bench" / "synth.py")
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+ROLE_PREFIX = "role-libraries/"
 
 
 def library(size: int, seed: int, base: Path) -> tuple[Path, dict]:
@@ -48,10 +54,41 @@ def library(size: int, seed: int, base: Path) -> tuple[Path, dict]:
     manifest_path = out / "manifest.json"
     if manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text())
-        if manifest.get("agents") == size and manifest.get("seed") == seed:
+        if manifest.get("agents") == size and manifest.get("seed") == seed and "role_clusters" in manifest:
             return out, manifest
-    manifest = _synth().generate(out, agents=size, seed=seed, overwrite=True)
+    manifest = _script("synth").generate(out, agents=size, seed=seed, overwrite=True)
+    roles = _script("role_synth").generate(out / ROLE_PREFIX.rstrip("/"), seed=seed, collections=4)
+    manifest["role_clusters"] = [[ROLE_PREFIX + p for p in c] for c in roles["role_clusters"]]
+    manifest["role_jobs"] = {ROLE_PREFIX + p: job for p, job in roles["jobs"].items()}
+    manifest_path.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return out, manifest
+
+
+def by_kind(data: dict) -> dict[str, list[list[str]]]:
+    """Clusters by kind; a role cluster's exact copies and near duplicates of one member (which it took in
+    whole) also count as that exact or near cluster."""
+    out: dict[str, list[list[str]]] = {"exact": [], "near": [], "role": []}
+    for c in data["clusters"]:
+        paths = [m["path"] for m in c["members"]]
+        out[c["kind"]].append(paths)
+        if c["kind"] == "role":
+            for link, kind in (("exact_of", "exact"), ("near_of", "near")):
+                groups: dict[str, list[str]] = {}
+                for m in c["members"]:
+                    if m.get(link):
+                        groups.setdefault(m[link], [m[link]]).append(m["path"])
+                out[kind] += list(groups.values())
+    return out
+
+
+def role_quality(found: list[list[str]], manifest: dict) -> tuple[float, float]:
+    """(recall of the planted same-role pairs, precision: found role pairs whose agents do one job)."""
+    job = {**{p: f"synth:{r}" for p, r in manifest["roles"].items()}, **manifest["role_jobs"]}
+    f = pairs(found)
+    p = pairs(manifest["role_clusters"])
+    recall = len(p & f) / len(p) if p else 1.0
+    right = sum(1 for a, b in f if job.get(a) is not None and job.get(a) == job.get(b))
+    return recall, (right / len(f) if f else 1.0)
 
 
 def pairs(clusters) -> set[tuple[str, str]]:
@@ -119,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     header = (f"{'library':>14} {'mode':>13} {'files':>6} {'MB':>5} {'seconds':>8} {'files/s':>8} "
               f"{'peak MB main/worker':>20} {'candidates':>10} {'exact recall':>12} {'near recall':>11} "
-              f"{'near precision':>14}")
+              f"{'near precision':>14} {'role recall':>11} {'role precision':>14}")
     print(header)
     print("-" * len(header))
     results: dict[tuple[int, str], float] = {}
@@ -135,18 +172,20 @@ def main(argv: list[str] | None = None) -> int:
                     best = (wall, data)
             wall, data = best
             results[(size, mode)] = wall
-            by_kind = {k: [[m["path"] for m in c["members"]] for c in data["clusters"] if c["kind"] == k]
-                       for k in ("exact", "near")}
-            er, ep, _, _ = quality(by_kind["exact"], manifest["exact_clusters"])
-            nr, npr, _, _ = quality(by_kind["near"], manifest["near_clusters"])
+            kinds = by_kind(data)
+            er, ep, _, _ = quality(kinds["exact"], manifest["exact_clusters"])
+            nr, npr, _, _ = quality(kinds["near"], manifest["near_clusters"])
+            rr, rp = role_quality(kinds["role"], manifest)
             peak = data["stats"].get("peak_rss_mb", {})
             print(f"{size:>8,} agents {mode:>13} {data['files']:>6} {manifest['bytes'] / 1e6:>5.1f} {wall:>8.2f} "
                   f"{data['files'] / wall:>8.1f} {peak.get('main', 0):>10.0f}/{peak.get('largest_worker', 0):<9.0f} "
-                  f"{data['stats']['candidate_pairs']:>10} {er:>12.1%} {nr:>11.1%} {npr:>14.1%}", flush=True)
+                  f"{data['stats']['candidate_pairs']:>10} {er:>12.1%} {nr:>11.1%} {npr:>14.1%} {rr:>11.1%} "
+                  f"{rp:>14.1%}", flush=True)
             if mode == "full":
                 tokens = f"{data['tokens_saved']:,} of {data['tokens']:,} tokens saved"
                 stages = ", ".join(f"{k} {v:.2f}" for k, v in data["stats"]["stage_seconds"].items())
-                print(f"{'':>29}{len(by_kind['exact'])} exact + {len(by_kind['near'])} near clusters; {tokens}; "
+                n = {k: sum(1 for c in data["clusters"] if c["kind"] == k) for k in ("exact", "near", "role")}
+                print(f"{'':>29}{n['exact']} exact + {n['near']} near + {n['role']} role clusters; {tokens}; "
                       f"stages (s): {stages}", flush=True)
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]

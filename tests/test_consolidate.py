@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from .conftest import run_cli
-from .test_scan import REVIEWER, WRITER, agent, build_library
+from .test_scan import DB_AGAIN, REVIEWER, WRITER, agent, build_library
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -29,21 +29,29 @@ def test_dry_run_writes_nothing(tmp_path):
     assert str(tmp_path / "out" / "code-reviewer.md") in proc.stdout
 
 
+def same_kind_library(lib: Path) -> dict[str, str]:
+    """build_library with the near duplicate of db-engineer written as an agent too (not a Cursor rule)."""
+    roles = build_library(lib)
+    (lib / roles["near_again"]).unlink()
+    again = lib / "team" / "agents" / "db-engineer-v2.md"
+    again.parent.mkdir(parents=True)
+    again.write_text(agent("db-engineer-v2", DB_AGAIN))
+    return {**roles, "near_again": "team/agents/db-engineer-v2.md"}
+
+
 def test_consolidate_writes_merged_agents_reports_and_index(tmp_path):
     lib = tmp_path / "lib"
-    roles = build_library(lib)
+    roles = same_kind_library(lib)
     before = snapshot(lib)
     out = tmp_path / "out"
     proc = run_cli("consolidate", lib, "-o", out)
     assert proc.returncode == 0, proc.stderr
     assert snapshot(lib) == before  # inputs neither modified nor deleted
     written = sorted(p.name for p in out.iterdir())
-    assert written == ["code-reviewer.md", "code-reviewer.report.md", "db-engineer.md", "db-engineer.report.md",
-                       "index.json", "index.md"]
-    # the exact pair: the body once, the anchor's name
-    merged = (out / "code-reviewer.md").read_text()
-    assert merged.startswith("---\nname: code-reviewer\n")
-    assert merged.count("Check that every public function has a docstring") == 1
+    assert written == ["apply.sh", "code-reviewer.md", "code-reviewer.report.md", "db-engineer.md",
+                       "db-engineer.report.md", "index.json", "index.md"]
+    # the exact pair: the anchor, byte for byte
+    assert (out / "code-reviewer.md").read_bytes() == (lib / roles["exact"]).read_bytes()
     # the near pair: guidance of both, shared guidance once
     merged = (out / "db-engineer.md").read_text()
     assert "Test each migration against a production-sized copy" in merged  # only in the first
@@ -53,8 +61,10 @@ def test_consolidate_writes_merged_agents_reports_and_index(tmp_path):
     index = json.loads((out / "index.json").read_text())
     assert index["schema"] == "agentmerge-scan/1"
     assert [c["output"] for c in index["clusters"]] == [
-        {"agent": "code-reviewer.md", "report": "code-reviewer.report.md"},
-        {"agent": "db-engineer.md", "report": "db-engineer.report.md"}]
+        {"agent": "code-reviewer.md", "report": "code-reviewer.report.md", "replaces": roles["exact"],
+         "removes": [roles["copy"]]},
+        {"agent": "db-engineer.md", "report": "db-engineer.report.md", "replaces": roles["near"],
+         "removes": [roles["near_again"]]}]
     assert {m["path"] for m in index["clusters"][1]["members"]} == {roles["near"], roles["near_again"]}
     text = (out / "index.md").read_text()
     assert text.startswith("# Consolidated agents") and "[code-reviewer.md](code-reviewer.md)" in text
@@ -73,6 +83,7 @@ def test_outdir_inside_the_library_and_a_second_run(tmp_path):
     second = json.loads((out / "index.json").read_text())
     assert [c["members"] for c in second["clusters"]] == [c["members"] for c in first["clusters"]]
     assert second["files"] == first["files"] == 5
+    assert not any("consolidated/" in a["path"] for a in second["agents"])
     changed = {k for k in snapshot(lib) if snapshot(lib)[k] != inputs_after_first.get(k)}
     assert all(k.startswith(".claude/agents/consolidated/") for k in changed)
 
@@ -107,7 +118,8 @@ def test_names_that_repeat_get_a_suffix(tmp_path):
     proc = run_cli("consolidate", lib, "-o", tmp_path / "out")
     assert proc.returncode == 0, proc.stderr
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert names == ["helper-2.md", "helper-2.report.md", "helper.md", "helper.report.md", "index.json", "index.md"]
+    assert names == ["apply.sh", "helper-2.md", "helper-2.report.md", "helper.md", "helper.report.md",
+                     "index.json", "index.md"]
 
 
 def test_a_failed_run_leaves_no_outdir(tmp_path):
@@ -129,5 +141,5 @@ def test_nothing_to_consolidate(tmp_path):
     (lib / "agents" / "writer.md").write_text(agent("writer", WRITER))
     proc = run_cli("consolidate", lib, "-o", tmp_path / "out")
     assert proc.returncode == 0, proc.stderr
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["index.json", "index.md"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["apply.sh", "index.json", "index.md"]
     assert json.loads((tmp_path / "out" / "index.json").read_text())["clusters"] == []

@@ -200,7 +200,10 @@ def test_units_of_a_body():
             "y = 2", "```", "", "| a | b |", "|---|---|", "| 1 | 2 |", "", "---", "Last paragraph."]
     units = S.units_of(body)
     assert [k for k, _ in units] == ["paragraph", "item", "item", "item", "code", "table", "paragraph"]
-    assert units[1][1] == "- item one\n  continued\n  still item one"
+    # the units a merge reads (agentmerge.split), with their exact source text
+    assert units[1][1] == "- item one\n  continued\n\n  still item one"
+    from agentmerge.split import blocks_of
+    assert [k for k, _ in units] == [b.kind for b in blocks_of(body) if b.kind not in ("heading", "rule")]
     assert units[4][1].startswith("```python") and units[4][1].endswith("```")
 
 
@@ -255,7 +258,9 @@ def test_scan_finds_exact_and_near_duplicates(tmp_path):
     assert near["members"][0]["path"] == near["anchor"]
     # the exact copy saves all but one copy; the near pair saves what merging drops
     assert exact["tokens_saved"] == exact["members"][1]["tokens"]
-    assert 0 < near["tokens_saved"] < sum(m["tokens"] for m in near["members"])
+    # an agent and a Cursor rule are different kinds of file: listed, not merged, so nothing is saved
+    assert near["mergeable"] is False and "different kinds of file" in near["not_merged"]
+    assert near["tokens_saved"] == 0
     assert data["tokens_saved"] == exact["tokens_saved"] + near["tokens_saved"]
     # conflicts between the members come from the merge pipeline: the copies' frontmatter differs
     assert any(c["kind"] == "frontmatter" for c in exact["conflicts"])
