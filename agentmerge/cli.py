@@ -14,7 +14,7 @@ from typing import List, Optional
 import typer
 from typer.core import TyperGroup
 
-from .model import AgentmergeError, MergeOptions
+from .model import AgentmergeError, MergeOptions, printable
 
 ON_CONFLICT = ("prefer-first", "keep-all", "mark")
 REPORT_SUFFIXES = (".md", ".json")
@@ -96,7 +96,7 @@ def merge_command(
 ) -> None:
     from . import report as reports
     from .pipeline import merge_files
-    from .write import atomic_write, check_writable, refuse_inputs
+    from .write import check_writable, refuse_inputs, refuse_same_targets, write_all
 
     if on_conflict not in ON_CONFLICT:
         raise AgentmergeError(f"--on-conflict must be one of {', '.join(ON_CONFLICT)}, not {on_conflict!r}")
@@ -105,11 +105,12 @@ def merge_command(
         if not path.endswith(REPORT_SUFFIXES):
             raise AgentmergeError(f"--report {path}: the suffix must be one of {', '.join(REPORT_SUFFIXES)}")
     if output != "-" and not reports_to_write:
-        base = output[:-3] if output.endswith(".md") else output
+        base = output[:-3] if output.endswith(".md") else output.rstrip("/" + os.sep)
         reports_to_write.append(base + ".report.md")
+    if output == "-":
+        stdout_open()
     targets = ([output] if output != "-" else []) + reports_to_write
-    if len(set(map(os.path.abspath, targets))) != len(targets):
-        raise AgentmergeError("the merged agent and the reports must go to different files")
+    refuse_same_targets(targets)
     if prefer is not None and not any(os.path.abspath(prefer) == os.path.abspath(f) for f in files):
         raise AgentmergeError(f"--prefer {prefer}: not one of the inputs")
     for path in [*files, *(axes or [])]:
@@ -119,27 +120,23 @@ def merge_command(
     for path in targets:
         check_writable(path)
 
-    options = MergeOptions(on_conflict=on_conflict, prefer=prefer, max_examples=max_examples, axes=tuple(axes or ()))
+    options = MergeOptions(on_conflict=on_conflict, prefer=None if prefer is None else printable(prefer),
+                           max_examples=max_examples, axes=tuple(axes or ()))
     result = merge_files(files, options, encoding=encoding)
-    result.output_path = None if output == "-" else output
+    result.output_path = None if output == "-" else printable(output)
     seen_warnings = set()
     for agent in result.agents:
         for warning in agent.warnings:
             if warning not in seen_warnings:
                 seen_warnings.add(warning)
                 typer.echo(f"agentmerge: warning: {warning}", err=True)
-    rendered = []
+    # Every output is rendered, then written to its temporary file, before any of them replaces an old one.
+    outputs: list[tuple[str | None, str]] = [(None if output == "-" else output, result.text)]
     for path in reports_to_write:
-        rendered.append((path, reports.json_text(result) if path.endswith(".json") else reports.markdown(result)))
-    if output == "-":
-        sys.stdout.write(result.text)
-        sys.stdout.flush()
-    else:
-        atomic_write(output, result.text)
-    for path, text in rendered:
-        atomic_write(path, text)
+        outputs.append((path, reports.json_text(result) if path.endswith(".json") else reports.markdown(result)))
+    write_all(outputs)
     if not quiet:
-        typer.echo(reports.summary(result, reports_to_write), err=output == "-")
+        typer.echo(reports.summary(result, [printable(p) for p in reports_to_write]), err=output == "-")
     if check and any(c.resolution is None for c in result.conflicts):
         unsettled = sum(1 for c in result.conflicts if c.resolution is None)
         typer.echo(f"agentmerge: check: {unsettled} unsettled conflict(s)", err=True)
@@ -152,14 +149,33 @@ register(app)
 
 
 def _one_line(message: str) -> str:
-    return " ".join(str(message).split())
+    return printable(" ".join(str(message).split()))
+
+
+def stdout_open() -> None:
+    """Refuse, before any work, to print to a standard output that was closed (`>&-`)."""
+    try:
+        os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        raise AgentmergeError("standard output is closed; name a file to write with -o") from None
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: every error ends as one line `agentmerge: error: ...` and exit code 2 (3 for a bug)."""
+    """Entry point: every error ends as one line `agentmerge: error: ...` and exit code 2 (3 for a bug); a
+    signal that ends the run, one line and exit code 128 + its number."""
+    from .signals import Interrupted, install
+
+    install()
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    except Interrupted as exc:
+        typer.echo(f"agentmerge: error: interrupted by {exc.name}", err=True)
+        return exc.exit_code
+
+
+def _main(args: list[str]) -> int:
     from .pipeline import AccountingError
 
-    args = sys.argv[1:] if argv is None else argv
     try:
         code = app(args=args, prog_name="agentmerge", standalone_mode=False)
     except AgentmergeError as exc:

@@ -6,6 +6,7 @@ source file and 1-based line range so the report can always point at the text it
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,17 @@ FIELD = "field"  # a frontmatter field, written as `key: value`
 
 class AgentmergeError(Exception):
     """A problem with the user's input or arguments: reported as one line, exit code 2."""
+
+
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
+def printable(text: str) -> str:
+    """A file name as it is shown (in messages, reports, JSON): the bytes of a name that is not UTF-8, which
+    Python keeps as lone surrogates, written as `\\xNN`, so every text agentmerge writes is valid UTF-8."""
+    if text.isascii():
+        return text
+    return _UNDECODABLE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", text)
 
 
 @dataclass(frozen=True)

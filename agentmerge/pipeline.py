@@ -44,7 +44,7 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
     builder = Builder(agents, matching, losing, marked, lambda uid: _mark_text(uid, marked, resolved, units),
                       mapping)
     root = builder.build()
-    section_units = {(a.index, s.index): _subtree_units(a, s.index) for a in agents for s in a.sections}
+    section_units = {(a.index, index): count for a in agents for index, count in enumerate(_subtree_counts(a))}
     # keep-all labels every side; mark labels the sides of any open conflict outside a block: no conflict
     # stays in the output silently
     blocks_shown = [set(uids) for uids in marked.values()]
@@ -86,12 +86,14 @@ def _topics(options: MergeOptions) -> tuple:
         raise AgentmergeError(str(exc)) from None
 
 
-def _subtree_units(agent: Agent, index: int) -> int:
-    count = len(agent.sections[index].units)
-    for s in agent.sections:
-        if s.parent == index:
-            count += _subtree_units(agent, s.index)
-    return count
+def _subtree_counts(agent: Agent) -> list[int]:
+    """Units under each section, its subsections' included, in one pass: a section's parent comes before it,
+    so adding each count to its parent from the last section up gives every subtree's total."""
+    counts = [len(s.units) for s in agent.sections]
+    for s in reversed(agent.sections):
+        if s.parent is not None:
+            counts[s.parent] += counts[s.index]
+    return counts
 
 
 def _labels(conflicts: Sequence[Conflict], units: dict[int, Unit]) -> dict[int, str]:

@@ -18,6 +18,9 @@ Cases:
              units, every second one carried by its numbered twin
   halves     the checklist cut in two files of 30 sections, merged: matching across inputs (related
              units, section alignment) on top of the deduplication
+  headings5k, headings10k, headings20k, headings50k
+             that many headings (levels 2-4 in turn), each over one item of its own: the time per
+             heading should stay flat from 5k to 50k (it grew with the number of headings)
 """
 
 from __future__ import annotations
@@ -73,8 +76,16 @@ def halves() -> list[str]:
     return [text[:cut], "# More checks\n\n" + text[cut:]]
 
 
+def headings(n: int) -> str:
+    """`n` nested headings, each over one item that is its own."""
+    lines = ["# Guide", ""]
+    for i in range(n):
+        lines += [f"{'#' * (2 + i % 3)} Part {i} of thing{i}", "", f"- Rule {i} for item{i}.", ""]
+    return "\n".join(lines)
+
+
 CASES = {"checklist": checklist_60k, "numbered": numbered_60k, "identical": identical_60k, "mixed": mixed_120k,
-         "halves": halves}
+         "halves": halves, **{f"headings{n // 1000}k": (lambda n=n: headings(n)) for n in (5_000, 10_000, 20_000, 50_000)}}
 
 
 def run(name: str, directory: Path, timeout: float) -> str:
