@@ -46,6 +46,7 @@ class Frontmatter:
     recovered: bool  # strict YAML failed and the lenient reader recovered key: value lines
     start_line: int  # line of the opening `---`
     end_line: int  # line of the closing `---`
+    odd_keys: tuple[str, ...] = ()  # keys YAML read as something else than a string (`1:`), kept as their text
 
 
 @dataclass(frozen=True)

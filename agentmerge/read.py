@@ -108,6 +108,13 @@ def parse_agent(text: str, path: str, index: int = 0, first_uid: int = 0) -> Age
     elif front is not None and not front.valid_yaml:
         warnings.append(f"{path}: frontmatter is not valid YAML ({fm.problem(front)}); "
                         f"recovered {len(front.data)} field(s) as plain key: value lines")
+    if front is not None and front.odd_keys:
+        warnings.append(f"{path}:{front.start_line}: frontmatter key(s) {', '.join(front.odd_keys)} are not text "
+                        "(YAML reads them as numbers, dates or booleans); kept as written, as text keys")
+    if front is not None and fm.odd_tools_of(front):
+        line = fm.field_lines(front, "tools")[0]
+        warnings.append(f"{path}:{line}: tools: not tool names: {', '.join(fm.odd_tools_of(front))}; "
+                        "they are not merged as tools (the report lists them)")
     if front is not None:
         for key, first, again in fm.duplicate_keys(front):
             warnings.append(f"{path}:{again}: frontmatter key {key!r} repeats line {first}; the last value is used")

@@ -44,7 +44,7 @@ from fnmatch import fnmatch
 from functools import lru_cache
 from typing import Any
 
-from .model import AgentmergeError
+from .model import AgentmergeError, printable
 
 SCHEMA = "agentmerge-scan/1"
 
@@ -991,7 +991,8 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None, progress: Pro
         progress.stage("fingerprinting", len(found))
         first_with_key: dict[bytes, int] = {}
         bands = BandIndex(len(found))
-        tasks = [(i, f.path, f.source, options.encoding) for i, f in enumerate(found)]
+        # a name that is not UTF-8 is shown escaped (reports and JSON stay valid UTF-8), read by its bytes
+        tasks = [(i, printable(f.path), f.source, options.encoding) for i, f in enumerate(found)]
         unreadable = 0
         for info, signature, repeated, warning in pool.imap(fingerprint, tasks, _chunk(len(tasks), jobs)):
             progress.advance()

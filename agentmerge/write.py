@@ -35,7 +35,7 @@ def refuse_same_targets(targets: Sequence[str]) -> None:
         for b in targets[i + 1 :]:
             if same_file(a, b):
                 shown = a if a == b else f"{a} and {b}"
-                raise AgentmergeError(f"{shown}: the merged agent and each report must go to a different file")
+                raise AgentmergeError(f"{shown}: name one file; the merged agent and each report must go to different files")
 
 
 def check_writable(path: str) -> None:
