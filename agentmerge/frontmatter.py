@@ -368,6 +368,43 @@ def examples_of(description: str) -> list[str]:
     return _EXAMPLE.findall(description)
 
 
+def prose_of(description: str) -> str:
+    """A description without its <example> blocks, whitespace (and the literal `\\n` of one-line
+    descriptions) folded: what it says outside the examples."""
+    return _SPACES.sub(" ", _EXAMPLE.sub(" ", description).replace("\\n", " ")).strip()
+
+
+def descriptions_left_out(agents, prefer: int | None, merged: Any) -> list[dict[str, Any]]:
+    """Other inputs' descriptions whose prose (outside <example> blocks) is not in the merged description.
+
+    The merged description is one input's (the preferred one, else the first that has one): descriptions
+    tell an assistant when to pick the agent, and prose from several would contradict each other. What the
+    others say differently is listed, each with its reason, so nothing leaves the merge unsaid; prose that
+    is the merged one's in other words (90% alike) is not listed."""
+    from rapidfuzz import fuzz
+
+    holders = [a for a in agents if a.frontmatter is not None and "description" in a.frontmatter.data]
+    if not holders:
+        return []
+    owner = sorted(holders, key=lambda a: (a.index != prefer, a.index))[0]
+    base = prose_of(merged) if isinstance(merged, str) else None
+    out = []
+    for a in holders:
+        value = a.frontmatter.data["description"]
+        if a is owner or _same(value, merged):
+            continue
+        line = field_lines(a.frontmatter, "description")[0]
+        why = f"the merged description is {owner.path}'s; other inputs' prose is not merged into it"
+        if not isinstance(value, str):
+            out.append({"path": a.path, "line": line, "text": str(value), "reason": why + " (and this one is not text)"})
+            continue
+        prose = prose_of(value)
+        if not prose or base is not None and (prose in base or fuzz.ratio(prose, base) >= 90):
+            continue
+        out.append({"path": a.path, "line": line, "text": prose, "reason": why + " (its <example> blocks are)"})
+    return out
+
+
 def merge_frontmatter(agents, prefer: int | None, max_examples: int = MAX_EXAMPLES):
     """The merged frontmatter: scalar keys from the first input that has them (the preferred input first),
     the first description plus other inputs' <example> blocks that are not duplicates, up to a cap, and

@@ -209,4 +209,5 @@ class MergeResult:
     options: MergeOptions
     dropped_examples: tuple[dict[str, Any], ...] = ()
     output_path: str | None = None
+    dropped_descriptions: tuple[dict[str, Any], ...] = ()  # other inputs' description prose, with the reason
     extra: dict[str, Any] = field(default_factory=dict)

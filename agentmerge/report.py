@@ -61,7 +61,11 @@ def conflict_json(result: MergeResult, c: Conflict) -> dict[str, Any]:
     resolution = None
     if c.resolution is not None:
         resolution = {"strategy": c.resolution.strategy, "kept": list(c.resolution.kept)}
-    kept_in_output = list(c.resolution.kept) if c.resolution else list(range(len(c.sides)))
+    # a side that lost this conflict but won another is still in the output: the report says so
+    in_output = set(result.kept)
+    kept_in_output = ([i for i, side in enumerate(c.sides)
+                       if i in c.resolution.kept or any(u in in_output for u in side.uids)]
+                      if c.resolution else list(range(len(c.sides))))
     return {"id": c.id, "kind": c.kind, "topic": c.topic, "severity": c.severity, "message": c.message,
             "sides": sides, "resolution": resolution, "in_output": kept_in_output,
             "how_kept": c.resolution.strategy if c.resolution else result.options.on_conflict,
@@ -113,7 +117,8 @@ def to_json(result: MergeResult) -> dict[str, Any]:
         "unique": unique,
         "conflicts": conflicts,
         "frontmatter": {"notes": list(result.frontmatter_notes),
-                        "examples_left_out": list(result.dropped_examples)},
+                        "examples_left_out": list(result.dropped_examples),
+                        "descriptions_left_out": list(result.dropped_descriptions)},
         "options": {"on_conflict": result.options.on_conflict, "prefer": result.options.prefer,
                     "max_examples": result.options.max_examples},
         "stats": {
@@ -161,6 +166,8 @@ def markdown(result: MergeResult) -> str:
     notes = data["frontmatter"]["notes"]
     if notes:
         out += ["", *[f"- {n}" for n in notes]]
+    for d in data["frontmatter"]["descriptions_left_out"]:
+        out.append(f"- description left out, {_loc(d['path'], d['line'])}: {_cell(d['text'], 400)} ({d['reason']})")
     out += ["", "## Conflicts", ""]
     if not data["conflicts"]:
         out += ["None found.", ""]
