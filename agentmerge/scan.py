@@ -797,6 +797,10 @@ class WorkerDied(AgentmergeError):
     ran out): the scan stops with one error line instead of waiting for an answer that never comes."""
 
 
+_DIED = ("a scan worker process died before finishing (killed, or out of memory); the scan stopped: "
+         "run it again, with fewer --jobs if memory is short")
+
+
 def _serve(conn) -> None:
     """A worker's loop: (function, chunk of items) in, (True, results) or (False, exception) out."""
     from .signals import in_worker
@@ -862,7 +866,10 @@ class Workers:
         while shown < len(chunks):
             for w in range(len(self._workers)):
                 if w not in busy and sent < len(chunks):
-                    self._workers[w][1].send((fn, chunks[sent]))
+                    try:
+                        self._workers[w][1].send((fn, chunks[sent]))
+                    except OSError:  # its end of the pipe closed: it died
+                        raise WorkerDied(_DIED) from None
                     busy[w] = sent
                     sent += 1
             while shown in done:
@@ -880,8 +887,7 @@ class Workers:
                 try:
                     ok, value = conn.recv()
                 except (EOFError, OSError):
-                    raise WorkerDied("a scan worker process died before finishing (killed, or out of memory); "
-                                     "the scan stopped: run it again, with fewer --jobs if memory is short") from None
+                    raise WorkerDied(_DIED) from None
                 if not ok:
                     raise value
                 done[busy.pop(w)] = value

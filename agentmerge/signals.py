@@ -33,7 +33,14 @@ class Interrupted(BaseException):
         return 128 + self.signum
 
 
+_held = 0  # how many `held()` blocks the main thread is in
+_pending: list[int] = []  # signals that arrived meanwhile
+
+
 def _raise(signum: int, _frame) -> None:
+    if _held:
+        _pending.append(signum)
+        return
     raise Interrupted(signum)
 
 
@@ -59,12 +66,18 @@ def in_worker() -> None:
 @contextmanager
 def held() -> Iterator[None]:
     """Hold the run-ending signals back for a few steps that must happen together (creating a temporary
-    file and recording it; renaming every output). A signal that arrives meanwhile is raised right after."""
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    file and recording it; renaming every output). A signal that arrives meanwhile is raised right after.
+
+    Python runs signal handlers in the main thread, so a flag the handler reads does this for any thread
+    layout (a signal mask would not: the system hands a signal to any thread that does not block it, such
+    as a numerical library's worker threads)."""
+    global _held
+    _held += 1
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        _held -= 1
+        if not _held and _pending:
+            signum = _pending[0]
+            _pending.clear()
+            raise Interrupted(signum)
