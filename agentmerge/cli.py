@@ -119,6 +119,13 @@ def merge_command(
     refuse_inputs(targets, files)
     for path in targets:
         check_writable(path)
+    for path in axes or []:  # read by several loaders: refused here, once, if not a bounded, regular YAML file
+        from .knowledge import KnowledgeError, _read
+
+        try:
+            _read(path)
+        except KnowledgeError as exc:
+            raise AgentmergeError(str(exc)) from None
 
     options = MergeOptions(on_conflict=on_conflict, prefer=None if prefer is None else printable(prefer),
                            max_examples=max_examples, axes=tuple(axes or ()))

@@ -18,6 +18,7 @@ Cases:
              units, every second one carried by its numbered twin
   halves     the checklist cut in two files of 30 sections, merged: matching across inputs (related
              units, section alignment) on top of the deduplication
+  seed       the checklist merged with a seed agent (fixtures/seeds/db-engineer-performance.md)
   headings5k, headings10k, headings20k, headings50k
              that many headings (levels 2-4 in turn), each over one item of its own: the time per
              heading should stay flat from 5k to 50k (it grew with the number of headings)
@@ -84,7 +85,14 @@ def headings(n: int) -> str:
     return "\n".join(lines)
 
 
-CASES = {"checklist": checklist_60k, "numbered": numbered_60k, "identical": identical_60k, "mixed": mixed_120k,
+def with_seed() -> list[str]:
+    """The checklist and a real seed agent: a very large file merged with an ordinary one (matching across
+    inputs, related units and section alignment against 60,000 units)."""
+    seed = Path(__file__).resolve().parent.parent / "fixtures" / "seeds" / "db-engineer-performance.md"
+    return [checklist_60k(), seed.read_text(encoding="utf-8")]
+
+
+CASES = {"checklist": checklist_60k, "seed": with_seed, "numbered": numbered_60k, "identical": identical_60k, "mixed": mixed_120k,
          "halves": halves, **{f"headings{n // 1000}k": (lambda n=n: headings(n)) for n in (5_000, 10_000, 20_000, 50_000)}}
 
 
@@ -112,7 +120,7 @@ def run(name: str, directory: Path, timeout: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cases", default="checklist,numbered,identical",
+    parser.add_argument("--cases", default="checklist,seed,numbered,identical",
                         help="comma-separated, from: " + ", ".join(CASES))
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds before a run is killed")
     parser.add_argument("--keep", type=Path, help="write inputs and outputs here instead of a temporary directory")

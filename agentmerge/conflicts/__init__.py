@@ -8,7 +8,7 @@ which sides stay in the merged agent.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ..match import Matching
 from ..model import Agent, Conflict, MergeOptions, Resolution, Unit
@@ -23,9 +23,13 @@ class Context:
     matching: Matching
     options: MergeOptions
     topics: tuple = ()
+    notes: list[str] = field(default_factory=list)  # merge notes detectors leave (same-role openings)
 
 
 Detector = Callable[[Context], list[Conflict]]
+
+# The detectors that read aligned statements in any wording (see align.py), after the topics' detectors.
+GENERAL = ("modality", "choice", "quantity", "order", "scope", "rulecode")
 
 
 def detectors() -> list[tuple[str, Detector]]:
@@ -33,20 +37,36 @@ def detectors() -> list[tuple[str, Detector]]:
     from . import frontmatter
 
     chain: list[tuple[str, Detector]] = [("frontmatter", frontmatter.detect)]
-    for name in ("policy", "polarity", "value", "code", "persona"):
-        try:
-            module = __import__(f"{__name__}.{name}", fromlist=["detect"])
-        except ModuleNotFoundError:
-            continue
+    # the topics first (they name what they find), then the general detectors over aligned statements
+    for name in ("policy", "polarity", "value", "code", *GENERAL, "persona"):
+        module = __import__(f"{__name__}.{name}", fromlist=["detect"])
         chain.append((name, module.detect))
     return chain
 
 
 def detect(ctx: Context) -> list[Conflict]:
+    """Every conflict the chain finds, each disagreement once: a general detector's conflict whose sides
+    pair units that an earlier conflict already opposes says nothing new and is left out (topics name
+    different disagreements, so theirs all stay)."""
     found: list[Conflict] = []
-    for _name, run in detectors():
-        found.extend(run(ctx))
+    opposed_pairs: set[tuple[int, int]] = set()
+    for name, run in detectors():
+        for c in run(ctx):
+            pairs = _opposed_pairs(c)
+            if name in GENERAL and pairs and pairs <= opposed_pairs:
+                continue
+            opposed_pairs |= pairs
+            found.append(c)
     return [replace(c, id=f"C{i}") for i, c in enumerate(found, 1)]
+
+
+def _opposed_pairs(c: Conflict) -> set[tuple[int, int]]:
+    """The pairs of units on different sides of a conflict."""
+    out = set()
+    for i, a in enumerate(c.sides):
+        for b in c.sides[i + 1 :]:
+            out.update((min(x, y), max(x, y)) for x in a.uids for y in b.uids if x != y)
+    return out
 
 
 def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[int, Unit],
@@ -66,7 +86,6 @@ def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[
     losing: set[int] = set()
     marked: dict[int, tuple[int, ...]] = {}
     open_sets: list[set[int]] = []  # for `mark`: the units of each conflict left open
-    preferred: set[int] = set()  # units on the side whose input won a conflict
     for c in conflicts:
         sources = [_side_source(c, i, units) for i in range(len(c.sides))]
         winner: list[int] | None = None
@@ -75,16 +94,20 @@ def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[
             # every input's tools are allowed: the union (or every tool) is what the merged agent gets
             resolved.append(replace(c, resolution=Resolution(strategy="union", kept=tuple(range(len(c.sides))))))
             continue
-        if prefer is not None and prefer in sources and len(set(sources)) > 1:
+        if c.kind == "frontmatter" and any(f.get("value") is None for f in c.fields):
+            # a key some inputs leave out: the merged agent has the value of the preferred input, else of
+            # the first that sets it (as merge_frontmatter takes it; see frontmatter._absent)
+            setting = [s for s, f in zip(sources, c.fields) if f.get("value") is not None]
+            first = prefer if prefer in setting else setting[0]
+            winner = [i for i, s in enumerate(sources) if s == first]
+            strategy = "prefer" if prefer == first else "prefer-first"
+        elif prefer is not None and prefer in sources and len(set(sources)) > 1:
             winner = [i for i, s in enumerate(sources) if s == prefer]
             strategy = "prefer"
         elif c.kind == "frontmatter" or (options.on_conflict == "prefer-first" and len(set(sources)) > 1):
             first = min(sources)
             winner = [i for i, s in enumerate(sources) if s == first]
             strategy = "prefer-first"
-        if winner is not None:
-            for i in winner:
-                preferred.update(c.sides[i].uids)
         if winner is not None and c.kind != "frontmatter":
             # a side that takes the winning stance agrees with the winner: it stays too
             stances = {c.sides[i].stance for i in winner}
@@ -98,10 +121,9 @@ def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[
         resolved.append(replace(c, resolution=None))
         if options.on_conflict == "mark" and all(side.uids for side in c.sides):
             open_sets.append({u for side in c.sides for u in side.uids})
-    # A unit whose input wins one conflict stays even if it loses another: guidance leaves only when its
-    # input never wins. Merely agreeing with a winner does not count: the same unit would come back when
-    # the merged file is merged again and the conflict it agreed in gets settled the other way round.
-    losing -= preferred
+    # A unit that loses a conflict leaves even when it is on the winning side of another (against later
+    # inputs): kept, it would contradict the earlier input that beat it, and the merged agent analysed on
+    # its own would hold that conflict again. Merely agreeing with a winner never keeps a unit either.
     # and the report does not call it kept where it only agreed: it leaves the output
     resolved = [c if c.resolution is None or c.kind == "frontmatter" else
                 replace(c, resolution=replace(c.resolution, kept=tuple(

@@ -1,7 +1,13 @@
-"""Persona conflicts: each input opens (or closes) with its own identity statement — "You are an elite
-database engineer…" — and an agent has one. Every input's opening statement is a side; the resolution
-keeps one (prefer-first: the first input's), and the others are listed in the report with their text,
-so a person can fold what they add ("…specializing in Alembic migrations") into the one that stays."""
+"""Identity statements: each input opens (or closes) with its own "You are an elite database engineer…",
+and an agent has one. The first input's is kept (or the --prefer input's) and the others are listed with
+their text, so a person can fold what they add ("…specializing in Alembic migrations") into the one that
+stays.
+
+Two openings for the same role are a merge note, not a contradiction: every opening stays (what each
+adds about the role is guidance), the first input's leads, and the note says so. They are a conflict only
+when they give the agent different roles: the role words of neither ("database engineer", "security
+auditor", generic ones such as "senior" or "specialist" left out) appear anywhere in the other's identity
+statement. Then one is kept and the others are listed with their text."""
 
 from __future__ import annotations
 
@@ -36,6 +42,30 @@ def _role(text: str) -> str:
     return role[:80] or "identity statement"
 
 
+_GENERIC_ROLE = frozenset("""
+a an the and or of in for with who ai assistant agent senior junior elite expert expert-level experienced
+seasoned world-class principal staff lead highly skilled specialized specialised specialist engineer
+developer architect consultant professional master guru ninja focused dedicated helpful meticulous
+""".split())
+
+
+def _role_words(text: str) -> set[str]:
+    from ..normalize import stem
+
+    return {stem(w) for w in re.findall(r"[a-z][a-z0-9+#.]*", text.lower()) if w not in _GENERIC_ROLE}
+
+
+def _same_role(texts: list[str]) -> bool:
+    """Whether, for every two identity statements, the role words of one appear in the other."""
+    roles = [_role_words(_role(t)) for t in texts]
+    whole = [_role_words(t) for t in texts]
+    for i in range(len(texts)):
+        for j in range(i + 1, len(texts)):
+            if roles[i] and roles[j] and not (roles[i] & whole[j] or roles[j] & whole[i]):
+                return False
+    return True
+
+
 def detect(ctx) -> list[Conflict]:
     found: list[Conflict] = []
     if len(ctx.agents) < 2:
@@ -46,10 +76,18 @@ def detect(ctx) -> list[Conflict]:
         texts = {ctx.units[uid].text.strip() for _a, uid in statements}
         if len(statements) < 2 or len(texts) < 2:
             continue
+        verb = "open" if where == "opening" else "close"
+        roles = "; ".join(f"{a.path}: {_role(ctx.units[uid].text)}" for a, uid in statements)
+        if _same_role([ctx.units[uid].text for _a, uid in statements]):
+            lead = statements[0][0].path
+            ctx.notes.append(f"{len(statements)} inputs each {verb} with a \"You are …\" statement for the same role "
+                             f"({roles}); the merged agent {'opens' if where == 'opening' else 'closes'} with "
+                             f"{lead}'s and keeps the others' after it")
+            continue
         found.append(Conflict(
-            id="", kind="persona", topic=f"{where} identity statement", severity="low",
-            message=f"{len(statements)} inputs each {'open' if where == 'opening' else 'close'} with their own "
-                    "\"You are …\" statement; an agent has one",
+            id="", kind="persona", topic=f"{where} identity statement", severity="medium",
+            message=f"{len(statements)} inputs each {verb} with their own \"You are …\" statement and they give "
+                    f"the agent different roles ({roles})",
             sides=tuple(Side(uids=(uid,), stance=_role(ctx.units[uid].text)) for _a, uid in statements),
             suggestion="Keep one identity statement and fold in what the others add (their specialities, "
                        "their stack), or pass --prefer FILE to choose whose it is.",
