@@ -14,7 +14,7 @@ from typing import List, Optional
 import typer
 from typer.core import TyperGroup
 
-from .model import AgentmergeError, MergeOptions
+from .model import AgentmergeError, MergeOptions, printable
 
 ON_CONFLICT = ("prefer-first", "keep-all", "mark")
 REPORT_SUFFIXES = (".md", ".json")
@@ -119,7 +119,7 @@ class Plan:
         from .pipeline import merge_files
 
         result = merge_files(self.files, self.options, encoding=encoding)
-        result.output_path = None if self.output == "-" else self.output
+        result.output_path = None if self.output == "-" else printable(self.output)
         seen_warnings = set()
         for agent in result.agents if warn else ():
             for warning in agent.warnings:
@@ -134,28 +134,23 @@ class Plan:
 
     def write(self, result, verbose: bool = False, quiet: bool = False) -> None:
         from . import report as reports
-        from .write import atomic_write
+        from .write import write_all
 
-        rendered = []
+        # Every output is rendered, then written to its temporary file, before any of them replaces an old one.
+        outputs: list[tuple[str | None, str]] = [(None if self.output == "-" else self.output, result.text)]
         for path in self.reports:
-            rendered.append((path, reports.json_text(result) if path.endswith(".json")
-                             else reports.markdown(result, verbose=verbose)))
-        if self.output == "-":
-            sys.stdout.write(result.text)
-            sys.stdout.flush()
-        else:
-            atomic_write(self.output, result.text)
-        for path, text in rendered:
-            atomic_write(path, text)
+            outputs.append((path, reports.json_text(result) if path.endswith(".json")
+                            else reports.markdown(result, verbose=verbose)))
+        write_all(outputs)
         if not quiet:
-            typer.echo(reports.summary(result, self.reports), err=self.output == "-")
+            typer.echo(reports.summary(result, [printable(p) for p in self.reports]), err=self.output == "-")
 
 
 def prepare(files: list[str], output: str, report: Optional[List[str]], on_conflict: str, prefer: Optional[str],
             axes: Optional[List[str]], max_examples: int, decisions: Optional[str], new_decisions: bool = False) -> Plan:
     """Check every argument before anything is read or written; one error line for the first problem.
     `new_decisions`: the decisions file may not exist yet (`resolve` writes it)."""
-    from .write import check_writable, refuse_inputs
+    from .write import check_writable, refuse_inputs, refuse_same_targets
 
     if on_conflict not in ON_CONFLICT:
         raise AgentmergeError(f"--on-conflict must be one of {', '.join(ON_CONFLICT)}, not {on_conflict!r}")
@@ -164,11 +159,12 @@ def prepare(files: list[str], output: str, report: Optional[List[str]], on_confl
         if not path.endswith(REPORT_SUFFIXES):
             raise AgentmergeError(f"--report {path}: the suffix must be one of {', '.join(REPORT_SUFFIXES)}")
     if output != "-" and not reports_to_write:
-        base = output[:-3] if output.endswith(".md") else output
+        base = output[:-3] if output.endswith(".md") else output.rstrip("/" + os.sep)
         reports_to_write.append(base + ".report.md")
+    if output == "-":
+        stdout_open()
     targets = ([output] if output != "-" else []) + reports_to_write
-    if len(set(map(os.path.abspath, targets))) != len(targets):
-        raise AgentmergeError("the merged agent and the reports must go to different files")
+    refuse_same_targets(targets)
     if prefer is not None and not any(os.path.abspath(prefer) == os.path.abspath(f) for f in files):
         raise AgentmergeError(f"--prefer {prefer}: not one of the inputs")
     for path in [*files, *(axes or [])]:
@@ -182,6 +178,14 @@ def prepare(files: list[str], output: str, report: Optional[List[str]], on_confl
                 raise AgentmergeError(f"{decisions}: is the decisions file; write the merge elsewhere")
     for path in targets:
         check_writable(path)
+    for path in axes or []:  # read by several loaders: refused here, once, if not a bounded, regular YAML file
+        from .knowledge import KnowledgeError, _read
+
+        try:
+            _read(path)
+        except KnowledgeError as exc:
+            raise AgentmergeError(str(exc)) from None
+
     loaded = None
     if decisions is not None and os.path.exists(decisions):
         from .decisions import load
@@ -189,7 +193,8 @@ def prepare(files: list[str], output: str, report: Optional[List[str]], on_confl
         loaded = load(decisions)
     elif decisions is not None and not new_decisions:
         raise AgentmergeError(f"{decisions}: no such decisions file")
-    options = MergeOptions(on_conflict=on_conflict, prefer=prefer, max_examples=max_examples, axes=tuple(axes or ()),
+    options = MergeOptions(on_conflict=on_conflict, prefer=None if prefer is None else printable(prefer),
+                           max_examples=max_examples, axes=tuple(axes or ()),
                            decisions=loaded)
     return Plan(list(files), output, reports_to_write, options, decisions)
 
@@ -223,14 +228,33 @@ register_resolve(app)
 
 
 def _one_line(message: str) -> str:
-    return " ".join(str(message).split())
+    return printable(" ".join(str(message).split()))
+
+
+def stdout_open() -> None:
+    """Refuse, before any work, to print to a standard output that was closed (`>&-`)."""
+    try:
+        os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        raise AgentmergeError("standard output is closed; name a file to write with -o") from None
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: every error ends as one line `agentmerge: error: ...` and exit code 2 (3 for a bug)."""
+    """Entry point: every error ends as one line `agentmerge: error: ...` and exit code 2 (3 for a bug); a
+    signal that ends the run, one line and exit code 128 + its number."""
+    from .signals import Interrupted, install
+
+    install()
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    except Interrupted as exc:
+        typer.echo(f"agentmerge: error: interrupted by {exc.name}", err=True)
+        return exc.exit_code
+
+
+def _main(args: list[str]) -> int:
     from .pipeline import AccountingError
 
-    args = sys.argv[1:] if argv is None else argv
     try:
         code = app(args=args, prog_name="agentmerge", standalone_mode=False)
     except AgentmergeError as exc:

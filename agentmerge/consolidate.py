@@ -293,9 +293,22 @@ remove() {{ rm -- "$1" && echo "removed $1"; }}
 """
 
 
+def _shell_word(path: str) -> str:
+    """`path` as one word for sh. A name that is not UTF-8 (its bytes held as surrogates) is spelled with
+    printf's octal escapes, so the script stays valid UTF-8 and still names the real file."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        spelled = "".join(
+            f"\\{b:03o}" if b >= 0x80 else {"%": "%%", "\\": "\\\\", "'": "'\\''"}.get(chr(b), chr(b))
+            for b in os.fsencode(path))
+        return f"\"$(printf '{spelled}')\""
+    return shlex.quote(path)
+
+
 def apply_plan(planned: Sequence[Planned], outdir: str) -> str:
     """The shell script that applies a consolidation (paths absolute, each quoted for the shell)."""
-    q = lambda p: shlex.quote(os.path.abspath(p))  # noqa: E731
+    q = lambda p: _shell_word(os.path.abspath(p))  # noqa: E731
     checks: list[str] = []
     steps: list[str] = []
     for p in planned:

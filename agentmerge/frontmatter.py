@@ -19,7 +19,8 @@ from .model import AgentmergeError, Frontmatter
 
 _FENCE = re.compile(r"---[ \t]*")
 _CLOSE = re.compile(r"(---|\.\.\.)[ \t]*")
-_KEY_LINE = re.compile(r"([A-Za-z_][\w.-]*)[ \t]*:(?:[ \t]|$)")
+# A top-level key: a plain word (`name`, `1`, `2024-01-01`) or a quoted one (`"model"`).
+_KEY_LINE = re.compile(r"""(?:([A-Za-z_0-9][\w.-]*)|"([^"\\\n]*)"|'([^'\n]*)')[ \t]*:(?:[ \t]|$)""")
 # Frontmatter is a handful of fields; anything this large is not an agent's frontmatter.
 MAX_FRONTMATTER_BYTES = 1_000_000
 MAX_ALIASES = 100
@@ -100,12 +101,14 @@ def parse(lines: list[str], path: str, start_line: int, end_line: int) -> Frontm
     data, error = _try_load(raw) if raw.strip() else ({}, None)
     if data is None and error is None:
         data = {}  # only comments, or an explicit null: no fields
-    if isinstance(data, dict) and all(isinstance(k, str) for k in data):
+    if isinstance(data, dict):
         verbatim = {key: _verbatim(key, chunk) for key, _first, chunk in chunks}  # the last one of a repeated key
+        odd = tuple(_key_text(k) for k in data if not isinstance(k, str))
+        named = {_text_of(k): v for k, v in data.items()}
         return Frontmatter(
-            data={k: _plain(v, raw_value=verbatim.get(k)) for k, v in data.items()},
+            data={k: _plain(v, raw_value=verbatim.get(k)) for k, v in named.items()},
             lines=fields, raw=raw, valid_yaml=True, recovered=False,
-            start_line=start_line, end_line=end_line,
+            start_line=start_line, end_line=end_line, odd_keys=odd,
         )
     recovered: dict[str, Any] = {}
     for key, _first, chunk in chunks:
@@ -114,6 +117,29 @@ def parse(lines: list[str], path: str, start_line: int, end_line: int) -> Frontm
         data=recovered, lines=fields, raw=raw, valid_yaml=False, recovered=bool(recovered),
         start_line=start_line, end_line=end_line,
     )
+
+
+def _key_text(key: Any) -> str:
+    """A key YAML read as a number, a date, a boolean or null, as it is written (`1`, `2024-01-01`, `true`)."""
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    if hasattr(key, "isoformat"):
+        return key.isoformat()
+    if isinstance(key, int) and key.bit_length() > _MAX_INT_BITS:
+        return "a very long number"
+    return str(key)
+
+
+def _text_of(key: Any) -> str:
+    return key if isinstance(key, str) else _key_text(key)
+
+
+def field_lines(fm: Frontmatter, key: str) -> tuple[int, int]:
+    """The lines a field stands on; the whole block when its key is not on a line of its own (a flow
+    mapping `{name: a}`, a merge key `<<:`, an explicit key `? name`)."""
+    return fm.lines.get(key) or (fm.start_line + 1, max(fm.start_line + 1, fm.end_line - 1))
 
 
 def problem(fm: Frontmatter) -> str:
@@ -171,7 +197,8 @@ def _key_chunks(lines: list[str], first_line: int) -> list[tuple[str, int, list[
     for offset, line in enumerate(lines):
         m = _KEY_LINE.match(line)
         if m:
-            chunks.append((m.group(1), first_line + offset, [line]))
+            key = next(g for g in m.groups() if g is not None)
+            chunks.append((key, first_line + offset, [line]))
         elif chunks:
             chunks[-1][2].append(line)
     # Trailing blank lines belong to no field.
@@ -182,7 +209,7 @@ def _key_chunks(lines: list[str], first_line: int) -> list[tuple[str, int, list[
 
 
 def _verbatim(key: str, chunk: list[str]) -> str:
-    head = chunk[0][chunk[0].index(":") + 1 :].strip()
+    head = _KEY_LINE.sub("", chunk[0], count=1).strip()
     rest = [line for line in chunk[1:]]
     return "\n".join([head, *rest]).strip("\n") if rest else head
 
@@ -199,20 +226,29 @@ def _lenient_value(key: str, chunk: list[str]) -> Any:
         attempts.append(_LEADING_TABS.sub(lambda m: m.group().replace("\t", "  "), text))
     for attempt in attempts:
         parsed, _error = _try_load(attempt)
-        if isinstance(parsed, dict) and list(parsed) == [key]:
-            value = parsed[key]
-            if isinstance(value, _SCALARS) or _is_scalar_list(value):
+        if isinstance(parsed, dict) and len(parsed) == 1 and _text_of(next(iter(parsed))) == key:
+            value = next(iter(parsed.values()))
+            if _scalar(value) or _is_scalar_list(value):
                 return value
     return _verbatim(key, chunk)
 
 
+# Python refuses to turn an integer of more than 4,300 digits into text (CVE-2020-10735): such a value is
+# kept as it is written. 14,000 bits is about 4,200 digits.
+_MAX_INT_BITS = 14_000
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, _SCALARS) and not (isinstance(value, int) and value.bit_length() > _MAX_INT_BITS)
+
+
 def _is_scalar_list(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, _SCALARS) for v in value)
+    return isinstance(value, list) and all(_scalar(v) for v in value)
 
 
 def _plain(value: Any, raw_value: str | None) -> Any:
     """Keep scalars and lists of scalars; anything deeper is kept as its source text (never walked)."""
-    if isinstance(value, _SCALARS) or _is_scalar_list(value):
+    if _scalar(value) or _is_scalar_list(value):
         return value
     return raw_value if raw_value is not None else ""
 
@@ -270,8 +306,7 @@ MAX_EXAMPLES = 6
 
 def field_text(agent, key: str) -> str:
     """The field as it stands in the input, as `key: value` (its source lines)."""
-    fm = agent.frontmatter
-    line, end = fm.lines[key]
+    line, end = field_lines(agent.frontmatter, key)
     lines = _lines_of(agent.text)
     return "\n".join(lines[line - 1 : end])
 
@@ -283,18 +318,91 @@ def _lines_of(text: str) -> tuple[str, ...]:
 
 
 def tools_of(agent) -> list[str] | None:
-    """The input's tools, in order; None when it has no `tools` (it may use every tool)."""
+    """The input's tools, in order; None when it has no `tools` (it may use every tool). Entries that are not
+    tool names (`1`, `null`, `{a: b}`) are left out: see `odd_tools`."""
     if agent.frontmatter is None or "tools" not in agent.frontmatter.data:
         return None
     value = agent.frontmatter.data["tools"]
     if value is None:
         return None
-    items = value if isinstance(value, list) else str(value).split(",")
-    return [str(t).strip() for t in items if str(t).strip()]
+    return read_tools(value)[0]
+
+
+def odd_tools(agent) -> list[str]:
+    """The entries of the input's `tools` that are not tool names, as written."""
+    return odd_tools_of(agent.frontmatter) if agent.frontmatter is not None else []
+
+
+def odd_tools_of(front: Frontmatter) -> list[str]:
+    if front.data.get("tools") is None:
+        return []
+    return read_tools(front.data["tools"])[1]
+
+
+def read_tools(value: Any) -> tuple[list[str], list[str]]:
+    """(tool names, entries that are not tool names) of a `tools` value: a comma-separated string or a list
+    of strings. A list holding other things (kept as its source text when it nests) is read item by item;
+    a number, a boolean or a mapping names no tool."""
+    if isinstance(value, str) and value.strip().startswith(("[", "{")):
+        loaded, error = _try_load(value)
+        if error is None and isinstance(loaded, list):
+            value = loaded
+        else:
+            return [], [value.strip()]
+    if isinstance(value, str):
+        return [t.strip() for t in value.split(",") if t.strip()], []
+    if not isinstance(value, list):
+        return [], [_flow(value)]
+    names = [v.strip() for v in value if isinstance(v, str) and v.strip()]
+    return names, [_flow(v) for v in value if not isinstance(v, str)]
+
+
+def _flow(value: Any) -> str:
+    """A YAML value as it would be written inline (`null`, `true`, `{a: b}`)."""
+    if isinstance(value, int) and not _scalar(value):
+        return "a very long number"
+    return yaml.safe_dump(value, default_flow_style=True, width=1 << 30).strip().removesuffix("...").strip()
 
 
 def examples_of(description: str) -> list[str]:
     return _EXAMPLE.findall(description)
+
+
+def prose_of(description: str) -> str:
+    """A description without its <example> blocks, whitespace (and the literal `\\n` of one-line
+    descriptions) folded: what it says outside the examples."""
+    return _SPACES.sub(" ", _EXAMPLE.sub(" ", description).replace("\\n", " ")).strip()
+
+
+def descriptions_left_out(agents, prefer: int | None, merged: Any) -> list[dict[str, Any]]:
+    """Other inputs' descriptions whose prose (outside <example> blocks) is not in the merged description.
+
+    The merged description is one input's (the preferred one, else the first that has one): descriptions
+    tell an assistant when to pick the agent, and prose from several would contradict each other. What the
+    others say differently is listed, each with its reason, so nothing leaves the merge unsaid; prose that
+    is the merged one's in other words (90% alike) is not listed."""
+    from rapidfuzz import fuzz
+
+    holders = [a for a in agents if a.frontmatter is not None and "description" in a.frontmatter.data]
+    if not holders:
+        return []
+    owner = sorted(holders, key=lambda a: (a.index != prefer, a.index))[0]
+    base = prose_of(merged) if isinstance(merged, str) else None
+    out = []
+    for a in holders:
+        value = a.frontmatter.data["description"]
+        if a is owner or _same(value, merged):
+            continue
+        line = field_lines(a.frontmatter, "description")[0]
+        why = f"the merged description is {owner.path}'s; other inputs' prose is not merged into it"
+        if not isinstance(value, str):
+            out.append({"path": a.path, "line": line, "text": str(value), "reason": why + " (and this one is not text)"})
+            continue
+        prose = prose_of(value)
+        if not prose or base is not None and (prose in base or fuzz.ratio(prose, base) >= 90):
+            continue
+        out.append({"path": a.path, "line": line, "text": prose, "reason": why + " (its <example> blocks are)"})
+    return out
 
 
 def merge_frontmatter(agents, prefer: int | None, max_examples: int = MAX_EXAMPLES,
@@ -347,6 +455,9 @@ def merge_frontmatter(agents, prefer: int | None, max_examples: int = MAX_EXAMPL
             notes.append(f"description: left out {len(left_out)} <example> block(s) over the cap of {max_examples}")
     tool_holders = [a for a in holders if "tools" not in decided or a.index in decided["tools"]]
     tool_lists = [tools_of(a) for a in tool_holders]
+    odd = [(a.path, odd_tools(a)) for a in tool_holders]
+    odd = [(path, entries) for path, entries in odd if entries]
+    listed = "; ".join(f"{path}: {', '.join(entries)}" for path, entries in odd)
     if any(t is not None for t in tool_lists):
         if any(t is None for t in tool_lists):
             data.pop("tools", None)
@@ -354,5 +465,9 @@ def merge_frontmatter(agents, prefer: int | None, max_examples: int = MAX_EXAMPL
         else:
             union = list(dict.fromkeys(x for t in tool_lists for x in t))
             first = next(a for a in order if "tools" in a.frontmatter.data and a in tool_holders)
-            data["tools"] = union if isinstance(first.frontmatter.data["tools"], list) else ", ".join(union)
+            if union or not odd:
+                data["tools"] = union if isinstance(first.frontmatter.data["tools"], list) else ", ".join(union)
+            if odd:  # nothing understood at all: the field stays as written, never read as "no tools"
+                notes.append(f"tools: not tool names, {'left out of the merged tools' if union else 'kept as written'}: "
+                             + listed)
     return data, notes, left_out

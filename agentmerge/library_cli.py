@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, List, Optional
 
 import typer
 
-from .model import AgentmergeError
+from .model import AgentmergeError, printable
 
 if TYPE_CHECKING:
     from .scan import Progress
@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 # imported by every `agentmerge` run, plain merges included.
 
 REPORT_SUFFIXES = (".md", ".json")
+# A scan of 20,000 agent files with hundreds of clusters makes a baseline of a few MB: 100 MB is far above
+# any real library and still loads in bounded memory (/dev/zero would grow without end).
+MAX_BASELINE_BYTES = 100 * 1024 * 1024
 ON_CONFLICT = ("prefer-first", "keep-all", "mark")
 
 _PATHS = typer.Argument(..., metavar="PATH...", help="Folders (or files) to scan.")
@@ -131,7 +134,7 @@ def _options(threshold: float, jobs: int, exclude: Optional[List[str]], encoding
 
 def _warn(warnings: list[str], limit: int = 20) -> None:
     for w in warnings[:limit]:
-        typer.echo(f"agentmerge: warning: {' '.join(w.split())}", err=True)
+        typer.echo(f"agentmerge: warning: {printable(' '.join(w.split()))}", err=True)
     if len(warnings) > limit:
         typer.echo(f"agentmerge: warning: ... and {len(warnings) - limit} more (see the JSON report)", err=True)
 
@@ -140,20 +143,20 @@ def _check_reports(reports: list[str]) -> None:
     for path in reports:
         if not path.endswith(REPORT_SUFFIXES):
             raise AgentmergeError(f"--report {path}: the suffix must be one of {', '.join(REPORT_SUFFIXES)}")
-    if len(set(map(os.path.abspath, reports))) != len(reports):
-        raise AgentmergeError("each --report must name a different file")
+    from .write import refuse_same_targets
+
+    refuse_same_targets(reports)
 
 
 def _write_reports(reports: list[str], data: dict[str, Any], inputs: list[str]) -> None:
     from .scan import markdown
-    from .write import atomic_write, check_writable, refuse_inputs
+    from .write import check_writable, refuse_inputs, write_all
 
     refuse_inputs(reports, inputs)
     for path in reports:
         check_writable(path)
-    for path in reports:
-        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n" if path.endswith(".json") else markdown(data)
-        atomic_write(path, text)
+    write_all([(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n" if path.endswith(".json") else markdown(data))
+               for path in reports])
 
 
 def _human_size(n: int) -> str:
@@ -269,6 +272,10 @@ def register(app: typer.Typer) -> None:
 
         reports = list(report or [])
         _check_reports(reports)
+        if as_json:
+            from .cli import stdout_open
+
+            stdout_open()
         options = _options(threshold, jobs, exclude, encoding, include=include, no_gitignore=no_gitignore,
                            role_names=role_names, no_roles=no_roles, top=top, conflicts=not no_conflicts)
         result = scan(paths, options, progress=_progress(quiet))
@@ -356,6 +363,9 @@ def register(app: typer.Typer) -> None:
         data = result.to_json()
         _warn(result.warnings)
         if update_baseline:
+            from .write import refuse_inputs
+
+            refuse_inputs([baseline], _scan_inputs(result), what="a scanned agent")
             stable = {k: v for k, v in data.items() if k != "stats"}  # no timings: the file stays the same run to run
             atomic_write(baseline, json.dumps(stable, indent=2, ensure_ascii=False) + "\n")
             typer.echo(f"agentmerge: check: baseline {baseline} written: {len(data['clusters'])} cluster(s), "
@@ -374,14 +384,14 @@ def register(app: typer.Typer) -> None:
             paths_in = ", ".join(dict.fromkeys(s["path"] for s in c["sides"]))
             typer.echo(f"new conflict ({c['cluster']}, {c['kind']} {c['topic']}, {c['severity']}): "
                        f"{' '.join(str(c['message']).split())} [{paths_in}]")
+        if marked:  # never accepted by a baseline: a file with markers is a merge left half done
+            typer.echo(f"agentmerge: check: {len(marked)} file(s) with unresolved conflict markers "
+                       "(<<<<<<< … >>>>>>>); resolve them in the file", err=True)
         if new["duplicates"] or new["conflicts"]:
             typer.echo(f"agentmerge: check: {len(new['duplicates'])} new duplicate pair(s), "
                        f"{len(new['conflicts'])} new conflict(s) not in {baseline} "
                        "(fix them, or accept them with --update-baseline)", err=True)
-            raise typer.Exit(1)
-        if marked:  # never accepted by a baseline: a file with markers is a merge left half done
-            typer.echo(f"agentmerge: check: {len(marked)} file(s) with unresolved conflict markers "
-                       "(<<<<<<< … >>>>>>>); resolve them in the file", err=True)
+        if marked or new["duplicates"] or new["conflicts"]:
             raise typer.Exit(1)
         if not quiet:
             typer.echo(f"agentmerge: check: no new duplicates or conflicts ({len(data['clusters'])} known cluster(s))")
@@ -410,12 +420,13 @@ def _with_markers(result, encoding: str) -> list[str]:
 def load_baseline(path: str) -> dict[str, Any]:
     from .scan import SCHEMA
 
+    from .read import read_regular
+
     if not os.path.exists(path):
         raise AgentmergeError(f"{path}: no such baseline; create it with --update-baseline")
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, UnicodeDecodeError) as exc:
+        data = json.loads(read_regular(path, MAX_BASELINE_BYTES, "a baseline").decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise AgentmergeError(f"{path}: cannot read the baseline ({exc})") from None
     except json.JSONDecodeError as exc:
         raise AgentmergeError(f"{path}:{exc.lineno}: the baseline is not valid JSON ({exc.msg})") from None

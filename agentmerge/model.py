@@ -6,6 +6,7 @@ source file and 1-based line range so the report can always point at the text it
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,17 @@ class AgentmergeError(Exception):
     """A problem with the user's input or arguments: reported as one line, exit code 2."""
 
 
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
+def printable(text: str) -> str:
+    """A file name as it is shown (in messages, reports, JSON): the bytes of a name that is not UTF-8, which
+    Python keeps as lone surrogates, written as `\\xNN`, so every text agentmerge writes is valid UTF-8."""
+    if text.isascii():
+        return text
+    return _UNDECODABLE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", text)
+
+
 @dataclass(frozen=True)
 class Frontmatter:
     """The block between the opening and closing `---`, as parsed."""
@@ -35,6 +47,7 @@ class Frontmatter:
     recovered: bool  # strict YAML failed and the lenient reader recovered key: value lines
     start_line: int  # line of the opening `---`
     end_line: int  # line of the closing `---`
+    odd_keys: tuple[str, ...] = ()  # keys YAML read as something else than a string (`1:`), kept as their text
 
 
 @dataclass(frozen=True)
@@ -206,6 +219,7 @@ class MergeResult:
     options: MergeOptions
     dropped_examples: tuple[dict[str, Any], ...] = ()
     output_path: str | None = None
+    dropped_descriptions: tuple[dict[str, Any], ...] = ()  # other inputs' description prose, with the reason
     extra: dict[str, Any] = field(default_factory=dict)
     unit_keys: dict[int, str] = field(default_factory=dict)  # uid -> stable key (agentmerge.keys)
     output_lines: dict[int, int] = field(default_factory=dict)  # uid -> 1-based line in `text` where it stands

@@ -55,7 +55,7 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
     writer = _BlockWriter(marked, resolved, units)
     builder = Builder(agents, matching, losing, marked, writer, mapping)
     root = builder.build()
-    section_units = {(a.index, s.index): _subtree_units(a, s.index) for a in agents for s in a.sections}
+    section_units = {(a.index, index): count for a in agents for index, count in enumerate(_subtree_counts(a))}
     # keep-all labels every side; mark labels the sides of any open conflict outside a block: no conflict
     # stays in the output silently
     blocks_shown = [set(uids) for uids in marked.values()]
@@ -77,6 +77,10 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
                       for c in resolved
                       if c.kind == "frontmatter" and c.resolution is not None and c.resolution.strategy == "decision"}
     data, notes, left_out = fm.merge_frontmatter(agents, prefer, options.max_examples, decided_fields)
+    prose_left_out = fm.descriptions_left_out(agents, prefer, (data or {}).get("description"))
+    if prose_left_out:
+        notes.append(f"description: the prose of {len(prose_left_out)} other description(s) is not in the merged "
+                     "one; the report lists it")
     notes = [*notes, *ctx.notes]  # and what the conflict detectors noted (same-role openings)
     text = body
     head = ""
@@ -115,8 +119,10 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
                          dropped_examples=tuple(left_out), unit_keys=unit_keys, output_lines=output_lines,
                          field_lines=field_lines, blocks=tuple(block_rows),
                          decided=tuple(sorted((o for o in outcomes if o["applied"]), key=lambda o: o["line"])),
-                         stale=tuple(sorted((o for o in outcomes if not o["applied"]), key=lambda o: o["line"])))
+                         stale=tuple(sorted((o for o in outcomes if not o["applied"]), key=lambda o: o["line"])),
+                         dropped_descriptions=tuple(prose_left_out))
     check_accounting(result, losing)
+    check_frontmatter_accounting(result)
     return result
 
 
@@ -129,12 +135,14 @@ def _topics(options: MergeOptions) -> tuple:
         raise AgentmergeError(str(exc)) from None
 
 
-def _subtree_units(agent: Agent, index: int) -> int:
-    count = len(agent.sections[index].units)
-    for s in agent.sections:
-        if s.parent == index:
-            count += _subtree_units(agent, s.index)
-    return count
+def _subtree_counts(agent: Agent) -> list[int]:
+    """Units under each section, its subsections' included, in one pass: a section's parent comes before it,
+    so adding each count to its parent from the last section up gives every subtree's total."""
+    counts = [len(s.units) for s in agent.sections]
+    for s in reversed(agent.sections):
+        if s.parent is not None:
+            counts[s.parent] += counts[s.index]
+    return counts
 
 
 def _labels(conflicts: Sequence[Conflict], units: dict[int, Unit]) -> dict[int, str]:
@@ -228,5 +236,41 @@ def check_accounting(result: MergeResult, losing: set[int]) -> None:
         places = (uid in kept) + (uid in dropped) + (uid in lost and uid not in kept and uid not in dropped)
         if places != 1:
             problems.append(f"{unit.where} is {'missing from' if places == 0 else 'in more than one place in'} the output")
+    if problems:
+        raise AccountingError("; ".join(problems[:3]) + ("" if len(problems) <= 3 else f" (+{len(problems) - 3} more)"))
+
+
+def check_frontmatter_accounting(result: MergeResult) -> None:
+    """Every input's frontmatter is accounted for too: each field's value is the merged one, or a side of a
+    recorded frontmatter conflict; a description's prose is in the merged description or listed as left out
+    with its reason; each tool name is in the merged tools (or `tools` was dropped: an input allows all)."""
+    merged = result.frontmatter or {}
+    contested = {c.topic for c in result.conflicts if c.kind == "frontmatter"}
+    listed = {(d["path"], d["text"]) for d in result.dropped_descriptions}
+    merged_prose = fm.prose_of(merged["description"]) if isinstance(merged.get("description"), str) else None
+    merged_tools = set(fm.read_tools(merged["tools"])[0]) if merged.get("tools") is not None else None
+    problems = []
+    for agent in result.agents:
+        if agent.frontmatter is None:
+            continue
+        for key, value in agent.frontmatter.data.items():
+            where = f"{agent.path}: frontmatter `{key}`"
+            if key == "description":
+                if fm._same(value, merged.get(key)) or (agent.path, str(value)) in listed:
+                    continue
+                prose = fm.prose_of(value) if isinstance(value, str) else str(value)
+                if prose and (merged_prose is None or prose not in merged_prose) and (agent.path, prose) not in listed:
+                    from rapidfuzz import fuzz
+
+                    if merged_prose is None or fuzz.ratio(prose, merged_prose) < 90:
+                        problems.append(f"{where} is in neither the output nor the report")
+            elif key == "tools":
+                names = fm.tools_of(agent) or []
+                if "tools" in merged and merged_tools is not None and not set(names) <= merged_tools:
+                    problems.append(f"{where}: {', '.join(sorted(set(names) - merged_tools))} missing from the output")
+            elif key not in merged and key not in contested:
+                problems.append(f"{where} is missing from the output")
+            elif not fm._same(value, merged.get(key)) and key not in contested:
+                problems.append(f"{where} differs from the output and no conflict records it")
     if problems:
         raise AccountingError("; ".join(problems[:3]) + ("" if len(problems) <= 3 else f" (+{len(problems) - 3} more)"))

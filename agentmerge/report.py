@@ -77,7 +77,11 @@ def _side_line(result: MergeResult, c: Conflict, i: int, kept: bool) -> int | No
 
 
 def conflict_json(result: MergeResult, c: Conflict) -> dict[str, Any]:
-    kept_in_output = list(c.resolution.kept) if c.resolution else list(range(len(c.sides)))
+    # a side that lost this conflict but won another is still in the output: the report says so
+    in_output = set(result.kept)
+    kept_in_output = ([i for i, side in enumerate(c.sides)
+                       if i in c.resolution.kept or any(u in in_output for u in side.uids)]
+                      if c.resolution else list(range(len(c.sides))))
     sides = []
     for i, side in enumerate(c.sides):
         if side.uids:
@@ -170,7 +174,8 @@ def to_json(result: MergeResult) -> dict[str, Any]:
         "decisions": {"path": decisions.path if decisions is not None else None,
                       "applied": [dict(d) for d in result.decided], "stale": [dict(d) for d in result.stale]},
         "frontmatter": {"notes": list(result.frontmatter_notes),
-                        "examples_left_out": list(result.dropped_examples)},
+                        "examples_left_out": list(result.dropped_examples),
+                        "descriptions_left_out": list(result.dropped_descriptions)},
         "options": {"on_conflict": result.options.on_conflict, "prefer": result.options.prefer,
                     "max_examples": result.options.max_examples},
         "stats": {
@@ -337,6 +342,8 @@ def markdown(result: MergeResult, verbose: bool = False) -> str:
     notes = data["frontmatter"]["notes"]
     if notes:
         out += ["", *[f"- {n}" for n in notes]]
+    for d in data["frontmatter"]["descriptions_left_out"]:
+        out.append(f"- description left out, {_loc(d['path'], d['line'])}: {_cell(d['text'], 400)} ({d['reason']})")
     marked = [i for i in data["inputs"] if i["conflict_blocks"]]
     if marked:
         out += ["", *[f"- `{i['path']}` has {i['conflict_blocks']} unresolved conflict block(s); each is kept whole"

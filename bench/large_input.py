@@ -19,6 +19,9 @@ Cases:
   halves     the checklist cut in two files of 30 sections, merged: matching across inputs (related
              units, section alignment) on top of the deduplication
   seed       the checklist merged with a seed agent (fixtures/seeds/db-engineer-performance.md)
+  headings5k, headings10k, headings20k, headings50k
+             that many headings (levels 2-4 in turn), each over one item of its own: the time per
+             heading should stay flat from 5k to 50k (it grew with the number of headings)
 """
 
 from __future__ import annotations
@@ -74,6 +77,14 @@ def halves() -> list[str]:
     return [text[:cut], "# More checks\n\n" + text[cut:]]
 
 
+def headings(n: int) -> str:
+    """`n` nested headings, each over one item that is its own."""
+    lines = ["# Guide", ""]
+    for i in range(n):
+        lines += [f"{'#' * (2 + i % 3)} Part {i} of thing{i}", "", f"- Rule {i} for item{i}.", ""]
+    return "\n".join(lines)
+
+
 def with_seed() -> list[str]:
     """The checklist and a real seed agent: a very large file merged with an ordinary one (matching across
     inputs, related units and section alignment against 60,000 units)."""
@@ -82,7 +93,7 @@ def with_seed() -> list[str]:
 
 
 CASES = {"checklist": checklist_60k, "seed": with_seed, "numbered": numbered_60k, "identical": identical_60k, "mixed": mixed_120k,
-         "halves": halves}
+         "halves": halves, **{f"headings{n // 1000}k": (lambda n=n: headings(n)) for n in (5_000, 10_000, 20_000, 50_000)}}
 
 
 def run(name: str, directory: Path, timeout: float) -> str:

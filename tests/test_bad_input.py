@@ -95,17 +95,18 @@ def test_unreadable_file(tmp_path):
 
 
 def test_unreadable_file_in_process(tmp_path, monkeypatch):
-    """The same path as above, reachable as root: open() refusing is reported as permission denied."""
+    """The same path as above, reachable as root: the system refusing to open it is reported as permission
+    denied."""
     src = tmp_path / "secret.md"
     src.write_text(AGENT)
-    real_open = open
+    real_open = os.open
 
     def refusing_open(path, *args, **kwargs):
         if str(path) == str(src):
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr("builtins.open", refusing_open)
+    monkeypatch.setattr(os, "open", refusing_open)
     with pytest.raises(AgentmergeError, match=r"secret\.md: permission denied"):
         read_bytes(str(src))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..frontmatter import field_text, tools_of
+from ..frontmatter import field_lines, field_text, tools_of
 from ..model import Conflict, Side
 
 SEVERITY = {"tools": "high", "model": "medium", "name": "low", "color": "low"}
@@ -120,7 +120,7 @@ def _tools(ctx, holders) -> Conflict | None:
 
 def _field(agent, key: str) -> dict:
     fm = agent.frontmatter
-    line, end = fm.lines.get(key, (fm.start_line, fm.start_line))
+    line, end = field_lines(fm, key)
     return {"source": agent.index, "path": agent.path, "line": line, "end_line": end,
             "text": field_text(agent, key), "value": fm.data[key]}
 

@@ -315,8 +315,12 @@ def _check_id(value: Any, *, path: str, what: str) -> str:
 def _duplicate_keys(root: Any, path: str) -> KnowledgeError | None:
     """YAML silently keeps the last of two equal keys; in a knowledge base that hides a whole topic."""
     stack = [root] if root is not None else []
+    visited = 0
     while stack:
         node = stack.pop()
+        visited += 1
+        if visited > MAX_NODES:  # aliases of aliases ("billion laughs"): refused before anything expands them
+            return _fail(path, f"YAML aliases expand to more than {MAX_NODES:,} values; refusing to expand them")
         if isinstance(node, yaml.MappingNode):
             seen = set()
             for key, value in node.value:
@@ -330,11 +334,21 @@ def _duplicate_keys(root: Any, path: str) -> KnowledgeError | None:
     return None
 
 
+# A user's knowledge file (--axes): 100 times the built-in topics.yaml. Anything larger, or a file that is
+# not a regular file (a named pipe would block the read, /dev/zero never ends), is refused unread.
+MAX_KNOWLEDGE_BYTES = 10 * 1024 * 1024
+# Aliases may share a node many times over; the walks below visit at most this many nodes in all.
+MAX_NODES = 1_000_000
+
+
 def _read_bytes(path: str) -> bytes:
+    from ..model import AgentmergeError
+    from ..read import read_regular
+
     try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise _fail(path, f"cannot read knowledge file: {exc}") from None
+        return read_regular(path, MAX_KNOWLEDGE_BYTES, "a knowledge file")
+    except AgentmergeError as exc:
+        raise KnowledgeError(str(exc)) from None
 
 
 def _read(path: str) -> Any:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..model import AgentmergeError
+from ..model import AgentmergeError, printable
 from .analyse import analyse, analysis_task, apply_analysis, mergeable
 from .cluster import _anchor, components, stars
 from .discover import Discovery, Skipped, discover_all
@@ -80,7 +80,8 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None, progress: Pro
         progress.stage("fingerprinting", len(found))
         first_with_key: dict[bytes, int] = {}
         bands = BandIndex(len(found))
-        tasks = [(i, f.path, f.source, options.encoding) for i, f in enumerate(found)]
+        # a name that is not UTF-8 is shown escaped (reports and JSON stay valid UTF-8), read by its bytes
+        tasks = [(i, printable(f.path), f.source, options.encoding) for i, f in enumerate(found)]
         unreadable = 0
         terms: dict[int, Any] = {}
         df: dict[int, int] = defaultdict(int)

@@ -6,6 +6,9 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
+
+from ..model import AgentmergeError
 
 def available_cores() -> int:
     try:
@@ -14,42 +17,129 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _worker_start() -> None:
-    """Ctrl-C is the main process's business: it stops the workers (no traceback from each of them)."""
-    import signal
+class WorkerDied(AgentmergeError):
+    """A worker process ended without finishing its task (killed by a signal, or by the system when memory
+    ran out): the scan stops with one error line instead of waiting for an answer that never comes."""
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+_DIED = ("a scan worker process died before finishing (killed, or out of memory); the scan stopped: "
+         "run it again, with fewer --jobs if memory is short")
+
+
+def _serve(conn) -> None:
+    """A worker's loop: (function, chunk of items) in, (True, results) or (False, exception) out."""
+    from ..signals import in_worker
+
+    in_worker()
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        fn, chunk = task
+        try:
+            reply = (True, [fn(item) for item in chunk])
+        except Exception as exc:  # noqa: BLE001 - handed back to the main process, raised there
+            reply = (False, exc)
+        try:
+            conn.send(reply)
+        except (TypeError, AttributeError, ValueError) as exc:  # an exception that does not pickle
+            conn.send((False, RuntimeError(f"{type(reply[1]).__name__}: {reply[1]} ({exc})")))
 
 
 class Workers:
-    """A process pool (forked where the OS allows, so workers start at once and share what is loaded),
-    or the calling process itself for one job."""
+    """Worker processes (forked where the OS allows, so they start at once and share what is loaded), or
+    the calling process itself for one job.
+
+    Each worker has a pipe of its own and one chunk of work at a time; the main process waits on the pipes
+    and on the processes together. So a worker that dies (killed, or out of memory) ends the scan with an
+    error at once, and stopping the workers never waits on a lock a dead worker held: both stdlib pools
+    can hang there (multiprocessing.Pool waits forever for a dead worker's task, and its terminate() for
+    the queue lock an idle worker holds; concurrent.futures races at exit after an interrupted shutdown).
+    Workers leave run-ending signals to the main process, which stops them (see `signals.in_worker`)."""
 
     def __init__(self, jobs: int):
         self.jobs = jobs
-        self._pool = None
+        self._workers: list[tuple[Any, Any]] = []  # (process, the main process's end of its pipe)
         if jobs > 1:
             import multiprocessing
 
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin" else "spawn"
-            self._pool = multiprocessing.get_context(method).Pool(jobs, initializer=_worker_start)
+            context = multiprocessing.get_context(method)
+            for _ in range(jobs):
+                ours, theirs = context.Pipe()
+                process = context.Process(target=_serve, args=(theirs,), daemon=True)
+                process.start()
+                theirs.close()
+                self._workers.append((process, ours))
 
     def imap(self, fn: Callable, items: Sequence, chunksize: int = 1) -> Iterator:
-        if self._pool is None:
+        """`map(fn, items)` over the workers, in order, lazily."""
+        if not self._workers:
             return map(fn, items)
-        return self._pool.imap(fn, items, chunksize=max(1, chunksize))
+        size = max(1, chunksize)
+        return self._run(fn, [items[i : i + size] for i in range(0, len(items), size)])
+
+    def _run(self, fn: Callable, chunks: list) -> Iterator:
+        from multiprocessing.connection import wait
+
+        done: dict[int, list] = {}
+        busy: dict[int, int] = {}  # worker -> the chunk it holds
+        sent = shown = 0
+        while shown < len(chunks):
+            for w in range(len(self._workers)):
+                if w not in busy and sent < len(chunks):
+                    try:
+                        self._workers[w][1].send((fn, chunks[sent]))
+                    except OSError:  # its end of the pipe closed: it died
+                        raise WorkerDied(_DIED) from None
+                    busy[w] = sent
+                    sent += 1
+            while shown in done:
+                yield from done.pop(shown)
+                shown += 1
+            if shown == len(chunks):
+                return
+            waiting = {self._workers[w][1]: w for w in busy}
+            waiting.update({self._workers[w][0].sentinel: w for w in busy})
+            for ready in wait(list(waiting)):
+                w = waiting[ready]
+                if w not in busy:
+                    continue
+                process, conn = self._workers[w]
+                try:
+                    ok, value = conn.recv()
+                except (EOFError, OSError):
+                    raise WorkerDied(_DIED) from None
+                if not ok:
+                    raise value
+                done[busy.pop(w)] = value
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
-            self._pool.join()
-            self._pool = None
+        for process, conn in self._workers:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+        for process, conn in self._workers:
+            process.join()
+            conn.close()
+        self._workers = []
 
     def terminate(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        """Stop every worker at once (SIGTERM, then SIGKILL for one that lingers)."""
+        for process, _conn in self._workers:
+            if process.is_alive():
+                process.terminate()
+        for process, conn in self._workers:
+            process.join(2)
+            if process.is_alive():
+                process.kill()
+                process.join()
+            conn.close()
+        self._workers = []
 
 
 @contextmanager
