@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 from .model import AgentmergeError, MergeOptions
 
 ON_CONFLICT = ("prefer-first", "keep-all", "mark")
-REPORT_SUFFIXES = (".md", ".json")
+REPORT_SUFFIXES = (".md", ".json", ".html", ".sarif")
 
 
 class DefaultCommandGroup(TyperGroup):
@@ -26,17 +26,33 @@ class DefaultCommandGroup(TyperGroup):
     default_command = "merge"
 
     def parse_args(self, ctx, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+        if args and args[0] not in self.commands and args[0] not in self._own_options(ctx):
+            if not ctx.resilient_parsing:
+                _no_such_command(args[0], list(self.commands))
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
+
+    def _own_options(self, ctx) -> set[str]:
+        return {name for p in self.get_params(ctx) for name in (*p.opts, *p.secondary_opts)}
 
     def list_commands(self, ctx) -> list[str]:
         return list(self.commands)
 
 
+def _no_such_command(word: str, commands: list[str]) -> None:
+    """`agentmerge scna DIR`: a mistyped command, not a file to merge (a file of that name is merged)."""
+    import difflib
+
+    if word.startswith("-") or os.path.exists(word) or word == "-" or any(c in word for c in "./\\"):
+        return
+    close = difflib.get_close_matches(word, commands, n=1, cutoff=0.6)
+    if close:
+        raise AgentmergeError(f"No such command '{word}'. Did you mean '{close[0]}'?")
+
+
 app = typer.Typer(
     cls=DefaultCommandGroup,
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -77,73 +93,145 @@ def _root(
     ),
 )
 def merge_command(
-    files: List[str] = typer.Argument(..., metavar="FILE...", help="Agent files, the first one leading."),
-    output: str = typer.Option(..., "-o", "--output", metavar="OUT", help="Where to write the merged agent; '-' for stdout."),
+    files: List[str] = typer.Argument(..., metavar="FILE...", help="Agent files, the first one leading; '-' reads "
+                                                                   "one from stdin."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="OUT",
+                                         help="Where to write the merged agent; '-' for stdout."),
     report: Optional[List[str]] = typer.Option(None, "--report", metavar="PATH",
-                                               help="Write a report; .md or .json by suffix. Repeatable."),
-    on_conflict: str = typer.Option("prefer-first", "--on-conflict", metavar="prefer-first|keep-all|mark",
-                                    help="prefer-first: the earliest input wins; keep-all: keep and label every side; "
-                                         "mark: git-style conflict blocks."),
+                                               help="Write a report; .md, .json, .html or .sarif by suffix. "
+                                                    "Repeatable."),
+    on_conflict: str = typer.Option("prefer-first", "--on-conflict", metavar="MODE",
+                                    help="prefer-first: the earliest input wins; keep-all: keep and label every "
+                                         "side; mark: git-style conflict blocks."),
     prefer: Optional[str] = typer.Option(None, "--prefer", metavar="FILE",
                                          help="This input wins every conflict it takes part in (frontmatter too)."),
     check: bool = typer.Option(False, "--check", help="Exit 1 when a conflict is left that no decision settled."),
+    diff: bool = typer.Option(False, "--diff", help="Print a unified diff from the first input to the merged "
+                                                    "agent; write nothing."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be written; write nothing."),
     axes: Optional[List[str]] = typer.Option(None, "--axes", metavar="YAML",
                                              help="Extra conflict topics and stances (see docs/axes.md). Repeatable."),
-    max_examples: int = typer.Option(6, "--max-examples", min=0,
+    max_examples: int = typer.Option(6, "--max-examples", min=0, metavar="N",
                                      help="Most <example> blocks the merged description keeps."),
-    encoding: str = typer.Option("utf-8", "--encoding", help="Encoding of the inputs."),
-    quiet: bool = typer.Option(False, "-q", "--quiet", help="No summary."),
+    encoding: str = typer.Option("utf-8", "--encoding", metavar="NAME", help="Encoding of the inputs."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No summary, no warnings (errors still show)."),
 ) -> None:
     from . import report as reports
     from .pipeline import merge_files
     from .write import atomic_write, check_writable, refuse_inputs
 
+    if output is None and not diff:
+        raise AgentmergeError("Missing option '-o' / '--output' (or --diff to print the changes instead)")
     if on_conflict not in ON_CONFLICT:
         raise AgentmergeError(f"--on-conflict must be one of {', '.join(ON_CONFLICT)}, not {on_conflict!r}")
+    if files.count(STDIN) > 1:
+        raise AgentmergeError("'-' (stdin) can be given only once")
+    writes = not diff and not dry_run
     reports_to_write = list(report or [])
     for path in reports_to_write:
         if not path.endswith(REPORT_SUFFIXES):
             raise AgentmergeError(f"--report {path}: the suffix must be one of {', '.join(REPORT_SUFFIXES)}")
-    if output != "-" and not reports_to_write:
+    if output not in (None, "-") and not reports_to_write and not diff:
         base = output[:-3] if output.endswith(".md") else output
         reports_to_write.append(base + ".report.md")
-    targets = ([output] if output != "-" else []) + reports_to_write
+    targets = ([output] if output not in (None, "-") else []) + reports_to_write
     if len(set(map(os.path.abspath, targets))) != len(targets):
         raise AgentmergeError("the merged agent and the reports must go to different files")
     if prefer is not None and not any(os.path.abspath(prefer) == os.path.abspath(f) for f in files):
         raise AgentmergeError(f"--prefer {prefer}: not one of the inputs")
     for path in [*files, *(axes or [])]:
-        if not os.path.exists(path):
+        if path != STDIN and not os.path.exists(path):
             raise AgentmergeError(f"{path}: no such file")
-    refuse_inputs(targets, files)
+    refuse_inputs(targets, [f for f in files if f != STDIN])
     for path in targets:
         check_writable(path)
 
     options = MergeOptions(on_conflict=on_conflict, prefer=prefer, max_examples=max_examples, axes=tuple(axes or ()))
     result = merge_files(files, options, encoding=encoding)
-    result.output_path = None if output == "-" else output
-    seen_warnings = set()
-    for agent in result.agents:
-        for warning in agent.warnings:
-            if warning not in seen_warnings:
-                seen_warnings.add(warning)
-                typer.echo(f"agentmerge: warning: {warning}", err=True)
-    rendered = []
-    for path in reports_to_write:
-        rendered.append((path, reports.json_text(result) if path.endswith(".json") else reports.markdown(result)))
-    if output == "-":
+    result.output_path = None if output in (None, "-") else output
+    if not quiet:
+        _print_warnings(result.agents)
+    rendered = [(path, _render_report(path, result)) for path in reports_to_write]
+    to_stdout = output == "-" or diff
+    if diff:
+        sys.stdout.write(_unified_diff(result))
+        sys.stdout.flush()
+    elif dry_run:
+        typer.echo(_would_write(output, result.text, rendered), err=output == "-")
+    elif output == "-":
         sys.stdout.write(result.text)
         sys.stdout.flush()
     else:
         atomic_write(output, result.text)
-    for path, text in rendered:
-        atomic_write(path, text)
+    if writes:
+        for path, text in rendered:
+            atomic_write(path, text)
     if not quiet:
-        typer.echo(reports.summary(result, reports_to_write), err=output == "-")
+        typer.echo(reports.summary(result, reports_to_write if writes else []), err=to_stdout)
     if check and any(c.resolution is None for c in result.conflicts):
         unsettled = sum(1 for c in result.conflicts if c.resolution is None)
         typer.echo(f"agentmerge: check: {unsettled} unsettled conflict(s)", err=True)
         raise typer.Exit(1)
+
+
+from .read import STDIN  # noqa: E402  (`-` as an input: standard input)
+
+
+def _render_report(path: str, result) -> str:
+    """A report in the format its suffix names."""
+    from . import report as reports
+
+    if path.endswith(".json"):
+        return reports.json_text(result)
+    if path.endswith(".html"):
+        from .report_html import html
+
+        return html(reports.to_json(result))
+    if path.endswith(".sarif"):
+        from . import report_sarif
+
+        return report_sarif.text(report_sarif.merge_log(reports.to_json(result)))
+    return reports.markdown(result)
+
+
+def _print_warnings(agents) -> None:
+    """Each warning once; the inputs whose frontmatter strict YAML rejected (and was recovered) in one line."""
+    recovered = [a.path for a in agents if a.frontmatter is not None and a.frontmatter.recovered
+                 and not a.frontmatter.valid_yaml]
+    seen = set()
+    for agent in agents:
+        for warning in agent.warnings:
+            if agent.path in recovered and warning.startswith(f"{agent.path}: frontmatter is not valid YAML"):
+                continue
+            if warning not in seen:
+                seen.add(warning)
+                typer.echo(f"agentmerge: warning: {warning}", err=True)
+    if recovered:
+        typer.echo(f"agentmerge: warning: frontmatter that strict YAML rejects, recovered as plain key: value "
+                   f"lines: {', '.join(recovered)} (details in the report's Inputs)", err=True)
+
+
+def _unified_diff(result) -> str:
+    """`--diff`: from the first input to the merged agent, as `diff -u` prints it."""
+    import difflib
+
+    first = result.agents[0]
+    merged = result.text.replace("\r\n", "\n")
+    lines = difflib.unified_diff(first.text.splitlines(keepends=True), merged.splitlines(keepends=True),
+                                 fromfile=first.path, tofile=result.output_path or "merged")
+    out = []
+    for line in lines:
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def _would_write(output: str | None, text: str, rendered: list[tuple[str, str]]) -> str:
+    """`--dry-run`: what a run would write, one line per file."""
+    where = "stdout" if output == "-" else output
+    lines = [f"agentmerge: dry run: would write {where} ({len(text.encode('utf-8'))} bytes, "
+             f"{text.count(chr(10))} lines)"]
+    lines += [f"agentmerge: dry run: would write {path} ({len(body.encode('utf-8'))} bytes)" for path, body in rendered]
+    return "\n".join(lines)
 
 
 from .library_cli import register  # noqa: E402  (scan, consolidate, check)

@@ -279,6 +279,9 @@ def register(app: typer.Typer) -> None:
                                      help="A scan JSON (agentmerge-scan/1) listing the known duplicates and conflicts."),
         update_baseline: bool = typer.Option(False, "--update-baseline",
                                              help="Write the current findings to the baseline and exit 0."),
+        report: Optional[List[str]] = typer.Option(None, "--report", metavar="PATH",
+                                                   help="Write the new findings as SARIF 2.1.0 (.sarif), for "
+                                                        "code scanning. Repeatable."),
         threshold: float = _threshold(),
         jobs: int = _jobs(),
         exclude: Optional[List[str]] = _exclude(),
@@ -288,6 +291,11 @@ def register(app: typer.Typer) -> None:
         from .scan import compare, scan
         from .write import atomic_write, check_writable
 
+        sarif_reports = list(report or [])
+        for path in sarif_reports:
+            if not path.endswith(".sarif"):
+                raise AgentmergeError(f"--report {path}: the suffix must be one of .sarif")
+            check_writable(path)
         known = None
         if not update_baseline:
             known = load_baseline(baseline)
@@ -304,6 +312,12 @@ def register(app: typer.Typer) -> None:
             return
         assert known is not None
         new = compare(known, data)
+        if sarif_reports:
+            from . import report_sarif
+
+            text = report_sarif.text(report_sarif.check_log(new, data["roots"]))
+            for path in sarif_reports:
+                atomic_write(path, text)
         for d in new["duplicates"]:
             sign = "=" if d["kind"] == "exact" else "~"
             typer.echo(f"new {d['kind']} duplicate ({d['cluster']}, score {d['score']:.2f}): "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import sys
 from dataclasses import replace
 from collections.abc import Sequence
 
@@ -13,6 +14,10 @@ from .split import split
 
 # A file this large is not an agent definition; refusing it keeps memory bounded.
 MAX_FILE_BYTES = 50 * 1024 * 1024
+
+# `-` as an input path reads standard input; messages and the report call it this.
+STDIN = "-"
+STDIN_NAME = "<stdin>"
 
 
 def decode(data: bytes, path: str, encoding: str = "utf-8") -> str:
@@ -90,6 +95,11 @@ def parse_agent(text: str, path: str, index: int = 0, first_uid: int = 0) -> Age
 
 
 def read_bytes(path: str) -> bytes:
+    if path == STDIN:
+        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise AgentmergeError(f"{STDIN_NAME}: larger than the {MAX_FILE_BYTES}-byte limit for an agent file")
+        return data
     if os.path.isdir(path):
         raise AgentmergeError(f"{path}: is a directory, not an agent file")
     try:
@@ -117,8 +127,9 @@ def read_agents(paths: Sequence[str], encoding: str = "utf-8") -> tuple[Agent, .
     agents: list[Agent] = []
     next_uid = 0
     for index, path in enumerate(paths):
-        text = decode(read_bytes(path), path, encoding)
-        agent = parse_agent(text, path, index=index, first_uid=next_uid)
+        name = STDIN_NAME if path == STDIN else path
+        text = decode(read_bytes(path), name, encoding)
+        agent = parse_agent(text, name, index=index, first_uid=next_uid)
         next_uid += len(agent.units)
         agents.append(agent)
     return tuple(agents)
