@@ -198,6 +198,8 @@ def _print_warnings(agents) -> None:
     """Each warning once; the inputs whose frontmatter strict YAML rejected (and was recovered) in one line."""
     recovered = [a.path for a in agents if a.frontmatter is not None and a.frontmatter.recovered
                  and not a.frontmatter.valid_yaml]
+    if len(recovered) < 2:
+        recovered = []  # one input: its own warning, with what strict YAML said
     seen = set()
     for agent in agents:
         for warning in agent.warnings:
@@ -249,7 +251,14 @@ def main(argv: list[str] | None = None) -> int:
 
     args = sys.argv[1:] if argv is None else argv
     try:
-        code = app(args=args, prog_name="agentmerge", standalone_mode=False)
+        if not args:  # help, and the exit code of a usage error, with no error line after it
+            app(args=["--help"], prog_name="agentmerge", standalone_mode=False)
+            return 2
+        command = typer.main.get_command(app)
+        from .config import default_map, find
+
+        defaults = default_map(find(), command)  # [tool.agentmerge] / .agentmerge.toml; the command line wins
+        code = command.main(args=args, prog_name="agentmerge", standalone_mode=False, default_map=defaults or None)
     except AgentmergeError as exc:
         typer.echo(f"agentmerge: error: {_one_line(exc)}", err=True)
         return 2

@@ -34,7 +34,7 @@ def _threshold():
 
 
 def _jobs():
-    return typer.Option(0, "-j", "--jobs", min=0, help="Worker processes (0: one per core).")
+    return typer.Option(0, "-j", "--jobs", min=0, metavar="N", help="Worker processes (0: one per core).")
 
 
 def _exclude():
@@ -142,7 +142,8 @@ def _print_table(data: dict[str, Any], limit: int) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(width=None if sys.stdout.isatty() else 140, soft_wrap=False)
+    # highlight=False: rich would colour "file(s)" as a call and numbers at random places in the messages
+    console = Console(width=None if sys.stdout.isatty() else 140, soft_wrap=False, highlight=False)
     stats = data["stats"]
     clusters = data["clusters"]
     exact = [c for c in clusters if c["kind"] == "exact"]
@@ -160,7 +161,7 @@ def _print_table(data: dict[str, Any], limit: int) -> None:
         table.add_column("cluster")
         table.add_column("kind")
         table.add_column("score", justify="right")
-        table.add_column("members (the first one leads)")
+        table.add_column("members (the first one leads)", overflow="fold")  # a long path folds, never cut
         table.add_column("conflicts", justify="right")
         table.add_column("saves (tokens)", justify="right")
         for c in clusters[: limit or None]:
@@ -184,7 +185,7 @@ def _print_table(data: dict[str, Any], limit: int) -> None:
     if data["repeated_guidance"]:
         table = Table(title="Most repeated guidance", title_justify="left")
         table.add_column("agents", justify="right")
-        table.add_column("guidance")
+        table.add_column("guidance", overflow="fold")
         for r in data["repeated_guidance"]:
             table.add_row(str(r["agents"]), r["text"])
         console.print(table)
@@ -210,8 +211,8 @@ def register(app: typer.Typer) -> None:
         report: Optional[List[str]] = typer.Option(None, "--report", metavar="PATH",
                                                    help="Write the scan to a file; .md or .json by suffix. Repeatable."),
         threshold: float = _threshold(),
-        top: int = typer.Option(10, "--top", min=0, help="How many of the most repeated guidance units to list."),
-        limit: int = typer.Option(30, "--limit", min=0, help="Clusters shown in the terminal table (0: all)."),
+        top: int = typer.Option(10, "--top", min=0, metavar="N", help="How many of the most repeated guidance units to list."),
+        limit: int = typer.Option(30, "--limit", min=0, metavar="N", help="Clusters shown in the terminal table (0: all)."),
         no_conflicts: bool = typer.Option(False, "--no-conflicts",
                                           help="Skip merging each cluster (no conflicts, no merged-size estimate for near clusters)."),
         jobs: int = _jobs(),
@@ -246,8 +247,9 @@ def register(app: typer.Typer) -> None:
         paths: List[str] = _PATHS,
         outdir: str = typer.Option(..., "-o", "--output", metavar="OUTDIR", help="Folder for the merged agents."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be written; write nothing."),
-        on_conflict: str = typer.Option("prefer-first", "--on-conflict", metavar="prefer-first|keep-all|mark",
-                                        help="How each merge settles conflicts (as for `agentmerge FILE...`)."),
+        on_conflict: str = typer.Option("prefer-first", "--on-conflict", metavar="MODE",
+                                        help="How each merge settles conflicts: prefer-first, keep-all or mark "
+                                             "(as for `agentmerge FILE...`)."),
         max_examples: int = typer.Option(6, "--max-examples", min=0,
                                          help="Most <example> blocks a merged description keeps."),
         threshold: float = _threshold(),
