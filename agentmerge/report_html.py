@@ -33,11 +33,18 @@ def _environment():
     )
 
 
+def _lines(line: int | None, end: int | None) -> str:
+    return "" if line is None else str(line) if not end or end == line else f"{line}-{end}"
+
+
 def _location(item: dict[str, Any]) -> str:
-    line, end = item.get("line"), item.get("end_line")
-    if line is None:
+    """`a.md:12-14`; a side made of units apart lists each (`a.md:43, 148`), not one range over both."""
+    if item.get("line") is None:
         return str(item["path"])
-    return f"{item['path']}:{line}" if not end or end == line else f"{item['path']}:{line}-{end}"
+    units = item.get("units") or []
+    if len(units) > 1:
+        return f"{item['path']}:" + ", ".join(_lines(u["line"], u.get("end_line")) for u in units)
+    return f"{item['path']}:{_lines(item['line'], item.get('end_line'))}"
 
 
 def _view(data: dict[str, Any]) -> dict[str, Any]:

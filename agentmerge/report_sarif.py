@@ -101,7 +101,9 @@ def _sentence(text: Any) -> str:
 def _conflict_result(c: dict[str, Any], root: str | None = None, where: str = "") -> dict[str, Any]:
     """A conflict of a merge (with how it was settled) or of a scanned cluster (`where` says which)."""
     sides = c["sides"]
-    locations = [_location(s, root) for s in sides]
+    # a side made of several units apart is one location per unit: a region over both would take in
+    # everything between them
+    locations = [_location({**s, **u}, root) for s in sides for u in (s.get("units") or [{}])]
     message = _sentence(c.get("message", ""))
     kept = (c.get("resolution") or {}).get("kept")
     if where:

@@ -51,7 +51,8 @@ def test_merge_sarif_is_valid_and_has_one_result_per_conflict(cli, tmp_path, val
         assert result["level"] == {"high": "error", "medium": "warning", "low": "note"}[conflict["severity"]]
         where = [(loc["physicalLocation"]["artifactLocation"]["uri"], loc["physicalLocation"]["region"]["startLine"],
                   loc["physicalLocation"]["region"]["endLine"]) for loc in result["locations"]]
-        assert where == [(s["path"], s["line"], s["end_line"]) for s in conflict["sides"]]
+        # every side, and each unit of a side made of units apart
+        assert where == [(s["path"], u["line"], u["end_line"]) for s in conflict["sides"] for u in s.get("units", [s])]
         assert all(not uri.startswith("/") and (tmp_path / uri).is_file() for uri, _, _ in where)
         fingerprint = result["partialFingerprints"]["agentmergeConflictKey/v1"]
         assert fingerprint == conflict.get("key", fingerprint)
