@@ -15,6 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from .model import AgentmergeError, MergeOptions
+from .read import STDIN, STDIN_NAME  # `-` as an input reads standard input
 
 ON_CONFLICT = ("prefer-first", "keep-all", "mark")
 REPORT_SUFFIXES = (".md", ".json", ".html", ".sarif")
@@ -146,6 +147,8 @@ def merge_command(
     for path in targets:
         check_writable(path)
 
+    if prefer == STDIN:
+        prefer = STDIN_NAME  # the name the input from stdin goes by
     options = MergeOptions(on_conflict=on_conflict, prefer=prefer, max_examples=max_examples, axes=tuple(axes or ()))
     result = merge_files(files, options, encoding=encoding)
     result.output_path = None if output in (None, "-") else output
@@ -172,9 +175,6 @@ def merge_command(
         unsettled = sum(1 for c in result.conflicts if c.resolution is None)
         typer.echo(f"agentmerge: check: {unsettled} unsettled conflict(s)", err=True)
         raise typer.Exit(1)
-
-
-from .read import STDIN  # noqa: E402  (`-` as an input: standard input)
 
 
 def _render_report(path: str, result) -> str:

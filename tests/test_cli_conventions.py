@@ -33,6 +33,15 @@ def test_stdin_to_stdout(cli):
     assert "agentmerge: merged 2 input(s) into stdout" in proc.stderr
 
 
+def test_prefer_the_input_from_stdin(cli, tmp_path):
+    proc = cli(PERFORMANCE, "-", "-o", tmp_path / "m.md", "--prefer", "-", "--report", tmp_path / "r.json",
+               input_bytes=FASTAPI.read_text())
+    assert proc.returncode == 0, proc.stderr
+    conflicts = json.loads((tmp_path / "r.json").read_text())["conflicts"]
+    assert conflicts and all(c["resolution"]["strategy"] == "prefer" for c in conflicts)
+    assert all(c["sides"][i]["path"] == "<stdin>" for c in conflicts for i in c["resolution"]["kept"])
+
+
 def test_stdin_only_once(cli, tmp_path):
     proc = cli("-", "-", "-o", tmp_path / "m.md", input_bytes="- a\n")
     assert proc.returncode == 2
