@@ -47,7 +47,7 @@ def _encoding():
 
 
 def _quiet():
-    return typer.Option(False, "-q", "--quiet", help="No progress bar, no summary.")
+    return typer.Option(False, "-q", "--quiet", help="No progress bar, no summary, no warnings (errors still show).")
 
 
 class _Bar:
@@ -106,7 +106,9 @@ def _options(threshold: float, jobs: int, exclude: Optional[List[str]], encoding
                        **extra)
 
 
-def _warn(warnings: list[str], limit: int = 20) -> None:
+def _warn(warnings: list[str], quiet: bool = False, limit: int = 20) -> None:
+    if quiet:
+        return
     for w in warnings[:limit]:
         typer.echo(f"agentmerge: warning: {' '.join(w.split())}", err=True)
     if len(warnings) > limit:
@@ -227,7 +229,7 @@ def register(app: typer.Typer) -> None:
         options = _options(threshold, jobs, exclude, encoding, top=top, conflicts=not no_conflicts)
         result = scan(paths, options, progress=_progress(quiet))
         data = result.to_json()
-        _warn(result.warnings)
+        _warn(result.warnings, quiet)
         _write_reports(reports, data, _scan_inputs(result))
         if as_json:
             sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -264,7 +266,7 @@ def register(app: typer.Typer) -> None:
             raise AgentmergeError(f"--on-conflict must be one of {', '.join(ON_CONFLICT)}, not {on_conflict!r}")
         options = _options(threshold, jobs, exclude, encoding, on_conflict=on_conflict, max_examples=max_examples)
         outcome = consolidate(paths, outdir, options, dry_run=dry_run, progress=_progress(quiet))
-        _warn(outcome.warnings)
+        _warn(outcome.warnings, quiet)
         if not quiet or dry_run:
             typer.echo(outcome.summary())
 
@@ -305,7 +307,7 @@ def register(app: typer.Typer) -> None:
             check_writable(baseline)
         result = scan(paths, _options(threshold, jobs, exclude, encoding), progress=_progress(quiet))
         data = result.to_json()
-        _warn(result.warnings)
+        _warn(result.warnings, quiet)
         if update_baseline:
             stable = {k: v for k, v in data.items() if k != "stats"}  # no timings: the file stays the same run to run
             atomic_write(baseline, json.dumps(stable, indent=2, ensure_ascii=False) + "\n")

@@ -159,6 +159,17 @@ def test_quiet_drops_warnings_and_summary_but_not_errors(cli, tmp_path):
     assert proc.returncode == 2 and "does not exist" in _one_error_line(proc)
 
 
+def test_quiet_scan_drops_its_warnings_too(cli, tmp_path):
+    agents = tmp_path / ".claude" / "agents"
+    agents.mkdir(parents=True)
+    (agents / "a.md").write_bytes(FASTAPI.read_bytes())
+    (agents / "binary.md").write_bytes(b"\x00\x01binary")
+    proc = cli("scan", ".", cwd=tmp_path)
+    assert proc.returncode == 0 and "agentmerge: warning:" in proc.stderr and "binary.md" in proc.stderr
+    proc = cli("scan", ".", "-q", cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stderr == "" and proc.stdout == ""
+
+
 # --- commands, help, completion ---------------------------------------------------------------------------
 
 

@@ -168,3 +168,46 @@ def test_a_report_without_conflicts_has_no_filters(cli, tmp_path):
     assert not [a for t, a in page.tags if t in ("article", "form")]
     assert "None found." in "".join(page.text)
     assert "Add an index for every foreign key" in "".join(page.text)
+
+
+@pytest.fixture(scope="module")
+def small_report_data():
+    from agentmerge import merge_files
+    from agentmerge.report import to_json
+
+    from .conftest import FASTAPI, PERFORMANCE
+
+    return to_json(merge_files([str(FASTAPI), str(PERFORMANCE)]))
+
+
+def test_any_text_anywhere_is_shown_as_that_text(small_report_data):
+    """Whatever the inputs say (in a side, a message, a path, a stance), the page shows those characters
+    and no markup of theirs."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from agentmerge.report_html import html
+
+    pieces = st.sampled_from([*"<>&\"'/=ab !-\n", "script", "</pre>", "-->", "<!--", "&amp;", "<img src=x>"])
+    text = st.lists(pieces, min_size=1, max_size=14).map("".join).filter(lambda t: t.strip())
+
+    @settings(max_examples=40, deadline=None)
+    @given(text, text, text)
+    def check(side_text, message, stance):
+        data = json.loads(json.dumps(small_report_data))
+        conflict = data["conflicts"][0]
+        conflict["sides"][0]["text"] = side_text
+        conflict["sides"][0]["stance"] = stance
+        conflict["message"] = message
+        data["unique"][0]["path"] = message
+        page = _parse(html(data))
+        assert [t for t, _ in page.tags].count("script") == 1
+        assert {t for t, _ in page.tags} <= {"html", "head", "meta", "title", "style", "body", "header", "h1",
+                                             "h2", "h3", "p", "code", "table", "tr", "th", "td", "ul", "li",
+                                             "form", "fieldset", "legend", "label", "input", "span", "article",
+                                             "div", "section", "pre", "details", "summary", "strong", "script"}
+        shown = "".join(page.text)
+        for value in (side_text, message, stance):
+            assert value in shown
+
+    check()
