@@ -33,6 +33,16 @@ def _environment():
     )
 
 
+def code_spans(text: Any):
+    """`model` differs: ... -> the backticked parts as <code>, every part escaped (markupsafe, Jinja2's own)."""
+    from markupsafe import Markup, escape
+
+    parts = str(text).split("`")
+    if len(parts) % 2 == 0:  # an odd backtick: no spans, the text as it is
+        return escape(str(text))
+    return Markup("").join(escape(p) if i % 2 == 0 else Markup("<code>%s</code>") % p for i, p in enumerate(parts))
+
+
 def _lines(line: int | None, end: int | None) -> str:
     return "" if line is None else str(line) if not end or end == line else f"{line}-{end}"
 
@@ -82,5 +92,7 @@ def html(data: dict[str, Any]) -> str:
     """The report (the JSON report's data, `agentmerge-report/1`) as one self-contained HTML page."""
     script = _script()
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
-    template = _environment().get_template("report.html")
+    environment = _environment()
+    environment.filters["code_spans"] = code_spans
+    template = environment.get_template("report.html")
     return template.render(script=script, script_hash=f"sha256-{digest}", **_view(data))

@@ -188,7 +188,7 @@ def test_any_text_anywhere_is_shown_as_that_text(small_report_data):
 
     from agentmerge.report_html import html
 
-    pieces = st.sampled_from([*"<>&\"'/=ab !-\n", "script", "</pre>", "-->", "<!--", "&amp;", "<img src=x>"])
+    pieces = st.sampled_from([*"<>&\"'/=ab !-\n`", "script", "</pre>", "-->", "<!--", "&amp;", "<img src=x>"])
     text = st.lists(pieces, min_size=1, max_size=14).map("".join).filter(lambda t: t.strip())
 
     @settings(max_examples=40, deadline=None)
@@ -207,7 +207,9 @@ def test_any_text_anywhere_is_shown_as_that_text(small_report_data):
                                              "form", "fieldset", "legend", "label", "input", "span", "article",
                                              "div", "section", "pre", "details", "summary", "strong", "script"}
         shown = "".join(page.text)
-        for value in (side_text, message, stance):
-            assert value in shown
+        assert side_text in shown
+        # backticked parts of a message or a stance become code: the same characters less the backticks
+        for value in (message, stance):
+            assert (value.replace("`", "") if value.count("`") % 2 == 0 else value) in shown
 
     check()
