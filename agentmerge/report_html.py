@@ -9,6 +9,7 @@ that one script (by its hash) and inline styles, so nothing is fetched and nothi
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from importlib import resources
 from typing import Any
@@ -20,10 +21,11 @@ def _script() -> str:
     return resources.files("agentmerge").joinpath("templates", "report.js").read_text(encoding="utf-8")
 
 
+@functools.lru_cache(maxsize=1)
 def _environment():
     import jinja2  # only for this report: merges without it never pay the import
 
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.PackageLoader("agentmerge", "templates"),
         autoescape=True,  # every {{ value }} is escaped; nothing in the template marks input text safe
         undefined=jinja2.StrictUndefined,
@@ -31,6 +33,8 @@ def _environment():
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    environment.filters["code_spans"] = code_spans
+    return environment
 
 
 def code_spans(text: Any):
@@ -92,7 +96,5 @@ def html(data: dict[str, Any]) -> str:
     """The report (the JSON report's data, `agentmerge-report/1`) as one self-contained HTML page."""
     script = _script()
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
-    environment = _environment()
-    environment.filters["code_spans"] = code_spans
-    template = environment.get_template("report.html")
+    template = _environment().get_template("report.html")
     return template.render(script=script, script_hash=f"sha256-{digest}", **_view(data))

@@ -171,13 +171,14 @@ def test_a_report_without_conflicts_has_no_filters(cli, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def small_report_data():
+def small_report_data(tmp_path_factory):
     from agentmerge import merge_files
     from agentmerge.report import to_json
 
-    from .conftest import FASTAPI, PERFORMANCE
-
-    return to_json(merge_files([str(FASTAPI), str(PERFORMANCE)]))
+    a, b = _hostile_inputs(tmp_path_factory.mktemp("small"))
+    data = to_json(merge_files([str(a), str(b)]))
+    assert data["conflicts"] and data["unique"]
+    return data
 
 
 def test_any_text_anywhere_is_shown_as_that_text(small_report_data):
