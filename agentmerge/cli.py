@@ -44,7 +44,7 @@ def _no_such_command(word: str, commands: list[str]) -> None:
     """`agentmerge scna DIR`: a mistyped command, not a file to merge (a file of that name is merged)."""
     import difflib
 
-    if word.startswith("-") or os.path.exists(word) or word == "-" or any(c in word for c in "./\\"):
+    if word.startswith("-") or os.path.exists(word) or any(c in word for c in "./\\"):
         return
     close = difflib.get_close_matches(word, commands, n=1, cutoff=0.6)
     if close:
