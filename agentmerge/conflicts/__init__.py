@@ -27,26 +27,45 @@ class Context:
 
 Detector = Callable[[Context], list[Conflict]]
 
+# The detectors that read aligned statements in any wording (see align.py), after the topics' detectors.
+GENERAL = ("modality", "choice", "quantity", "order", "scope", "rulecode")
+
 
 def detectors() -> list[tuple[str, Detector]]:
     """The chain, in order. Names are what `--disable-detector`-style options and tests refer to."""
     from . import frontmatter
 
     chain: list[tuple[str, Detector]] = [("frontmatter", frontmatter.detect)]
-    for name in ("policy", "polarity", "value", "code", "persona"):
-        try:
-            module = __import__(f"{__name__}.{name}", fromlist=["detect"])
-        except ModuleNotFoundError:
-            continue
+    # the topics first (they name what they find), then the general detectors over aligned statements
+    for name in ("policy", "polarity", "value", "code", *GENERAL, "persona"):
+        module = __import__(f"{__name__}.{name}", fromlist=["detect"])
         chain.append((name, module.detect))
     return chain
 
 
 def detect(ctx: Context) -> list[Conflict]:
+    """Every conflict the chain finds, each disagreement once: a general detector's conflict whose sides
+    pair units that an earlier conflict already opposes says nothing new and is left out (topics name
+    different disagreements, so theirs all stay)."""
     found: list[Conflict] = []
-    for _name, run in detectors():
-        found.extend(run(ctx))
+    opposed_pairs: set[tuple[int, int]] = set()
+    for name, run in detectors():
+        for c in run(ctx):
+            pairs = _opposed_pairs(c)
+            if name in GENERAL and pairs and pairs <= opposed_pairs:
+                continue
+            opposed_pairs |= pairs
+            found.append(c)
     return [replace(c, id=f"C{i}") for i, c in enumerate(found, 1)]
+
+
+def _opposed_pairs(c: Conflict) -> set[tuple[int, int]]:
+    """The pairs of units on different sides of a conflict."""
+    out = set()
+    for i, a in enumerate(c.sides):
+        for b in c.sides[i + 1 :]:
+            out.update((min(x, y), max(x, y)) for x in a.uids for y in b.uids if x != y)
+    return out
 
 
 def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[int, Unit],
@@ -75,7 +94,14 @@ def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[
             # every input's tools are allowed: the union (or every tool) is what the merged agent gets
             resolved.append(replace(c, resolution=Resolution(strategy="union", kept=tuple(range(len(c.sides))))))
             continue
-        if prefer is not None and prefer in sources and len(set(sources)) > 1:
+        if c.kind == "frontmatter" and any(f.get("value") is None for f in c.fields):
+            # a key some inputs leave out: the merged agent has the value of the preferred input, else of
+            # the first that sets it (as merge_frontmatter takes it; see frontmatter._absent)
+            setting = [s for s, f in zip(sources, c.fields) if f.get("value") is not None]
+            first = prefer if prefer in setting else setting[0]
+            winner = [i for i, s in enumerate(sources) if s == first]
+            strategy = "prefer" if prefer == first else "prefer-first"
+        elif prefer is not None and prefer in sources and len(set(sources)) > 1:
             winner = [i for i, s in enumerate(sources) if s == prefer]
             strategy = "prefer"
         elif c.kind == "frontmatter" or (options.on_conflict == "prefer-first" and len(set(sources)) > 1):

@@ -7,6 +7,9 @@ from ..model import Conflict, Side
 
 SEVERITY = {"tools": "high", "model": "medium", "name": "low", "color": "low"}
 MERGED_KEYS = {"description"}
+# Keys whose absence means something: an agent without `model` runs on the model of the session that
+# calls it. (`tools` has its own rule: no `tools` is every tool.)
+ABSENCE = {"model": "inherits the calling session's model"}
 
 
 def detect(ctx) -> list[Conflict]:
@@ -24,6 +27,11 @@ def detect(ctx) -> list[Conflict]:
             if conflict is not None:
                 found.append(conflict)
             continue
+        if key in ABSENCE and len(holders) < len([a for a in ctx.agents if a.frontmatter is not None]):
+            conflict = _absent(ctx, key, holders)
+            if conflict is not None:
+                found.append(conflict)
+                continue
         values = [a.frontmatter.data[key] for a in holders]
         distinct = []
         for v in values:
@@ -41,6 +49,28 @@ def detect(ctx) -> list[Conflict]:
             fields=fields,
         ))
     return found
+
+
+def _absent(ctx, key: str, holders) -> Conflict | None:
+    """A key some inputs set and others leave out, where leaving it out is a value of its own. The merged
+    agent takes the value of the first input that sets it (as `merge_frontmatter` does), so that side is
+    listed first and wins."""
+    absent = [a for a in ctx.agents if a.frontmatter is not None and key not in a.frontmatter.data]
+    meaning = ABSENCE[key]
+    fields = tuple(_field(a, key) for a in holders) + tuple(
+        {"source": a.index, "path": a.path, "line": a.frontmatter.start_line, "end_line": a.frontmatter.end_line,
+         "text": f"(no {key}: {meaning})", "value": None} for a in absent)
+    said = "; ".join(f"{a.path} has {_show(a.frontmatter.data[key])}" for a in holders)
+    left = ", ".join(a.path for a in absent)
+    return Conflict(
+        id="", kind="frontmatter", topic=key, severity=SEVERITY.get(key, "low"),
+        message=f"`{key}` is set in some inputs only: {said}; {left} has no `{key}` and {meaning}",
+        sides=tuple(Side(uids=(), stance=_show(a.frontmatter.data[key])) for a in holders)
+        + tuple(Side(uids=(), stance=f"no {key} ({meaning})") for _a in absent),
+        suggestion=f"The merged agent takes {_show(holders[0].frontmatter.data[key])}; remove `{key}` from it "
+                   f"if it should {meaning.replace('inherits', 'inherit')}.",
+        fields=fields,
+    )
 
 
 def _tools(ctx, holders) -> Conflict | None:

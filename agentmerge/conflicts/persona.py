@@ -1,7 +1,12 @@
-"""Persona conflicts: each input opens (or closes) with its own identity statement — "You are an elite
-database engineer…" — and an agent has one. Every input's opening statement is a side; the resolution
-keeps one (prefer-first: the first input's), and the others are listed in the report with their text,
-so a person can fold what they add ("…specializing in Alembic migrations") into the one that stays."""
+"""Identity statements: each input opens (or closes) with its own "You are an elite database engineer…",
+and an agent has one. The first input's is kept (or the --prefer input's) and the others are listed with
+their text, so a person can fold what they add ("…specializing in Alembic migrations") into the one that
+stays.
+
+Two openings for the same role are a merge note (severity `note`: which opening was kept), not a
+contradiction. They are a conflict only when they give the agent different roles: the role words of
+neither ("database engineer", "security auditor", generic ones such as "senior" or "specialist" left out)
+appear anywhere in the other's identity statement."""
 
 from __future__ import annotations
 
@@ -36,6 +41,30 @@ def _role(text: str) -> str:
     return role[:80] or "identity statement"
 
 
+_GENERIC_ROLE = frozenset("""
+a an the and or of in for with who ai assistant agent senior junior elite expert expert-level experienced
+seasoned world-class principal staff lead highly skilled specialized specialised specialist engineer
+developer architect consultant professional master guru ninja focused dedicated helpful meticulous
+""".split())
+
+
+def _role_words(text: str) -> set[str]:
+    from ..normalize import stem
+
+    return {stem(w) for w in re.findall(r"[a-z][a-z0-9+#.-]*", text.lower()) if w not in _GENERIC_ROLE}
+
+
+def _same_role(texts: list[str]) -> bool:
+    """Whether every identity statement's role words appear in every other statement."""
+    roles = [_role_words(_role(t)) for t in texts]
+    whole = [_role_words(t) for t in texts]
+    for i, role in enumerate(roles):
+        for j, other in enumerate(whole):
+            if i != j and role and not role & other:
+                return False
+    return True
+
+
 def detect(ctx) -> list[Conflict]:
     found: list[Conflict] = []
     if len(ctx.agents) < 2:
@@ -46,10 +75,15 @@ def detect(ctx) -> list[Conflict]:
         texts = {ctx.units[uid].text.strip() for _a, uid in statements}
         if len(statements) < 2 or len(texts) < 2:
             continue
+        verb = "open" if where == "opening" else "close"
+        same = _same_role([ctx.units[uid].text for _a, uid in statements])
+        roles = "; ".join(f"{a.path}: {_role(ctx.units[uid].text)}" for a, uid in statements)
         found.append(Conflict(
-            id="", kind="persona", topic=f"{where} identity statement", severity="low",
-            message=f"{len(statements)} inputs each {'open' if where == 'opening' else 'close'} with their own "
-                    "\"You are …\" statement; an agent has one",
+            id="", kind="persona", topic=f"{where} identity statement", severity="note" if same else "medium",
+            message=(f"Merge note: {len(statements)} inputs each {verb} with their own \"You are …\" statement for "
+                     f"the same role; the merged agent keeps one ({roles})") if same else
+                    (f"{len(statements)} inputs each {verb} with their own \"You are …\" statement and they give "
+                     f"the agent different roles ({roles})"),
             sides=tuple(Side(uids=(uid,), stance=_role(ctx.units[uid].text)) for _a, uid in statements),
             suggestion="Keep one identity statement and fold in what the others add (their specialities, "
                        "their stack), or pass --prefer FILE to choose whose it is.",

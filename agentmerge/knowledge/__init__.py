@@ -61,7 +61,9 @@ BUILTIN_PATH = Path(__file__).with_name("topics.yaml")
 SEVERITIES = ("high", "medium", "low")
 FORMAT_VERSION = 1
 
-_FILE_KEYS = ("version", "topics", "unless")
+# `alternatives` and `quantities` are read by the choice and value detectors, `terms` by the statement
+# model (see docs/axes.md)
+_FILE_KEYS = ("version", "topics", "unless", "alternatives", "quantities", "terms")
 _TOPIC_KEYS = ("title", "severity", "suggestion", "stances", "opposed", "unless")
 _STANCE_KEYS = ("describe", "patterns", "unless", "code")
 _ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}\Z")
@@ -364,6 +366,30 @@ def _parse(raw: bytes, path: str) -> Any:
     return data
 
 
+def _check_alternatives(value: Any, path: str) -> None:
+    """`alternatives:` maps category ids to {title, purpose, options: {option id: [aliases]}}."""
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        raise _fail(path, "'alternatives' must be a mapping of category id to category")
+    for cid, body in value.items():
+        _check_id(cid, path=path, what="alternatives category")
+        where = f"alternatives category {cid!r}"
+        if not isinstance(body, dict):
+            raise _fail(path, f"{where}: expected a mapping (got {type(body).__name__})")
+        _check_keys(body, ("title", "purpose", "options"), path=path, where=where)
+        options = body.get("options") or {}
+        if not isinstance(options, dict):
+            raise _fail(path, f"{where}: 'options' must be a mapping of option id to a list of aliases")
+        for oid, aliases in options.items():
+            if not isinstance(oid, str) or not isinstance(aliases, (list, type(None))) or not all(
+                    isinstance(a, str) and a.strip("=? ") for a in aliases or []):
+                raise _fail(path, f"{where}: option {oid!r} must list its aliases as non-empty strings")
+        purpose = body.get("purpose")
+        if purpose is not None and (not isinstance(purpose, list) or not all(isinstance(p, str) for p in purpose)):
+            raise _fail(path, f"{where}: 'purpose' must be a list of words")
+
+
 def _merge_file(
     state: dict[str, _RawTopic], global_unless: list, data: Any, path: str, *, lazy: bool = False
 ) -> None:
@@ -377,7 +403,12 @@ def _merge_file(
     if "version" in data and data["version"] != FORMAT_VERSION:
         raise _fail(path, f"unsupported version {data['version']!r} (this agentmerge reads version 1)")
     global_unless.extend(_pattern_list(data.get("unless"), path=path, where="unless", code=False, lazy=lazy))
+    _check_alternatives(data.get("alternatives"), path)
+    if "quantities" in data and not isinstance(data["quantities"], dict):
+        raise _fail(path, "'quantities' must be a mapping (units, numbers, comparators, cadences, names)")
     topics = data.get("topics")
+    if topics is None and ("alternatives" in data or "quantities" in data or "terms" in data):
+        topics = {}  # a file of alternatives, quantities or terms only
     if topics is None:
         raise _fail(path, "missing 'topics:'")
     if not isinstance(topics, dict):
@@ -545,6 +576,37 @@ def _prepared(topics_raw: bytes) -> dict[str, Any] | None:
     ):
         return None
     return payload
+
+
+# Data files read whole by the detectors (alternatives.yaml, quantities.yaml): each ships parsed beside
+# it as <name>.prepared.json, used only when written from those very bytes.
+DATA_FILES = ("alternatives.yaml", "quantities.yaml")
+
+
+def data_prepared_path(name: str) -> Path:
+    return BUILTIN_PATH.with_name(name.rsplit(".", 1)[0] + ".prepared.json")
+
+
+def data_payload(name: str) -> dict[str, Any]:
+    """What <name>.prepared.json holds, derived afresh from the YAML file."""
+    path = BUILTIN_PATH.with_name(name)
+    raw = _read_bytes(str(path))
+    return {"format": PREPARED_FORMAT, "sources": {name: _fingerprint(raw)}, "data": _parse(raw, str(path))}
+
+
+@functools.lru_cache(maxsize=None)
+def builtin_data(name: str) -> Any:
+    """A built-in data file, parsed (from its prepared JSON when that is current)."""
+    path = BUILTIN_PATH.with_name(name)
+    raw = _read_bytes(str(path))
+    try:
+        payload = json.loads(data_prepared_path(name).read_bytes())
+    except (OSError, ValueError):
+        payload = None
+    if (isinstance(payload, dict) and payload.get("format") == PREPARED_FORMAT
+            and payload.get("sources") == {name: _fingerprint(raw)} and "data" in payload):
+        return payload["data"]
+    return _parse(raw, str(path))
 
 
 @functools.lru_cache(maxsize=1)

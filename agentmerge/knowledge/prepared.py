@@ -3,7 +3,8 @@
     python -m agentmerge.knowledge.prepared           # rewrite the file
     python -m agentmerge.knowledge.prepared --check   # exit 1 if it is stale
 
-Run it after editing ``topics.yaml`` or ``literals.py``. The file holds what ``topics.yaml`` parses to (it has
+Run it after editing ``topics.yaml``, ``literals.py``, ``alternatives.yaml`` or ``quantities.yaml`` (those two
+are written parsed to ``alternatives.prepared.json`` and ``quantities.prepared.json``). The file holds what ``topics.yaml`` parses to (it has
 passed every check ``load_topics`` makes, duplicate keys included) and the prefilter clauses of each of its
 patterns, so that a run reads one JSON document instead of parsing YAML and reducing about 700 patterns.
 It records fingerprints of both source files; a run ignores a stale file (see ``knowledge._prepared``), and
@@ -19,6 +20,7 @@ from typing import Any
 
 from . import (
     BUILTIN_PATH,
+    DATA_FILES,
     PREPARED_FORMAT,
     PREPARED_PATH,
     KnowledgeError,
@@ -26,6 +28,8 @@ from . import (
     _parse,
     _RawTopic,
     _read_bytes,
+    data_payload,
+    data_prepared_path,
     prepared_sources,
 )
 from .literals import clauses
@@ -68,6 +72,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m agentmerge.knowledge.prepared", description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the file is missing or stale; write nothing")
     args = parser.parse_args(argv)
+    stale = 0
+    for name in DATA_FILES:
+        target = data_prepared_path(name)
+        text = json.dumps(data_payload(name), ensure_ascii=False, indent=0) + "\n"
+        current = target.read_text(encoding="utf-8") if target.exists() else None
+        if current == text:
+            continue
+        if args.check:
+            print(f"{target} is stale: run python -m agentmerge.knowledge.prepared", file=sys.stderr)
+            stale = 1
+        else:
+            target.write_text(text, encoding="utf-8")
+            print(f"wrote {target}")
+    if stale:
+        return 1
     text = render()
     try:
         current = PREPARED_PATH.read_text(encoding="utf-8")

@@ -1,0 +1,181 @@
+"""Aligned statements: what the general detectors (modality, choice, value, order, scope, rule-code) read.
+
+Every unit that stands for itself (not a dropped duplicate) is read into statements (`agentmerge.statements`),
+once per run. Detectors look only at pairs of statements about the same thing: statements are filed under
+keys (a rare term, an alternatives category, a quantity's name) and pairs come from inside each key's
+block, as the matcher's word blocks do; a key held by too many statements says nothing specific and is
+skipped. Each detector then decides, pair by pair, whether the two contradict, and says why in one line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from .. import model
+from ..model import Conflict, Side
+
+# A key held by more statements than this is too common to align on (blocks stay small: pairs per block
+# grow with its square).
+BLOCK_LIMIT = 40
+
+# Capability lists, mentions and history take no stance on what they name.
+CAPABILITY = re.compile(
+    r"\b(?:experience[ds]?|expertise|expert (?:in|with|at)|proficien\w*|familiar\w*|knowledge of|knowledgeable|"
+    r"skilled|skills?|fluent|fluency|background in|worked with|comfortable with|versed in|mastery|"
+    r"specializ\w+|specialis\w+|such as|e\.g\.|for example|for instance|including|etc\b|like\b|tools?:|"
+    r"stack:|technologies|frameworks?:|supports?|integrat\w+ with|compatible with|whether|either)",
+    re.IGNORECASE)
+HISTORY = re.compile(
+    r"\b(?:migrated|moved (?:from|off|away)|switched|used to|previously|formerly|legacy|deprecated|"
+    r"in the past|historically|originally|no longer|were using|was using|we had|replaced|until \d{4}|"
+    r"in \d{4}|since \d{4}|back in|old (?:setup|stack|system)|before the move|sunset\w*)\b",
+    re.IGNORECASE)
+QUESTION = re.compile(r"\?\s*$")
+# Qualifiers that limit where a statement holds ("in an emergency", "for payments", "only in dev").
+SCOPE = re.compile(
+    r"\b(?:only (?:when|if|for|in|on|during|after)\b[^.;,]{0,60}|in (?:an |a )?(?:emergenc\w+|incident\w*|hotfix\w*)"
+    r"|(?:for|in|on|during|within) (?:the )?(?:small|minor|trivial|tiny|one-line|urgent|emergency|"
+    r"payments?|billing|checkout|prototypes?|prototyping|spikes?|experiments?|scripts?|tests?|testing|"
+    r"local(?: development)?|dev(?:elopment)?|staging|sandbox|production|prod|ci|legacy|internal|admin|"
+    r"mobile|ios|android|web|backend|frontend|migrations?|notebooks?|demos?|hot paths?|read paths?|"
+    r"write paths?|reads|writes|public apis?|internal apis?|libraries|library code|application code|"
+    r"the \w+ (?:cluster|environment|service|team|module|package))\b[^.;,]{0,30}"
+    r"|unless\b[^.;,]{0,60}|except\b[^.;,]{0,60}|when (?:needed|necessary|required|appropriate)"
+    r"|if (?:needed|necessary|required|the user asks|asked)|small fixes|minor fixes|trivial fixes"
+    r"|one-line (?:fixes|changes)|typo fixes|hotfix(?:es)?)",
+    re.IGNORECASE)
+NEGATOR = re.compile(r"\b(?:not|never|no|don't|do not|avoid|without|instead of|rather than|stop|nor|n't)\b",
+                     re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Said:
+    """A statement a detector may compare: its unit, the input that says it, and what it says."""
+
+    index: int  # position in `statements(ctx)`
+    uid: int
+    source: int  # the earliest input that says it (a dropped duplicate speaks for its input too)
+    st: object  # agentmerge.statements.Statement
+    text: str  # plain text
+    lower: str
+
+    @property
+    def terms(self) -> frozenset[str]:
+        return frozenset(t for t in self.st.terms if not t.startswith("~"))
+
+    @property
+    def actions(self) -> frozenset[str]:
+        return frozenset(t for t in self.st.actions if not t.startswith("~"))
+
+
+def statements(ctx) -> list[Said]:
+    """Every statement of every unit that stands for itself, in input and source order (cached)."""
+    cached = ctx.__dict__.get("_said")
+    if cached is not None:
+        return cached
+    from ..statements import lead_ins, unit_statements
+    from .policy import effective_source
+
+    out: list[Said] = []
+    dropped = ctx.matching.dropped
+    for agent in ctx.agents:
+        introducing = lead_ins(agent)
+        for unit in agent.units:
+            if unit.uid in dropped or unit.uid not in ctx.units or unit.kind in (model.CODE, model.HTML,
+                                                                                    model.TABLE):
+                continue
+            source = effective_source(ctx, unit.uid)
+            for st in unit_statements(unit, agent.sections[unit.section].path, unit.uid in introducing):
+                if st.role in ("code", "table", "html"):
+                    continue
+                out.append(Said(len(out), unit.uid, source, st, st.text, st.text.lower()))
+    ctx.__dict__["_said"] = out
+    return out
+
+
+def code_blocks(ctx) -> list[tuple[int, str]]:
+    """(uid, code) for every code block that stands for itself, and every fenced block inside a list item."""
+    cached = ctx.__dict__.get("_code_blocks")
+    if cached is not None:
+        return cached
+    from ..knowledge import _code_regions
+
+    out: list[tuple[int, str]] = []
+    for uid, unit in sorted(ctx.units.items()):
+        if uid in ctx.matching.dropped:
+            continue
+        if unit.kind == model.CODE or "```" in unit.text or "~~~" in unit.text:
+            for start, end in _code_regions(unit.text):
+                code = unit.text[start:end]
+                if code.strip():
+                    out.append((uid, code))
+    ctx.__dict__["_code_blocks"] = out
+    return out
+
+
+def takes_no_stance(s: Said) -> bool:
+    """Mentions, capability lists, history and questions state no rule."""
+    return bool(CAPABILITY.search(s.text) or HISTORY.search(s.text) or QUESTION.search(s.text))
+
+
+def scope_of(text: str) -> str:
+    """The qualifiers that limit where a statement holds, as written ("in an emergency"), or ""."""
+    return "; ".join(m.group(0).strip() for m in SCOPE.finditer(text))
+
+
+def pairs(items: Sequence[Said], keys: Callable[[Said], Iterable], limit: int = BLOCK_LIMIT,
+          ) -> Iterator[tuple[Said, Said]]:
+    """Pairs of statements sharing a key, each pair once, statements of one unit never paired; blocks
+    larger than `limit` are skipped. Pairs come in a deterministic order."""
+    blocks: dict = defaultdict(list)
+    for s in items:
+        for k in set(keys(s)):
+            blocks[k].append(s)
+    seen: set[tuple[int, int]] = set()
+    for key in sorted(blocks, key=repr):
+        block = blocks[key]
+        if len(block) < 2 or len(block) > limit:
+            continue
+        for i, a in enumerate(block):
+            for b in block[i + 1 :]:
+                if a.uid == b.uid or (a.index, b.index) in seen:
+                    continue
+                seen.add((a.index, b.index))
+                yield a, b
+
+
+def document_frequency(items: Sequence[Said]) -> dict[str, int]:
+    df: dict[str, int] = defaultdict(int)
+    for s in items:
+        for t in s.terms:
+            df[t] += 1
+    return df
+
+
+def short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def conflict(ctx, kind: str, topic: str, a: Said, b: Said, stances: tuple[str, str], why: str,
+             suggestion: str, severity: str = "medium") -> Conflict:
+    """A two-sided conflict between two statements, with its one-line reason."""
+    ua, ub = ctx.units[a.uid], ctx.units[b.uid]
+    first, second = (a, b) if a.uid < b.uid else (b, a)
+    s_first, s_second = stances if a.uid < b.uid else stances[::-1]
+    uf, us = (ua, ub) if a.uid < b.uid else (ub, ua)
+    return Conflict(
+        id="", kind=kind, topic=topic, severity=severity,
+        message=f"{uf.path}:{first.st.line} says \"{short(first.text)}\" but {us.path}:{second.st.line} says "
+                f"\"{short(second.text)}\": {why}",
+        sides=(Side(uids=(first.uid,), stance=s_first, phrase=short(first.text, 120)),
+               Side(uids=(second.uid,), stance=s_second, phrase=short(second.text, 120))),
+        suggestion=suggestion,
+    )
+
+
+def sort(found: list[Conflict]) -> list[Conflict]:
+    return sorted(found, key=lambda c: (min(u for s in c.sides for u in s.uids), c.kind, c.topic))

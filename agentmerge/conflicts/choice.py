@@ -1,0 +1,280 @@
+"""Choice conflicts: two statements pick different options of one category of mutually exclusive
+alternatives for the same purpose ("install with pnpm" / "Yarn workspaces for dependencies"; "Terraform
+for infrastructure" / "infrastructure as code in Pulumi"; trunk-based development / GitFlow).
+
+Categories and their options' aliases are data (`knowledge/alternatives.yaml`, extended by the
+`alternatives:` key of `--axes` files). A statement states a choice when it names one option of a category
+as a rule ("use …", "… is required"), as a short noun-phrase item ("Maven for builds", "state with Redux
+Toolkit") or as what the project does ("our services run on …"), or prefers one over another ("X over Y",
+"X instead of Y"). Lists of skills and tools ("experience with Jest, Vitest and Mocha"), history
+("we migrated from Webpack"), questions and statements naming several options of a category without
+preferring one take no stance. A qualifier that limits one side ("SQLite for tests") makes a narrower rule,
+not a contradiction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .align import SCOPE, conflict, pairs, short, sort, statements, takes_no_stance
+
+# After one of these, an option is the one *not* chosen.
+_AGAINST = re.compile(r"\b(?:over|instead of|rather than|not|never|no|avoid|don't use|do not use|in place of|"
+                      r"replac\w* |away from|drop|ditch|vs\.?|versus|nor)\s+(?:the |a |an |using |plain )?$",
+                      re.IGNORECASE)
+_PREFER_TO = re.compile(r"\bprefer\b", re.IGNORECASE)
+_TOKEN = re.compile(r"[\w@.+#/:-]*[\w+#]|[\w]")
+# "our services run on …", "the frontend is built with …": what the project does, a choice made.
+_PROJECT = re.compile(r"\b(?:we|our|this (?:project|repo|repository|team|codebase|service|app)|the (?:project|"
+                      r"team|codebase|repo|stack))\b[^.;]{0,40}\b(?:use|uses|run|runs|is built|are built|build|"
+                      r"builds|deploy|deploys|live|lives|standardi[sz]e|standardi[sz]es|rel(?:y|ies) on|is|are)\b",
+                      re.IGNORECASE)
+NOUN_PHRASE_WORDS = 12
+
+
+@dataclass(frozen=True)
+class Alias:
+    words: tuple[str, ...]  # lower-case tokens
+    option: str
+    category: str
+    exact: str = ""  # "=Alias": the case it must be written in
+    needs_purpose: bool = False  # "?alias"
+
+
+@dataclass(frozen=True)
+class Alternatives:
+    titles: dict[str, str]
+    purposes: dict[str, frozenset[str]]  # category -> purpose words (lower-case tokens and phrases)
+    by_first: dict[str, tuple[Alias, ...]]  # first token -> aliases starting with it, longest first
+    options: dict[tuple[str, str], str]  # (category, option) -> display name
+
+
+_SIMPLE = re.compile(r"[a-z0-9 ]+\Z")
+
+
+def _tokens(text: str) -> list[str]:
+    if _SIMPLE.match(text):
+        return text.split()  # most aliases: plain words
+    return [t.rstrip(".:") for t in _TOKEN.findall(text)]
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    out = {k: dict(v) for k, v in base.items()}
+    for cid, body in extra.items():
+        entry = out.setdefault(cid, {"title": cid.replace("_", " "), "options": {}})
+        for key in ("title", "purpose"):
+            if key in body:
+                entry[key] = body[key] if key == "title" else list(entry.get(key, [])) + list(body[key])
+        options = dict(entry.get("options", {}))
+        for oid, aliases in (body.get("options") or {}).items():
+            options[oid] = list(options.get(oid, [])) + list(aliases or [])
+        entry["options"] = options
+    return out
+
+
+@lru_cache(maxsize=8)
+def load_alternatives(extra: tuple[str, ...] = ()) -> Alternatives:
+    from ..knowledge import builtin_data
+    from ..normalize import load_yaml
+
+    categories = builtin_data("alternatives.yaml")["alternatives"]
+    for path in extra:
+        with open(path, encoding="utf-8") as fh:
+            user = load_yaml(fh.read()) or {}
+        if isinstance(user, dict) and isinstance(user.get("alternatives"), dict):
+            categories = _merge(categories, user["alternatives"])
+    titles, purposes, options = {}, {}, {}
+    by_first: dict[str, list[Alias]] = {}
+    for cid, body in categories.items():
+        titles[cid] = str(body.get("title", cid.replace("_", " ")))
+        purposes[cid] = frozenset(str(p).lower() for p in body.get("purpose", []) or [])
+        for oid, aliases in (body.get("options") or {}).items():
+            spellings = [str(a) for a in aliases or []]
+            plain = oid.replace("_", " ")
+            if not oid.startswith("_") and not any(a.lstrip("=?").lower() == plain for a in spellings):
+                spellings.append(plain)
+            options[(cid, oid)] = next((s.lstrip("=?") for s in spellings if s.lstrip("=?")), oid)
+            for spelling in spellings:
+                exact = spelling[1:] if spelling.startswith("=") else ""
+                needs = spelling.startswith("?")
+                words = tuple(_tokens(spelling.lstrip("=?").lower()))
+                if words:
+                    by_first.setdefault(words[0], []).append(Alias(words, oid, cid, exact, needs))
+    frozen = {k: tuple(sorted(v, key=lambda a: -len(a.words))) for k, v in by_first.items()}
+    return Alternatives(titles, purposes, frozen, options)
+
+
+@dataclass(frozen=True)
+class Mention:
+    category: str
+    option: str
+    start: int  # token index
+    end: int
+    against: bool
+
+
+def mentions(text: str, alternatives: Alternatives) -> list[Mention]:
+    """The options a text names, each marked `against` when it is the one not chosen."""
+    spans = [(m.group(0).rstrip(".:"), m.start()) for m in _TOKEN.finditer(text)]
+    lower = [t.lower() for t, _ in spans]
+    lowered_text = text.lower()
+    found: list[Mention] = []
+    i = 0
+    while i < len(lower):
+        hit = None
+        for alias in alternatives.by_first.get(lower[i], ()):
+            n = len(alias.words)
+            if tuple(lower[i : i + n]) != alias.words:
+                continue
+            if alias.exact and " ".join(t for t, _ in spans[i : i + n]) != alias.exact:
+                continue
+            if alias.needs_purpose and not any(re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", lowered_text)
+                                               for p in alternatives.purposes[alias.category]):
+                continue
+            hit = alias
+            break
+        if hit is None:
+            i += 1
+            continue
+        n = len(hit.words)
+        before = text[: spans[i][1]]
+        against = bool(_AGAINST.search(before[-40:]))
+        for alias in alternatives.by_first.get(lower[i], ()):
+            if alias.words == hit.words and not (alias.exact and alias.exact != hit.exact) and (
+                    not alias.needs_purpose or alias is hit or any(
+                        re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", lowered_text)
+                        for p in alternatives.purposes[alias.category])):
+                found.append(Mention(alias.category, alias.option, i, i + n, against))
+        i += n
+    return found
+
+
+# Words right before an option that make it the one used ("use pnpm", "install with pnpm", "built on Vite").
+_CUE_BEFORE = frozenset("""
+use uses using used with via in on through by prefer prefers preferred adopt adopts choose chooses pick picks
+standardize standardise standardized standardised default defaults go rely relies run runs built written
+install installs installed manage managed migrate switch move deploy deployed deploys host hosted store
+stored keep keeps write format formatted lint linted test tested bundle bundled track tracked log logged
+model modelled orchestrate orchestrated provision provisioned package packaged serve served ship shipped
+as expose exposed design designed implement implemented
+""".split())
+# Words right after an option that open the thing it is used for ("Maven for builds", "Vite as the dev server").
+_CUE_AFTER = frozenset("for as to : — – - handles manages runs builds owns powers drives is are".split())
+
+
+def _chosen(text: str, m: Mention) -> bool:
+    """Whether the statement uses the option (rather than naming it among others or as an object)."""
+    tokens = [t.rstrip(".:").lower() for t in _TOKEN.findall(text)]
+    before = tokens[max(0, m.start - 3) : m.start]
+    if any(t in _CUE_BEFORE for t in before):
+        return True
+    after = tokens[m.end : m.end + 2]
+    starts = m.start <= 1 or (m.start <= 3 and tokens[0] in ("the", "a", "an", "all", "our"))
+    if starts and after and after[0] in ("for", "as", "to", "is", "are"):
+        return after[0] in ("for", "as", "to") or len(tokens) <= 8
+    return starts and bool(re.search(r"^\W*\S+(?:\s\S+){0,3}?\s*[:—–]\s", text))
+
+
+def _states_choice(s) -> bool:
+    if takes_no_stance(s):
+        return False
+    if s.st.modality in ("require", "recommend"):
+        return True
+    if s.st.modality == "describe":
+        if s.st.role in ("item", "nested", "head", "details", "heading") and len(s.text.split()) <= NOUN_PHRASE_WORDS:
+            return True
+        return bool(_PROJECT.search(s.text))
+    return False
+
+
+def stances(s, alternatives: Alternatives) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """category -> (options chosen, options rejected) for a statement that states a choice."""
+    out: dict[str, tuple[set[str], set[str]]] = {}
+    found = mentions(s.text, alternatives)
+    if not found:
+        return {}
+    negated = s.st.modality in ("prohibit", "discourage")
+    if takes_no_stance(s) or (not negated and not _states_choice(s)):
+        return {}
+    order: dict[str, list[str]] = {}
+    for m in found:
+        pro, con = out.setdefault(m.category, (set(), set()))
+        if m.against:
+            con.add(m.option)
+        elif not negated and _chosen(s.text, m):
+            pro.add(m.option)
+            if m.option not in order.setdefault(m.category, []):
+                order[m.category].append(m.option)
+    result = {}
+    prefer = bool(_PREFER_TO.search(s.text))
+    for category, (pro, con) in out.items():
+        if len(pro) == 2 and prefer:
+            first, second = order[category]
+            pro, con = {first}, con | {second}  # "prefer X to Y"
+        if len(pro) > 1:
+            continue  # several options side by side: no choice made
+        result[category] = (frozenset(pro), frozenset(con - pro))
+    return result
+
+
+def _scope_terms(s, category: str, alternatives: Alternatives, option_words: set[str]) -> frozenset[str]:
+    """What a statement's qualifiers limit it to, without the category's own purpose words and the
+    options' names ("for dependencies" is the purpose; "for tests" is a scope)."""
+    purpose = alternatives.purposes.get(category, frozenset())
+    words = set()
+    for m in SCOPE.finditer(s.text):
+        for w in re.findall(r"[a-z][a-z0-9-]+", m.group(0).lower()):
+            if w not in purpose and w not in option_words and w not in _SCOPE_FILLER:
+                words.add(w)
+    return frozenset(words)
+
+
+_SCOPE_FILLER = frozenset("for in on the a an only when if during within with of to and or any all".split())
+
+
+def detect(ctx) -> list:
+    alternatives = load_alternatives(tuple(ctx.options.axes))
+    taken: list[tuple[object, dict]] = []
+    for s in statements(ctx):
+        st = stances(s, alternatives)
+        if st:
+            taken.append((s, st))
+    by_index = {s.index: st for s, st in taken}
+    found = []
+    reported: set[tuple[int, int, str]] = set()
+    for a, b in pairs([s for s, _ in taken], lambda s: by_index[s.index].keys()):
+        for category in sorted(set(by_index[a.index]) & set(by_index[b.index])):
+            pro_a, con_a = by_index[a.index][category]
+            pro_b, con_b = by_index[b.index][category]
+            clash = None
+            if pro_a and pro_b and not (pro_a & pro_b):
+                clash = (sorted(pro_a)[0], sorted(pro_b)[0], "picks")
+            elif pro_a & con_b:
+                clash = (sorted(pro_a & con_b)[0], sorted(pro_a & con_b)[0], "rejects")
+            elif pro_b & con_a:
+                clash = (sorted(pro_b & con_a)[0], sorted(pro_b & con_a)[0], "rejects")
+            if clash is None or (a.uid, b.uid, category) in reported:
+                continue
+            words = {w for o in pro_a | pro_b | con_a | con_b for w in
+                     _tokens(alternatives.options[(category, o)].lower())} | {
+                w for o in pro_a | pro_b | con_a | con_b for w in o.split("_")}
+            scope_a = _scope_terms(a, category, alternatives, words)
+            scope_b = _scope_terms(b, category, alternatives, words)
+            if scope_a != scope_b:
+                continue  # one of them is limited to a narrower situation
+            reported.add((a.uid, b.uid, category))
+            title = alternatives.titles[category]
+            name = lambda o: alternatives.options[(category, o)]  # noqa: E731
+            if clash[2] == "picks":
+                why = f"two different {title} choices: {name(clash[0])} and {name(clash[1])}"
+                sides = (name(clash[0]), name(clash[1]))
+            else:
+                chooser_is_a = bool(pro_a & con_b)
+                why = f"one uses {name(clash[0])} as the {title}, the other rules it out"
+                sides = (name(clash[0]), f"not {name(clash[0])}") if chooser_is_a else \
+                        (f"not {name(clash[0])}", name(clash[0]))
+            found.append(conflict(ctx, "choice", category, a, b, sides, why,
+                                  f"Pick one {title} for the merged agent and state it once."))
+    return sort(found)

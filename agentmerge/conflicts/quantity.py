@@ -1,0 +1,69 @@
+"""Value conflicts between any two quantities of one thing: time and latency budgets, cadences, limits,
+availability targets, coverage, retries, timeouts, page sizes, sizes ("CI must finish within 10 minutes" /
+"pipeline budget: 25 min"; "retry at most 3 times" / "up to 5 retries").
+
+Quantities are read by `agentmerge.quantities` (units normalised: 1.5 s = 1500 ms, "half an hour",
+"twice a day", "two nines" = 99%). Two quantities are of one thing when they have the same dimension and
+the same name ("test coverage 90% and type coverage 100%" are two things); they conflict when both cannot
+hold (`quantities.disagree`). Two budgets of one kind ("under 10 minutes" / "under 25 minutes") conflict
+too, and the stricter one is suggested. The settings of `knowledge/settings.yaml` are the `value`
+detector's; this one finds what those names do not cover.
+"""
+
+from __future__ import annotations
+
+from ..quantities import comparable, disagree, load_table, quantities, stricter
+from .align import conflict, pairs, scope_of, sort, statements, takes_no_stance
+from .align import HISTORY, QUESTION
+
+# Dimensions whose bare numbers say too little to compare ("number": "React 18", "step 3").
+COMPARED = ("time", "percent", "size", "cadence", "count")
+
+
+def _quantities(s, table) -> list:
+    found = [q for q in (s.st.quantities or quantities(s.text, table)) if q.dimension in COMPARED and q.terms]
+    return found
+
+
+def _same_thing(a, b) -> bool:
+    """Same name: the same terms, or one name inside the other's (a qualifier only one side states is
+    another quantity: "coverage" and "type coverage" are not one)."""
+    return a.terms == b.terms
+
+
+def detect(ctx) -> list:
+    table = load_table(tuple(ctx.options.axes))
+    stated = {}
+    for s in statements(ctx):
+        if HISTORY.search(s.text) or QUESTION.search(s.text):
+            continue
+        if takes_no_stance(s) and s.st.modality == "describe":
+            continue
+        qs = _quantities(s, table)
+        if qs:
+            stated[s.index] = (s, qs)
+    items = [s for s, _ in stated.values()]
+    found = []
+
+    def keys(s):
+        return {(q.dimension, t) for q in stated[s.index][1] for t in q.terms}
+
+    for a, b in pairs(items, keys):
+        if scope_of(a.text).lower() != scope_of(b.text).lower():
+            continue  # "timeout 30 s for reads" / "5 s for writes": two situations
+        for qa in stated[a.index][1]:
+            match = next((qb for qb in stated[b.index][1]
+                          if comparable(qa, qb) and _same_thing(qa, qb) and disagree(qa, qb)), None)
+            if match is None:
+                continue
+            strict = stricter(qa, match)
+            what = qa.name or match.name or "value"
+            why = f"two values for {what}: {qa.text} and {match.text}"
+            if strict is not None:
+                suggestion = f"Keep the stricter {what}: {strict.text} (it satisfies both)."
+            else:
+                suggestion = f"Pick one {what} and state it once."
+            found.append(conflict(ctx, "value", "_".join(sorted(qa.terms)), a, b, (qa.text, match.text), why,
+                                  suggestion))
+            break
+    return sort(found)

@@ -1,0 +1,163 @@
+"""Code against a rule: a rule that prohibits or requires a construct, identifier or command, and a code
+block — in any input, the rule's own included — that does the opposite ("never call `eval`" against a
+block with `eval(expr)`; "always pass `timeout=` to requests" against `requests.get(url)`).
+
+- A prohibition names its construct in a code span or as an identifier-like head (`eval`, `SELECT *`,
+  `--force`, `os.system`); a block conflicts when it uses it as code (a call for a function named with
+  `()` or with "call"; the literal text otherwise), outside comments.
+- A requirement "pass/set/add/include X to/on/in/with Y" (X a code span) conflicts with a block that calls
+  Y without X.
+- A block shown as the wrong way ("# bad", "vulnerable", "don't", "❌", "before:" in the block's first
+  lines or in the text right before it) is an illustration, not a practice.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..model import Conflict, Side
+from .align import code_blocks, short, sort, statements
+
+_BAD_LABEL = re.compile(r"(?:\bbad\b|\bwrong\b|\bdon'?t\b|\bdo not\b|\bavoid\b|\bvulnerable\b|\binsecure\b|"
+                        r"\banti-?pattern\b|\bnever\b|❌|✗|\bbefore:|\bincorrect\b|\bunsafe\b|\bnot this\b)",
+                        re.IGNORECASE)
+_COMMENT = re.compile(r"^\s*(?:#|//|--|/\*|\*|<!--|;)")
+_REQUIRE = re.compile(r"\b(?:pass|set|add|include|specify|provide|supply|give)\s+`(?P<x>[^`]{1,40})`"
+                      r"[^.;`]{0,30}?\b(?:to|on|in|with|for)\s+(?:every |each |all |the )?`?(?P<y>[A-Za-z_][\w.]{1,40})`?")
+_IDENTIFIER = re.compile(r"[A-Za-z_][\w.]*\Z")
+_WORDS = re.compile(r"\w+")
+
+
+def _prohibited(s) -> list[str]:
+    """The constructs a prohibiting statement names in code spans."""
+    if s.st.modality not in ("prohibit", "discourage"):
+        return []
+    out = []
+    for span in s.st.code:
+        span = span.strip()
+        if len(span) < 2 or span.lower() in ("none", "null", "true", "false"):
+            continue
+        out.append(span)
+    return out
+
+
+def _uses(code: str, construct: str, call: bool) -> int | None:
+    """The 1-based line of the block that uses the construct, or None."""
+    name = construct[:-2] if construct.endswith("()") else construct
+    if _IDENTIFIER.match(name):
+        pattern = re.compile(rf"(?<![\w.-]){re.escape(name)}\s*\(" if (call or construct.endswith("()"))
+                             else rf"(?<![\w.-]){re.escape(name)}(?![\w-])")
+    else:
+        pattern = re.compile(re.escape(construct))
+    for n, line in enumerate(code.splitlines(), 1):
+        if _COMMENT.match(line):
+            continue
+        code_part = re.split(r"\s(?:#|//)\s", line, maxsplit=1)[0]
+        if pattern.search(code_part):
+            return n
+    return None
+
+
+def _calls_without(code: str, required: str, callee: str) -> int | None:
+    """The line of a call of `callee` (or a method of it) whose arguments lack `required`."""
+    bare = required.rstrip("=").strip()
+    pattern = re.compile(rf"(?<![\w.]){re.escape(callee)}(?:\.\w+)?\s*\(")
+    lines = code.splitlines()
+    for n, line in enumerate(lines, 1):
+        if _COMMENT.match(line):
+            continue
+        m = pattern.search(line)
+        if not m:
+            continue
+        # the call's arguments: to the matching parenthesis, over a few lines at most
+        depth, args = 1, []
+        for ch in "\n".join(lines[n - 1 : n + 5])[m.end():]:
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            args.append(ch)
+        if not re.search(rf"(?<![\w]){re.escape(bare)}\s*=", "".join(args)) and bare not in "".join(args):
+            return n
+    return None
+
+
+def _illustration(ctx, uid: int, code: str) -> bool:
+    head = "\n".join(code.splitlines()[:2])
+    if _BAD_LABEL.search(head):
+        return True
+    unit = ctx.units[uid]
+    for agent in ctx.agents:
+        if agent.index != unit.source:
+            continue
+        units = agent.units
+        for i, u in enumerate(units):
+            if u.uid == uid and i > 0 and units[i - 1].section == u.section:
+                before = units[i - 1].text.strip().splitlines()[-1:] if units[i - 1].text.strip() else []
+                return bool(before and _BAD_LABEL.search(before[0]) and len(before[0]) < 160)
+    return False
+
+
+def detect(ctx) -> list[Conflict]:
+    blocks = code_blocks(ctx)
+    if not blocks:
+        return []
+    rules = []
+    for s in statements(ctx):
+        for construct in _prohibited(s):
+            call = bool(re.search(rf"\bcall\w*\b[^.;]{{0,20}}{re.escape(construct)}", s.text, re.IGNORECASE))
+            rules.append(("prohibit", s, construct, call))
+        if s.st.modality in ("require", "recommend") and not s.st.negated:
+            raw = ctx.units[s.uid].text
+            for m in _REQUIRE.finditer(raw):
+                rules.append(("require", s, (m.group("x").strip(), m.group("y")), False))
+    if not rules:
+        return []
+    # blocks by the words in them: a rule looks only at the blocks that hold its construct's name
+    holding: dict[str, list[int]] = {}
+    for n, (_uid, code) in enumerate(blocks):
+        for word in set(_WORDS.findall(code)):
+            holding.setdefault(word, []).append(n)
+    found = []
+    shown: dict[int, bool] = {}
+    for kind, s, construct, call in rules:
+        name = construct[1] if kind == "require" else construct
+        words = _WORDS.findall(name)
+        if not words:
+            continue
+        for n in holding.get(max(words, key=len), ()):
+            uid, code = blocks[n]
+            if uid == s.uid:
+                continue
+            if kind == "prohibit":
+                line = _uses(code, construct, call)
+                what = f"`{construct}`"
+                why = f"the rule prohibits {what}; the code block uses it"
+            else:
+                required, callee = construct
+                line = _calls_without(code, required, callee)
+                what = f"`{callee}` without `{required}`"
+                why = f"the rule requires `{required}` on `{callee}`; the code block calls it without"
+            if line is None:
+                continue
+            if uid not in shown:
+                shown[uid] = _illustration(ctx, uid, code)
+            if shown[uid]:
+                continue
+            unit, block = ctx.units[s.uid], ctx.units[uid]
+            found.append(Conflict(
+                id="", kind="code", topic=f"rule: {short(what, 40)}", severity="medium",
+                message=f"{unit.path}:{s.st.line} says \"{short(s.text)}\" but the code at {block.path}:"
+                        f"{block.line + line} does otherwise: {why}",
+                sides=(Side(uids=(s.uid,), stance="rule", phrase=short(s.text, 120)),
+                       Side(uids=(uid,), stance="code", phrase=short(code.splitlines()[line - 1].strip(), 120))),
+                suggestion="Change the example to follow the rule, or drop the rule if the example is how "
+                           "the team works.",
+            ))
+    # one conflict per pair of units
+    unique: dict[tuple, Conflict] = {}
+    for c in found:
+        unique.setdefault(tuple(sorted(u for side in c.sides for u in side.uids)), c)
+    return sort(list(unique.values()))

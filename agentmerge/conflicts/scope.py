@@ -1,0 +1,150 @@
+"""Scope and authority conflicts: what the agent may touch, and what it may do on its own.
+
+- Authority: one statement makes an action wait for someone ("ask before opening a PR", "get approval
+  before deploying", "never merge without a review"), another lets the agent do it on its own ("open PRs
+  without asking", "deploy directly", "merge autonomously"). The two must name the same action: its verb
+  and object terms are shared.
+- Touch scope: one statement limits what the agent edits ("only edit files under src/", "limit changes to
+  the docs folder"), another has it edit something outside that ("update the deployment manifests when
+  needed"). The outside thing is a path not under the limit, or an object the limit does not name.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .align import conflict, pairs, sort, statements, takes_no_stance
+
+_ASK = re.compile(
+    r"\b(?:ask(?: the user| a human| for (?:approval|permission|confirmation))?|confirm(?: with the user)?|"
+    r"check (?:in )?with (?:the user|a human|the team|a maintainer|someone)|get (?:explicit |written )?"
+    r"(?:approval|sign-off|permission|a go-ahead|confirmation)|wait for (?:approval|a go-ahead|confirmation|"
+    r"sign-off)|seek (?:approval|permission)|request (?:approval|permission))\b[^.;]{0,30}?\b(?:before|prior to)\b"
+    r"(?P<act>[^.;]{3,80})"
+    r"|\bnever (?P<act2>[^.;]{3,60}?) without (?:asking|approval|permission|confirmation|a go-ahead|sign-off|"
+    r"a review|review|an approved review)"
+    r"|\b(?P<act3>[^.;]{3,60}?) (?:only )?(?:after|once) (?:the user|a human|a maintainer|someone)? ?"
+    r"(?:approves|has approved|confirms|signs off|gives the go-ahead)"
+    r"|\b(?P<act4>[^.;]{3,60}?) (?:requires?|needs?) (?:explicit |written )?(?:approval|sign-off|permission|"
+    r"confirmation|a go-ahead)",
+    re.IGNORECASE)
+_ALONE = re.compile(
+    r"\b(?:without (?:asking|waiting|checking|approval|permission|confirmation|a go-ahead|sign-off)|on your own|"
+    r"autonomously|independently|yourself|directly|no need to (?:ask|wait|check)|(?:don't|do not|never) "
+    r"(?:ask|wait) (?:for|before)|without stopping to ask|proactively|at your discretion|unprompted)\b",
+    re.IGNORECASE)
+_LIMIT = re.compile(
+    r"\b(?:only (?:edit|modify|touch|change|write(?: to)?|update|commit to|work (?:in|on)|make changes (?:in|to))|"
+    r"(?:limit|restrict|confine) (?:your |all )?(?:changes|edits|work|writes) to|stay (?:within|inside|in)|"
+    r"(?:never|don't|do not) (?:edit|modify|touch|change) (?:anything|files?) (?:outside|beyond))\s+"
+    r"(?P<scope>[^.;]{2,80})",
+    re.IGNORECASE)
+_EDIT = re.compile(r"\b(?:edit|edits|modify|modifies|update|updates|change|changes|touch|rewrite|rewrites|"
+                   r"patch|patches|bump|bumps|regenerate|regenerates|write to|commit to|delete|create|add)\b"
+                   r"(?P<obj>[^.;]{2,80})", re.IGNORECASE)
+_PATH = re.compile(r"(?<![\w@])(?:\.{0,2}/)?[\w.-]+/(?:[\w.*-]+/?)*")
+# Things an agent edits that a path limit does not cover unless it names them.
+_OUTSIDE = frozenset("""
+manifest manifests deployment deployments helm chart charts infrastructure infra terraform ci workflow
+workflows pipeline pipelines config configuration configs dependencies dependency lockfile lockfiles
+package.json schema schemas migration migrations database production secrets dockerfile kubernetes k8s
+""".split())
+# An agent states its edit limits a few times at most; past this many, they are not limits but content.
+LIMITS_COMPARED = 12
+_STOP = frozenset("the a an any all your our its their to of in on for and or when needed necessary as files file "
+                  "code things stuff it them".split())
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z][\w.-]*", text.lower()) if w not in _STOP}
+
+
+def _terms_of(phrase: str, s) -> frozenset[str]:
+    """The statement's terms that stand in a phrase of it (the terms are lemmas: match by prefix)."""
+    words = _words(phrase)
+    return frozenset(t for t in s.terms if any(w.startswith(t[:4]) or t.startswith(w[:4]) for w in words
+                                              if len(w) >= 3))
+
+
+def _authority(s):
+    """('ask', action terms) or ('alone', action terms) or None."""
+    if s.st.modality == "describe" and s.st.role not in ("item", "nested", "details"):
+        return None
+    m = _ASK.search(s.text)
+    if m:
+        act = next(g for g in (m.group("act"), m.group("act2"), m.group("act3"), m.group("act4")) if g)
+        terms = _terms_of(act, s)
+        return ("ask", terms) if len(terms) >= 1 else None
+    m = _ALONE.search(s.text)
+    if m and not s.st.negated or (m and re.search(r"\b(?:don't|do not|never) (?:ask|wait)", s.text, re.I)):
+        act = s.text[: m.start()] or s.text[m.end():]
+        terms = _terms_of(act, s)
+        return ("alone", terms) if terms else None
+    return None
+
+
+def _limit(s):
+    m = _LIMIT.search(s.text)
+    if not m:
+        return None
+    scope = m.group("scope")
+    return {"paths": set(_PATH.findall(scope)), "words": _words(scope)}
+
+
+def _edits(s):
+    if s.st.negated or s.st.modality not in ("require", "recommend", "permit"):
+        return None
+    m = _EDIT.search(s.text)
+    if not m:
+        return None
+    obj = m.group("obj")
+    return {"paths": set(_PATH.findall(obj)), "words": _words(obj)}
+
+
+def _outside(limit, edit) -> str | None:
+    """What the edit touches that the limit leaves out, or None."""
+    for path in sorted(edit["paths"]):
+        if limit["paths"] and not any(path.lstrip("./").startswith(p.lstrip("./")) for p in limit["paths"]):
+            return path
+    if limit["paths"] and not edit["paths"]:
+        named = sorted(w for w in edit["words"] & _OUTSIDE if w not in limit["words"])
+        if named:
+            return named[0]
+    return None
+
+
+def detect(ctx) -> list:
+    found = []
+    said = [s for s in statements(ctx) if not takes_no_stance(s)]
+    authority = {s.index: a for s in said if (a := _authority(s)) is not None}
+    items = [s for s in said if s.index in authority]
+    for a, b in pairs(items, lambda s: authority[s.index][1]):
+        (ka, ta), (kb, tb) = authority[a.index], authority[b.index]
+        if ka == kb:
+            continue
+        shared = ta & tb
+        if len(shared) < min(2, len(ta), len(tb)):
+            continue
+        action = " ".join(sorted(shared))
+        asks = a if ka == "ask" else b
+        why = f"one waits for approval before {action}, the other does it on its own"
+        stances = ("ask first", "act alone") if asks is a else ("act alone", "ask first")
+        found.append(conflict(ctx, "scope", f"authority: {action}", a, b, stances, why,
+                              "Say once whether the agent asks before this; the safer rule is to ask."))
+    limits = {s.index: lim for s in said if (lim := _limit(s)) is not None}
+    by_index = {s.index: s for s in said}
+    if 0 < len(limits) <= LIMITS_COMPARED:
+        edits = {s.index: e for s in said if s.index not in limits and (e := _edits(s)) is not None}
+        for li, lim in sorted(limits.items()):
+            a = by_index[li]
+            for ei, edit in sorted(edits.items()):
+                b = by_index[ei]
+                if a.uid == b.uid:
+                    continue
+                what = _outside(lim, edit)
+                if what is None:
+                    continue
+                why = f"one limits edits to {', '.join(sorted(lim['paths'])) or 'a scope'}, the other edits {what}"
+                found.append(conflict(ctx, "scope", f"edit scope: {what}", a, b, ("limited", f"edits {what}"), why,
+                                      "State the edit scope once, listing every place the agent may change."))
+    return sort(found)

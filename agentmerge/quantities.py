@@ -1,0 +1,519 @@
+"""Quantities in prose: a value, its unit, the comparator around it, and the name of what it measures.
+
+"CI must finish within 10 minutes" states `ci <= 600 s`; "pipeline budget: 25 min" states `ci = 1500 s`;
+"retry at most 3 times" and "up to 5 retries" are two retry counts; "two nines" is 99%; "twice a day" is a
+cadence of one every 43200 s. Units, number words, comparators, cadences and the nouns that name one
+quantity in different words are data (`knowledge/quantities.yaml`, extendable with `--axes`).
+
+A quantity's *name* is the noun phrase that stands with it in its clause: the words before it back to the
+previous value, comma or conjunction ("test coverage 90% and type coverage 100%" names two quantities),
+else the words after it ("90% coverage", "5 retries"). Its `terms` are those words stemmed and reduced to
+the `names:` keys, so two quantities are about the same thing when they share a term.
+
+`numbers(text)` gives the numbers of a text as a multiset (sorted tuple): "3 of 3" is not "3".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["Quantity", "Table", "disagree", "load_table", "numbers", "quantities", "stricter"]
+
+INF = math.inf
+
+# Words that never name a quantity: they sit between a name and its value ("coverage must be at least").
+_FILLER = frozenset("""
+a an the and or of for to in on at by with from into as via per than then is are be been being was were
+it its this that these those their your you we our should must shall will would can could may might need
+needs keep kept stay stays remain remains finish finishes complete completes completed run runs take takes
+taking set sets use uses using make makes get gets have has having hold holds no not never always only
+each every all any some target targets aim aims goal goals default defaults budget budgets limit limits
+less more fewer under over within below above up least most max maximum min minimum about around roughly
+approximately exactly just than new existing value values number total overall try tries so if when while
+also still even much many there here do does done i e g ie eg etc typically usually ideally generally between
+""".split())
+# Words after which a clause's next words belong to a different thing ("coverage 90% for new code").
+_STOP_AFTER = frozenset("for in on at by with from of per to when if unless while and or but so".split())
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_+./#-]*[A-Za-z0-9+#]|[A-Za-z]")
+_CLAUSE_BREAK = re.compile(r"[;\n]|\.(?=\s|$)|[!?](?=\s|$)|\|")
+_SEGMENT_BREAK = re.compile(r",|\(|\)|—|–| - |\b(?:and|or|but|while|whereas|then|vs\.?|versus)\b", re.IGNORECASE)
+_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One value a text states: the interval [low, high] it allows, in the dimension's base unit."""
+
+    value: float  # normalised: seconds, percent, bytes; a count as written
+    unit: str  # the base unit ("s", "%", "B", "/s" for cadences as their period) or the counted noun
+    dimension: str  # time | percent | size | cadence | count | number
+    comparator: str  # "=", "<=", "<", ">=", ">", "~", "range"
+    low: float
+    high: float
+    name: str  # the noun phrase it is a value of, lower-case ("test coverage"), "" when none stands with it
+    terms: frozenset[str]  # the name's and counted noun's words, stemmed, reduced to the `names:` keys
+    text: str  # as written, comparator included ("within 10 minutes")
+    start: int  # span of `text` in the text given to `quantities`
+    end: int
+
+    @property
+    def upper(self) -> bool:
+        """A budget or cap ("under 10 minutes", "at most 3")."""
+        return self.low == -INF and self.high != INF
+
+    @property
+    def lower(self) -> bool:
+        """A floor ("at least 90%")."""
+        return self.high == INF and self.low != -INF
+
+    @property
+    def point(self) -> bool:
+        return self.low == self.high
+
+
+@dataclass(frozen=True)
+class Table:
+    """`knowledge/quantities.yaml` prepared for reading: spellings to (dimension, base unit, factor)."""
+
+    units: dict[str, tuple[str, str, float]]
+    numbers: dict[str, float]
+    multipliers: dict[str, float]
+    before: tuple[tuple[str, str], ...]  # (phrase, comparator), longest first
+    after: tuple[tuple[str, str], ...]
+    cadences: dict[str, float]
+    times: dict[str, float]
+    nines: dict[str, float]
+    names: dict[tuple[str, ...], str]  # stemmed phrase -> key
+    pattern: Any = field(default=None, compare=False)
+    unit_pattern: Any = field(default=None, compare=False)
+    before_pattern: Any = field(default=None, compare=False)
+    after_pattern: Any = field(default=None, compare=False)
+
+
+def _stem(word: str) -> str:
+    from .normalize import stem  # lazy: PyStemmer is only needed once a quantity has a name
+
+    return stem(word)
+
+
+def _alternation(phrases: Iterable[str]) -> str:
+    return "|".join(re.escape(p) for p in sorted(set(phrases), key=lambda p: (-len(p), p)))
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in base.items()}
+    for k, v in extra.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _builtin_data() -> dict:
+    from .knowledge import builtin_data
+
+    return builtin_data("quantities.yaml")
+
+
+@lru_cache(maxsize=8)
+def load_table(extra: tuple[str, ...] = ()) -> Table:
+    """The built-in table, extended by the `quantities:` key of each users' file in `extra`."""
+    data = _builtin_data()
+    if extra:
+        from .normalize import load_yaml
+
+        for path in extra:
+            with open(path, encoding="utf-8") as fh:
+                user = load_yaml(fh.read()) or {}
+            if isinstance(user, dict) and isinstance(user.get("quantities"), dict):
+                data = _merge(data, user["quantities"])
+    return _table(data)
+
+
+def _table(data: dict) -> Table:
+    units: dict[str, tuple[str, str, float]] = {}
+    for dimension, entries in data["units"].items():
+        for base_name, spec in entries.items():
+            factor, *spellings = spec
+            base = next(k for k, v in entries.items() if float(v[0]) == 1.0)
+            for s in spellings:
+                units[str(s).lower()] = (dimension, base, float(factor))
+    numbers = {str(k).lower(): float(v) for k, v in data["numbers"].items()}
+    multipliers = {str(k): float(v) for k, v in data["multipliers"].items()}
+    before = tuple(sorted(((str(p).lower(), op) for op, ps in data["comparators"]["before"].items() for p in ps),
+                          key=lambda x: (-len(x[0]), x[0])))
+    after = tuple(sorted(((str(p).lower(), op) for op, ps in data["comparators"]["after"].items() for p in ps),
+                         key=lambda x: (-len(x[0]), x[0])))
+    names: dict[tuple[str, ...], str] = {}
+    for key, spellings in data.get("names", {}).items():
+        for s in [key, *spellings]:
+            words = tuple(_stem(w) for w in _WORD.findall(str(s).lower().replace("_", " ")))
+            if words:
+                names.setdefault(words, str(key))
+    word_numbers = [w for w in numbers if w not in ("a", "an")]
+    number = rf"(?<![\w.$€£/#:+*^-])(?:(?P<digits>{_DIGITS})(?P<mult>[kKM](?![a-zA-Z]))?|(?P<word>(?i:{_alternation(word_numbers)}))(?:[ -](?P<word2>(?i:one|two|three|four|five|six|seven|eight|nine|hundred|thousand|million)))?(?![\w]))(?![0-9_]|\.\d)"
+    unit_pattern = re.compile(rf"\s?(?P<unit>{_alternation(list(units))})(?![\w])", re.IGNORECASE)
+    before_pattern = re.compile(rf"(?:^|(?<=[\s(:]))(?P<op>{_alternation(p for p, _ in before)})\s?(?:of\s|:\s?)?$",
+                                re.IGNORECASE)
+    after_pattern = re.compile(rf"^\s?(?P<op>{_alternation(p for p, _ in after)})(?![\w])", re.IGNORECASE)
+    return Table(units=units, numbers=numbers, multipliers=multipliers, before=before, after=after,
+                 cadences={str(k).lower(): float(v) for k, v in data.get("cadences", {}).items()},
+                 times={str(k).lower(): float(v) for k, v in data.get("times", {}).items()},
+                 nines={str(k).lower(): float(v) for k, v in data.get("nines", {}).items()},
+                 names=names, pattern=re.compile(number), unit_pattern=unit_pattern,
+                 before_pattern=before_pattern, after_pattern=after_pattern)
+
+
+def _value(m: re.Match, table: Table) -> float | None:
+    if m.group("digits"):
+        raw = m.group("digits").replace(",", "")
+        value = float(raw)
+        if m.group("mult"):
+            value *= table.multipliers[m.group("mult")]
+        return value
+    word = m.group("word").lower()
+    value = table.numbers.get(word)
+    if value is None:
+        return None
+    second = (m.group("word2") or "").lower()
+    if second in table.multipliers:
+        value *= table.multipliers[second]
+    elif second:
+        extra = table.numbers.get(second)
+        if extra is None or value < 20 or value % 10:
+            return None
+        value += extra  # "twenty-five"
+    return value
+
+
+_NINES = re.compile(r"(?<![\w])(?P<n>two|three|four|five|six|[2-6])[ -]nines\b|(?<![\w])(?P<d>[2-6]) ?9s\b", re.IGNORECASE)
+_A_UNIT = re.compile(r"(?<![\w])(?P<half>half )?(?P<a>an?) (?P<unit>second|minute|hour|day|week|month|year)\b", re.IGNORECASE)
+_A_UNIT_BEFORE = re.compile(r"(?:\b(?:every|within|in|once|twice|per|each|after|than|for|under|over|about|around|least|most|to)|[<>≤≥])\s*$",
+                            re.IGNORECASE)
+_EVERY = re.compile(r"(?:\bevery|\beach|\bonce every)\s+(?:other\s+)?$", re.IGNORECASE)
+_TIMES = re.compile(r"^\s?(?:times?|x)\s+(?:a|an|per|each|every)\s+(?P<unit>[a-z]+)\b", re.IGNORECASE)
+_TIMES_WORD = re.compile(r"(?<![\w])(?P<n>once|twice|thrice)\s+(?:a|an|per|each|every)\s+(?P<unit>second|minute|hour|day|week|month|quarter|year|sprint|release)\b",
+                         re.IGNORECASE)
+_PER = re.compile(r"^\s?(?:/|per |an |a |each )(?P<unit>[a-z]+)\b", re.IGNORECASE)
+_RANGE = re.compile(rf"^\s?(?:-|–|to)\s?(?P<hi>{_DIGITS})(?![\w])")
+_BETWEEN = re.compile(r"\bbetween\s*$", re.IGNORECASE)
+_VERSIONISH = re.compile(r"(?:\bv|\bversion |\bpython |\bnode(?:\.js)? |\bes|\bhttp/|\bpy|\bjava |\bgo )$", re.IGNORECASE)
+_COUNT_TIMES = frozenset({"time", "times", "x"})
+_CADENCE_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800, "month": 2592000,
+                  "quarter": 7776000, "year": 31536000}
+
+
+def _bounds(op: str, value: float) -> tuple[float, float]:
+    if op in ("<=", "<"):
+        return -INF, value
+    if op in (">=", ">"):
+        return value, INF
+    return value, value
+
+
+def _words_with_spans(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0).lower().rstrip(".-/"), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def _name_before(clause: str, start: int) -> str:
+    """The noun phrase before a value: back to a break (comma, conjunction, a previous number)."""
+    left = clause[:start]
+    cut = max((m.end() for m in _SEGMENT_BREAK.finditer(left)), default=0)
+    digit = max((m.end() for m in re.finditer(r"\d[\w%]*", left)), default=0)
+    segment = left[max(cut, digit):]
+    if ":" in segment and not segment.split(":")[-1].strip(" :=*"):
+        segment = segment.rsplit(":", 1)[0]  # "pipeline budget: 25 min"
+    elif ":" in segment:
+        segment = segment.rsplit(":", 1)[1]
+    words = [w for w, _s, _e in _words_with_spans(segment)]
+    content = [w for w in words if w not in _FILLER]
+    return " ".join(content[-4:])
+
+
+def _name_after(clause: str, end: int) -> str:
+    """The noun phrase right after a value ("90% coverage", "5 retries"), up to a preposition."""
+    words = []
+    for w, _s, _e in _words_with_spans(clause[end:]):
+        if w in _STOP_AFTER or len(words) == 3:
+            break
+        if w in _FILLER:
+            if words:
+                break
+            continue
+        words.append(w)
+    return " ".join(words)
+
+
+def _terms(phrase: str, table: Table) -> frozenset[str]:
+    stems = [_stem(w) for w in phrase.replace("-", " ").split() if w]
+    out: set[str] = set()
+    i = 0
+    while i < len(stems):
+        for n in (3, 2, 1):
+            key = table.names.get(tuple(stems[i : i + n]))
+            if key is not None:
+                out.add(key)
+                i += n
+                break
+        else:
+            if not stems[i][:1].isdigit():
+                out.add(stems[i])
+            i += 1
+    return frozenset(out)
+
+
+def quantities(text: str, table: Table | None = None) -> list[Quantity]:
+    """Every quantity the (plain) text states, in order. Spans index `text`."""
+    table = table or load_table()
+    found: list[Quantity] = []
+    pos = 0
+    for clause in _CLAUSE_BREAK.split(text):
+        offset = text.find(clause, pos) if clause else pos
+        pos = offset + len(clause)
+        if clause.strip():
+            found.extend(_in_clause(clause, offset, table))
+    return found
+
+
+def _make(clause: str, offset: int, table: Table, value: float, dimension: str, unit: str, op: str,
+          span: tuple[int, int], counted: str = "", low: float | None = None, high: float | None = None) -> Quantity:
+    lo, hi = _bounds(op, value) if low is None else (low, high)
+    name = _name_before(clause, span[0])
+    after = counted or ("" if name else _name_after(clause, span[1]))
+    terms = _terms(" ".join(p for p in (name, after) if p), table)
+    return Quantity(value=value, unit=unit, dimension=dimension, comparator=op, low=lo, high=hi,
+                    name=name or after, terms=terms, text=clause[span[0]:span[1]].strip(),
+                    start=offset + span[0], end=offset + span[1])
+
+
+def _comparator_before(clause: str, start: int, table: Table) -> tuple[str, int]:
+    m = table.before_pattern.search(clause[max(0, start - 40):start])
+    if m is None:
+        return "=", start
+    op = dict(table.before)[m.group("op").lower()]
+    return op, start - (len(clause[max(0, start - 40):start]) - m.start())
+
+
+def _in_clause(clause: str, offset: int, table: Table) -> list[Quantity]:
+    out: list[Quantity] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(s: int, e: int) -> bool:
+        return all(e <= a or s >= b for a, b in taken)
+
+    # Whole phrases first: nines, "once a day", "half an hour", cadence words.
+    for m in _NINES.finditer(clause):
+        n = (m.group("n") or m.group("d")).lower()
+        value = table.nines.get(n) or table.nines.get({"2": "two", "3": "three", "4": "four", "5": "five",
+                                                        "6": "six"}.get(n, ""), None)
+        if value is None:
+            continue
+        op, s = _comparator_before(clause, m.start(), table)
+        out.append(_make(clause, offset, table, value, "percent", "%", op, (s, m.end())))
+        taken.append((s, m.end()))
+    for m in _TIMES_WORD.finditer(clause):
+        per = _CADENCE_UNITS.get(m.group("unit").lower())
+        if per is None or not free(m.start(), m.end()):
+            continue
+        period = per / table.times[m.group("n").lower()]
+        op, s = _comparator_before(clause, m.start(), table)
+        out.append(_make(clause, offset, table, period, "cadence", "s", _flip(op), (s, m.end())))
+        taken.append((s, m.end()))
+    for m in _A_UNIT.finditer(clause):
+        if not free(m.start(), m.end()):
+            continue
+        if not m.group("half") and not _A_UNIT_BEFORE.search(clause[: m.start()]):
+            continue
+        unit = m.group("unit").lower()
+        dim, base, factor = table.units.get(unit, ("time", "s", _CADENCE_UNITS.get(unit, 1)))
+        value = (0.5 if m.group("half") else 1.0) * factor
+        before = clause[: m.start()]
+        if _EVERY.search(before) or re.search(r"\b(?:once|per|each)\s*$", before, re.IGNORECASE):
+            out.append(_make(clause, offset, table, value, "cadence", "s", "=", (m.start(), m.end())))
+        else:
+            op, s = _comparator_before(clause, m.start(), table)
+            out.append(_make(clause, offset, table, value, dim, base, op, (s, m.end())))
+        taken.append((m.start(), m.end()))
+    for m in re.finditer(rf"(?<![\w])(?:{_alternation(table.cadences)})\b", clause, re.IGNORECASE):
+        if free(m.start(), m.end()):
+            out.append(_make(clause, offset, table, table.cadences[m.group(0).lower()], "cadence", "s", "=",
+                             (m.start(), m.end())))
+            taken.append((m.start(), m.end()))
+
+    for m in table.pattern.finditer(clause):
+        if not free(m.start(), m.end()):
+            continue
+        value = _value(m, table)
+        if value is None:
+            continue
+        start, end = m.start(), m.end()
+        before = clause[:start]
+        if m.group("digits") and _VERSIONISH.search(before):
+            continue
+        if m.group("digits") and re.search(r"[\w.]$", before) and not re.search(r"[<>≤≥~=]$", before):
+            continue  # part of an identifier: p99, x2, 3.11.2
+        rest = clause[end:]
+        unit_m = table.unit_pattern.match(rest)
+        if rest[:1].isalpha() and unit_m is None:
+            continue  # "2fa", "3d" is a unit but "3rd" is not a number of anything
+        word_number = m.group("word") is not None
+        op, s = _comparator_before(clause, start, table)
+        range_m = _RANGE.match(rest) if m.group("digits") else None
+        if word_number and unit_m is None and op == "=":
+            nxt = _words_with_spans(rest[:30])
+            if m.group("word").lower() == "one" or not nxt or nxt[0][0] in _FILLER or nxt[0][0] in _STOP_AFTER:
+                continue  # "one of the", "two of them": not a number here
+        if range_m:
+            hi = float(range_m.group("hi").replace(",", ""))
+            end += range_m.end()
+            rest = clause[end:]
+            unit_m = table.unit_pattern.match(rest)
+            lo_hi = (min(value, hi), max(value, hi))
+            op = "range"
+        elif _BETWEEN.search(before):
+            between = re.match(rf"^\s?(?:\S+\s)?and\s(?P<hi>{_DIGITS})", rest)
+            lo_hi = None
+            if between:
+                hi = float(between.group("hi").replace(",", ""))
+                end += between.end()
+                rest = clause[end:]
+                unit_m = table.unit_pattern.match(rest)
+                lo_hi = (min(value, hi), max(value, hi))
+                op = "range"
+        else:
+            lo_hi = None
+        counted = ""
+        if unit_m:
+            dim, base, factor = table.units[unit_m.group("unit").lower()]
+            end += unit_m.end()
+            rest = clause[end:]
+        else:
+            dim, base, factor = "number", "", 1.0
+        # "every 30 minutes", "3 times a day", "100 requests per minute"
+        every = _EVERY.search(clause[:s])
+        if every and dim == "time":
+            s = every.start()
+            dim = "cadence"
+        times = _TIMES.match(rest) if dim == "number" else None
+        if times and times.group("unit").lower() in _CADENCE_UNITS:
+            per = _CADENCE_UNITS[times.group("unit").lower()]
+            end += times.end()
+            q = _make(clause, offset, table, per / value, "cadence", "s", _flip(op), (s, end))
+            out.append(q)
+            taken.append((s, end))
+            continue
+        if dim == "number":
+            nxt = _words_with_spans(rest[:40])
+            if nxt and nxt[0][1] <= 1 and nxt[0][0] not in _STOP_AFTER and nxt[0][0] not in _FILLER:
+                counted = nxt[0][0]
+                if counted in _COUNT_TIMES:
+                    counted = ""  # "retry 3 times": the name before says what is counted
+                    end += nxt[0][2]
+                    dim, base = "count", ""
+                else:
+                    end += nxt[0][2]
+                    per = _PER.match(clause[end:])
+                    if per:
+                        unit_word = per.group("unit").lower()
+                        if unit_word in _CADENCE_UNITS or unit_word in table.units:
+                            factor = 1.0 / _CADENCE_UNITS.get(unit_word, table.units.get(unit_word, ("", "", 1))[2])
+                            base = f"{''.join(sorted(_terms(counted, table)))}/s"
+                        else:
+                            base = f"{''.join(sorted(_terms(counted, table)))}/{_stem(unit_word)}"
+                        end += per.end()
+                    else:
+                        base = "".join(sorted(_terms(counted, table)))
+                    dim = "count"
+        after = table.after_pattern.match(clause[end:])
+        if after and op in ("=",):
+            op = dict(table.after)[after.group("op").lower()]
+            end += after.end()
+        elif m.group("digits") and clause[end:end + 1] == "+" and op == "=":
+            op = ">="
+            end += 1
+        value *= factor
+        if lo_hi is not None:
+            low, high = lo_hi[0] * factor, lo_hi[1] * factor
+        else:
+            low = high = None
+        q = _make(clause, offset, table, value, dim, base, op, (s, end), counted=counted, low=low, high=high)
+        if dim == "cadence":
+            q = _cadence(q)
+        out.append(q)
+        taken.append((s, end))
+    out.sort(key=lambda q: q.start)
+    return out
+
+
+def _flip(op: str) -> str:
+    """A comparator on a frequency, said of its period: "at least twice a day" = a period of at most 12 h."""
+    return {"<=": ">=", "<": ">", ">=": "<=", ">": "<"}.get(op, op)
+
+
+def _cadence(q: Quantity) -> Quantity:
+    from dataclasses import replace
+
+    return replace(q, unit="s")
+
+
+def numbers(text: str) -> tuple[str, ...]:
+    """The numbers of a text as a multiset (a sorted tuple, with repeats), written canonically: "1,000" and
+    "1000" are one number, "3.50" is "3.5". Numbers inside identifiers (p99, x2) are not numbers."""
+    out = []
+    for m in re.finditer(rf"(?<![\w.])({_DIGITS})(?![\w]|\.\d)", text):
+        raw = m.group(1).replace(",", "")
+        value = float(raw)
+        out.append(str(int(value)) if value.is_integer() else repr(value))
+    return tuple(sorted(out))
+
+
+def disagree(a: Quantity, b: Quantity) -> bool:
+    """Whether two values of one quantity cannot both hold: two different points, a point outside the other's
+    bound, two different bounds of one kind ("under 10 minutes" and "under 25 minutes" are two budgets), or
+    bounds that leave nothing between them."""
+    if (a.low, a.high) == (b.low, b.high):
+        return False
+    if a.comparator == "~" or b.comparator == "~":
+        lo, hi = sorted((a.value, b.value))
+        return hi > lo * 1.5  # "about 10" and "12" agree
+    if a.point and b.point:
+        return True
+    if a.point != b.point and "range" not in (a.comparator, b.comparator):
+        point, bound = (a, b) if a.point else (b, a)
+        return not (bound.low <= point.low <= bound.high)
+    if a.upper and b.upper or a.lower and b.lower:
+        return True
+    return max(a.low, b.low) > min(a.high, b.high)
+
+
+def stricter(a: Quantity, b: Quantity) -> Quantity | None:
+    """Of two budgets or two floors of one kind, the one that satisfies both (the lower cap, the higher
+    floor); None when neither does."""
+    if a.upper and b.upper:
+        return a if a.high <= b.high else b
+    if a.lower and b.lower:
+        return a if a.low >= b.low else b
+    return None
+
+
+def comparable(a: Quantity, b: Quantity) -> bool:
+    """Whether two quantities measure the same kind of thing (same dimension and unit, a shared name term)."""
+    if a.dimension != b.dimension:
+        return False
+    if a.dimension == "count" and a.unit != b.unit and (a.unit and b.unit or "/" in a.unit + b.unit):
+        return False  # "400 lines" and "10 files"; "retry 3 times" counts what its name says
+    return bool(a.terms & b.terms)
+
+
+def show(q: Quantity) -> str:
+    return q.text
+
+
+def within(qs: Sequence[Quantity], start: int, end: int) -> list[Quantity]:
+    return [q for q in qs if q.start >= start and q.end <= end]

@@ -1,0 +1,63 @@
+"""bench/match_quality.py: deterministic, and it never shows a held-back pair."""
+
+import json
+
+import yaml
+
+from .conftest import ROOT, load_script
+
+bench = load_script("bench/match_quality.py")
+
+
+def _run(capsys, *argv):
+    code = bench.main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_json_is_the_same_twice_and_counts_the_labels(capsys):
+    code, first, _ = _run(capsys, "--files", "seed", "--json")
+    assert code == 0
+    _, second, _ = _run(capsys, "--files", "seed", "--json")
+    assert first == second
+    data = json.loads(first)
+    pairs = yaml.safe_load((ROOT / "tests" / "data" / "seed_pairs.yaml").read_text(encoding="utf-8"))
+    seed = data["files"]["seed"]
+    assert (seed["same"], seed["different"]) == (sum(p["label"] == "same" for p in pairs),
+                                                   sum(p["label"] != "same" for p in pairs))
+    clusters = data["seed_clusters"]
+    assert clusters["clusters"] >= 20 and 0 <= clusters["still_repeated"] <= clusters["clusters"]
+    assert clusters["members_not_units"] == []
+
+
+def test_the_held_back_pairs_are_scored_in_totals_only(capsys):
+    held = yaml.safe_load((ROOT / "tests" / "data" / "holdout" / "match_holdout.yaml").read_text(encoding="utf-8"))
+    code, out, _ = _run(capsys, "--files", "holdout,tune")
+    assert code == 0 and "holdout" in out and "tune by style" in out
+    shown = sum(p["a"] in out or p["b"] in out for p in held)
+    assert shown == 0, f"{shown} held-back texts printed"  # the message names no pair
+    code, out, err = _run(capsys, "--files", "holdout", "--show-misses")
+    assert code == 2 and out == "" and "never shown" in err
+    code, out, _ = _run(capsys, "--show-misses", "--json")
+    assert code == 0 and "holdout" not in json.loads(out)["files"]
+
+
+def test_accounting_reads_dropped_duplicates_and_losing_conflict_sides():
+    report = {
+        "unique": [{"path": "x.md", "line": 1, "end_line": 1}],
+        "shared": [{"kind": "duplicate", "members": [{"path": "x.md", "line": 3, "end_line": 4, "kept": True},
+                                                      {"path": "y.md", "line": 5, "end_line": 5, "kept": False}]}],
+        "conflicts": [{"in_output": [0], "sides": [{"path": "x.md", "units": [{"line": 7, "end_line": 7}]},
+                                                    {"path": "y.md", "units": [{"line": 9, "end_line": 11}]}]}],
+    }
+    assert bench.unit_accounting(report) == {("x.md", 1): (True, 1), ("x.md", 3): (True, 2), ("y.md", 5): (False, 1),
+                                             ("x.md", 7): (True, 1), ("y.md", 9): (False, 3)}
+    assert bench.relation({"shared": report["shared"]}, "x.md", "y.md") == "duplicate"
+    assert bench.relation({"shared": report["shared"]}, "x.md", "z.md") is None
+
+
+def test_a_kept_member_is_found_in_the_merged_text_whatever_its_list_marker():
+    out = ["# Agent", "", "## Rules", "", "1. **Bounded results**: use LIMIT", "- [ ] Tests pass"]
+    assert bench.output_line("- **Bounded results**: use LIMIT\n  - nested", out) == 4
+    assert bench.output_line("2. Tests pass", out) == 5
+    assert bench.output_line("- Not there", out) is None

@@ -1,0 +1,126 @@
+"""The labelled conflict pairs (fixtures/conflicts, the tuning half, and fixtures/holdout, the held-back
+half) are data that the conflict benchmark trusts: every file must parse, every side must name the first
+line of a real unit (or a frontmatter key, or line 1 for a key the file lacks), every form must be one the
+benchmark scores, and the two halves must cover every form in about equal numbers. Failures name the file
+and side, never the text, so the held-back half stays unread."""
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from agentmerge import read_agents
+
+ROOT = Path(__file__).resolve().parent.parent / "fixtures"
+HALVES = {"tune": ROOT / "conflicts", "holdout": ROOT / "holdout"}
+CONFLICT_FORMS = {"modality", "value", "choice", "order", "scope", "code", "frontmatter"}
+AGREEMENT_FORMS = {"opposite-polarity", "same-value", "capability-list", "history", "different-scope", "persona",
+                   "different-quantity"}
+BODY_FORMS = CONFLICT_FORMS - {"frontmatter"}
+# Minimum planted items over both halves, by form.
+MINIMUM = {"choice": 12, "value": 8, "modality": 6, "scope": 6, "order": 5, "code": 5}
+OLD_DOMAINS = {p.name for p in (ROOT / "pairs").iterdir() if p.is_dir()}
+
+
+def _pairs(half):
+    return sorted(p for p in HALVES[half].iterdir() if (p / "expected.yaml").exists())
+
+
+ALL = [(half, d) for half in HALVES for d in _pairs(half)]
+
+
+def _expected(d):
+    return yaml.safe_load((d / "expected.yaml").read_text(encoding="utf-8"))
+
+
+def _anchors(d):
+    """file name -> (lines a side may name, frontmatter keys present)."""
+    out = {}
+    for name in ("a.md", "b.md"):
+        agent = read_agents([str(d / name)])[0]
+        lines = {u.line for u in agent.units}
+        keys = {}
+        if agent.frontmatter is not None:
+            keys = {k: span[0] for k, span in agent.frontmatter.lines.items()}
+            lines |= set(keys.values())
+        out[name] = (lines | {1}, keys)
+    return out
+
+
+@pytest.mark.parametrize("half,d", ALL, ids=[f"{h}-{d.name}" for h, d in ALL])
+def test_each_pair_parses_and_every_side_is_a_unit(half, d):
+    anchors = _anchors(d)
+    data = _expected(d)
+    assert set(data) <= {"conflicts", "agreements"}
+    assert data["conflicts"] and data["agreements"]
+    for section in ("conflicts", "agreements"):
+        for n, item in enumerate(data[section]):
+            where = f"{half}/{d.name} {section}[{n}]"
+            assert len(item["sides"]) == 2, where
+            assert item.get("why"), where
+            for side in item["sides"]:
+                name, line = side.split(":")
+                assert name in anchors and int(line) in anchors[name][0], f"{where}: {side} is not a unit's first line"
+            if section == "conflicts":
+                assert item["form"] in CONFLICT_FORMS and item["kind"] == item["form"], where
+                assert item.get("topic"), where
+                if item["form"] == "frontmatter":
+                    for side in item["sides"]:
+                        name, line = side.split(":")
+                        keys = anchors[name][1]
+                        if int(line) == 1:  # a key this file lacks
+                            assert item["topic"] not in keys, f"{where}: {side} but the key is present"
+                        else:
+                            assert keys.get(item["topic"]) == int(line), f"{where}: {side} is not the key's line"
+                else:
+                    for side in item["sides"]:
+                        name, line = side.split(":")
+                        assert int(line) not in anchors[name][1].values(), f"{where}: body side on a key line"
+            else:
+                assert item["form"] in AGREEMENT_FORMS, where
+    conflict_sides = {tuple(sorted(c["sides"])) for c in data["conflicts"]}
+    for n, ag in enumerate(data["agreements"]):
+        assert tuple(sorted(ag["sides"])) not in conflict_sides, f"{half}/{d.name} agreements[{n}] is also a conflict"
+
+
+def _counts(half):
+    conflicts, agreements = Counter(), Counter()
+    for d in _pairs(half):
+        data = _expected(d)
+        conflicts.update(c["form"] for c in data["conflicts"])
+        agreements.update(a["form"] for a in data["agreements"])
+    return conflicts, agreements
+
+
+def test_halves_cover_every_form_in_about_equal_numbers():
+    tune, tune_ag = _counts("tune")
+    hold, hold_ag = _counts("holdout")
+    assert len(_pairs("tune")) >= 7 and len(_pairs("holdout")) >= 7
+    for form in CONFLICT_FORMS:
+        assert tune[form] and hold[form], form
+        assert min(tune[form], hold[form]) / max(tune[form], hold[form]) >= 0.6, form
+    for form, least in MINIMUM.items():
+        assert tune[form] + hold[form] >= least, form
+    for form in AGREEMENT_FORMS:
+        assert tune_ag[form] and hold_ag[form], form
+    assert sum(tune_ag.values()) + sum(hold_ag.values()) >= 15
+
+
+def test_domains_are_new_and_not_shared_between_halves():
+    tune = {d.name for d in _pairs("tune")}
+    hold = {d.name for d in _pairs("holdout")}
+    assert not tune & hold
+    assert not (tune | hold) & (OLD_DOMAINS | {"databases"})
+
+
+def test_missing_frontmatter_keys_are_labelled_in_both_halves():
+    """A key one file lacks (no `model` = inherit, no `tools` = every tool) is a conflict the data must carry."""
+    missing = Counter()
+    for half in HALVES:
+        for d in _pairs(half):
+            for c in _expected(d)["conflicts"]:
+                if c["form"] == "frontmatter" and any(s.endswith(":1") for s in c["sides"]):
+                    missing[(half, c["topic"])] += 1
+    assert missing[("tune", "model")] and missing[("holdout", "model")]
+    assert missing[("tune", "tools")]

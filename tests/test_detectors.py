@@ -1,0 +1,147 @@
+"""The general conflict detectors (modality, choice, value, order, scope, code against a rule, frontmatter
+absence) on pairs of small agents: each form of contradiction in more than one wording, and agreements
+worded with opposite polarity that must stay quiet."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentmerge import merge_files
+from agentmerge.conflicts.choice import load_alternatives, mentions
+
+
+def conflicts(tmp_path, a: str, b: str, *, fm_a: str = "", fm_b: str = ""):
+    pa, pb = tmp_path / "a.md", tmp_path / "b.md"
+    pa.write_text((f"---\n{fm_a}---\n" if fm_a else "") + "# Agent A\n\n" + a + "\n", encoding="utf-8")
+    pb.write_text((f"---\n{fm_b}---\n" if fm_b else "") + "# Agent B\n\n" + b + "\n", encoding="utf-8")
+    result = merge_files([str(pa), str(pb)])
+    return [c for c in result.conflicts if c.kind != "persona"]
+
+
+def kinds(found):
+    return sorted(c.kind for c in found)
+
+
+CONFLICTS = [
+    # modality, scoped
+    ("modality", "- Never run migrations by hand.", "- Running a migration by hand is fine in an emergency."),
+    ("modality", "- Do not force-push to shared branches.", "- You may force-push to shared branches to clean up history."),
+    # choices
+    ("choice", "- Install with pnpm.", "- Yarn workspaces for dependencies"),
+    ("choice", "- Terraform for infrastructure.", "- Infrastructure as code in Pulumi"),
+    ("choice", "- Maven for builds", "- Build with Gradle."),
+    ("choice", "- State with Redux Toolkit", "- Use Zustand for global state."),
+    ("choice", "- Track every experiment in MLflow.", "- Log runs to Weights & Biases."),
+    ("choice", "- Prefer GraphQL over REST for new endpoints.", "- Expose new endpoints as REST APIs."),
+    # values
+    ("value", "- CI must finish within 10 minutes.", "- Pipeline budget: 25 min."),
+    ("value", "- Retry at most 3 times.", "- Up to 5 retries on network errors."),
+    ("value", "- Keep CI under 10 minutes.", "- Keep CI under 25 minutes."),
+    ("value", "- Availability target: three nines.", "- Aim for 99.99% uptime."),
+    # order
+    ("order", "- Write the design doc before any code.", "- Document the design once the code has settled."),
+    # scope and authority
+    ("scope", "- Ask before opening a PR.", "- Open PRs without asking."),
+    ("scope", "- Only edit files under src/.", "- Update the deployment manifests when needed."),
+    # code against a rule
+    ("code", "- Never call `eval`.", "```python\nresult = eval(expr)\n```"),
+    ("code", "- Always pass `timeout=` to `requests` calls.", "```python\nr = requests.get(url)\n```"),
+]
+
+
+@pytest.mark.parametrize("kind, a, b", CONFLICTS, ids=[f"{k}-{i}" for i, (k, _a, _b) in enumerate(CONFLICTS)])
+def test_each_form_is_found_with_one_line_why(tmp_path, kind, a, b):
+    found = conflicts(tmp_path, a, b)
+    assert kind in kinds(found), found
+    for c in found:
+        assert "\n" not in c.message and len(c.sides) >= 2
+
+
+AGREEMENTS = [
+    ("- Don't commit secrets.", "- Read secrets from the vault."),
+    ("- Never delete old releases.", "- Keep every past release."),
+    ("- Experience with Jest, Vitest and Mocha.", "- Write unit tests with Vitest."),
+    ("- We migrated from Webpack to Vite in 2022.", "- Bundle the app with webpack."),
+    ("- Test coverage 90% and type coverage 100%.", "- Coverage must be at least 90%."),
+    ("- Retry at most 5 times.", "- Retry 3 times."),
+    ("- Timeout 1.5 s for reads.", "- Read timeout: 1500 ms."),
+    ("- Never apply manifests by hand in staging or production.", "- Applying manifests by hand is fine in the dev cluster."),
+    ("- Use SQLite for tests.", "- Use Postgres for the application database."),
+    ("- Never call `eval`.", "Bad:\n\n```python\nresult = eval(expr)  # vulnerable\n```"),
+    ("- Ask before deleting branches.", "- Open PRs without asking."),
+]
+
+
+@pytest.mark.parametrize("a, b", AGREEMENTS)
+def test_agreements_and_mentions_are_not_conflicts(tmp_path, a, b):
+    assert conflicts(tmp_path, a, b) == []
+
+
+def test_the_stricter_budget_is_suggested(tmp_path):
+    (c,) = conflicts(tmp_path, "- Keep CI under 10 minutes.", "- Keep CI under 25 minutes.")
+    assert "under 10 minutes" in c.suggestion
+
+
+def test_a_scoped_modal_conflict_shows_its_scope(tmp_path):
+    (c,) = conflicts(tmp_path, "- Never run migrations by hand.", "- Running a migration by hand is fine in an emergency.")
+    assert "in an emergency" in c.message
+
+
+def test_model_set_in_one_file_only_is_a_frontmatter_conflict(tmp_path):
+    found = conflicts(tmp_path, "- Be brief.", "- Be brief.", fm_a="name: x\n", fm_b="name: x\nmodel: sonnet\n")
+    (c,) = [c for c in found if c.kind == "frontmatter"]
+    assert c.topic == "model" and "inherits" in c.message
+    assert c.resolution is not None and c.sides[c.resolution.kept[0]].stance == "`sonnet`"
+
+
+def test_capability_lists_name_options_without_choosing():
+    alternatives = load_alternatives()
+    assert {m.option for m in mentions("experience with Jest, Vitest and Mocha", alternatives)} == {"jest", "vitest", "mocha"}
+
+
+def test_ambiguous_aliases_need_their_purpose():
+    alternatives = load_alternatives()
+    assert not [m for m in mentions("a black box test", alternatives) if m.category == "python_formatter"]
+    assert [m.option for m in mentions("format with black", alternatives) if m.category == "python_formatter"] == ["black"]
+    assert not [m for m in mentions("the rest of the code", alternatives) if m.category == "api_style"]
+
+
+def test_the_alternatives_cover_well_over_a_hundred_categories():
+    alternatives = load_alternatives()
+    assert len(alternatives.titles) >= 150
+
+
+def test_users_extend_alternatives_with_axes(tmp_path):
+    axes = tmp_path / "axes.yaml"
+    axes.write_text("version: 1\ntopics: {}\nalternatives:\n  build_cache:\n    title: build cache\n"
+                    "    options:\n      sccache: [sccache]\n      ccache: [ccache]\n", encoding="utf-8")
+    alternatives = load_alternatives((str(axes),))
+    assert alternatives.titles["build_cache"] == "build cache"
+    assert {m.option for m in mentions("use sccache", alternatives)} == {"sccache"}
+
+
+def test_an_axes_file_with_alternatives_runs_from_the_cli(tmp_path):
+    from tests.conftest import run_cli
+
+    axes = tmp_path / "axes.yaml"
+    axes.write_text("alternatives:\n  build_cache:\n    title: build cache\n    options:\n"
+                    "      sccache: [sccache]\n      ccache: [ccache]\n", encoding="utf-8")
+    (tmp_path / "a.md").write_text("# A\n\n- Use sccache for builds.\n", encoding="utf-8")
+    (tmp_path / "b.md").write_text("# B\n\n- Use ccache for builds.\n", encoding="utf-8")
+    report = tmp_path / "r.json"
+    proc = run_cli(tmp_path / "a.md", tmp_path / "b.md", "-o", tmp_path / "m.md", "--report", report,
+                   "--axes", axes)
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    assert [c["topic"] for c in json.loads(report.read_text())["conflicts"]] == ["build_cache"]
+
+
+def test_a_bad_alternatives_file_is_one_line_error(tmp_path):
+    from tests.conftest import run_cli
+
+    axes = tmp_path / "axes.yaml"
+    axes.write_text("alternatives:\n  build_cache:\n    options:\n      sccache: 3\n", encoding="utf-8")
+    (tmp_path / "a.md").write_text("# A\n\n- x\n", encoding="utf-8")
+    proc = run_cli(tmp_path / "a.md", tmp_path / "a.md", "-o", tmp_path / "m.md", "--axes", axes)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "sccache" in proc.stderr

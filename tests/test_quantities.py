@@ -1,0 +1,114 @@
+"""Quantities in prose: value, unit, comparator and the name of what is measured (agentmerge.quantities)."""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from agentmerge.quantities import comparable, disagree, numbers, quantities, stricter
+
+
+def one(text):
+    found = quantities(text)
+    assert len(found) == 1, (text, found)
+    return found[0]
+
+
+@pytest.mark.parametrize("text, value, dimension, comparator", [
+    ("CI must finish within 10 minutes", 600, "time", "<="),
+    ("pipeline budget: 25 min", 1500, "time", "="),
+    ("responses in 1.5 s", 1.5, "time", "="),
+    ("p99 latency under 1500 ms", 1.5, "time", "<"),
+    ("reply within half an hour", 1800, "time", "<="),
+    ("within an hour", 3600, "time", "<="),
+    ("twenty-five minutes", 1500, "time", "="),
+    ("availability of two nines", 99, "percent", "="),
+    ("three nines uptime", 99.9, "percent", "="),
+    ("≥ 90% coverage", 90, "percent", ">="),
+    ("90%+ coverage", 90, "percent", ">="),
+    ("at least 80 percent coverage", 80, "percent", ">="),
+    ("retry at most 3 times", 3, "count", "<="),
+    ("up to 5 retries", 5, "count", "<="),
+    ("three retries", 3, "count", "="),
+    ("10k rows per batch", 10000, "count", "="),
+    ("bundles of 500 KB max", 500000, "size", "<="),
+    ("10 minutes or less", 600, "time", "<="),
+])
+def test_value_unit_and_comparator(text, value, dimension, comparator):
+    q = one(text)
+    assert math.isclose(q.value, value)
+    assert (q.dimension, q.comparator) == (dimension, comparator)
+
+
+def test_units_normalise_to_one_value():
+    assert one("1.5 s").value == one("1500 ms").value
+    assert one("half an hour").value == one("30 minutes").value == one("30min").value
+
+
+def test_cadences_are_periods():
+    assert one("run it twice a day").value == 43200
+    assert one("every 12 hours").value == 43200
+    assert one("3 times a day").dimension == "cadence"
+    assert one("back up daily").value == one("once a day").value == 86400
+
+
+def test_two_quantities_in_one_sentence_keep_their_own_names():
+    test, types = quantities("test coverage 90% and type coverage 100%")
+    assert (test.name, types.name) == ("test coverage", "type coverage")
+    assert "type" in types.terms and "type" not in test.terms
+
+
+def test_names_reduce_to_one_term_across_wordings():
+    ci, pipeline = one("CI must finish within 10 minutes"), one("pipeline budget: 25 min")
+    assert comparable(ci, pipeline) and disagree(ci, pipeline)
+    retry, retries = one("retry at most 3 times"), one("up to 5 retries")
+    assert comparable(retry, retries)
+    assert stricter(retry, retries) is retry
+
+
+def test_different_quantities_are_not_compared():
+    assert not comparable(one("PRs touching at most 10 files"), one("PRs under 400 lines"))
+    assert not comparable(one("at least 80% coverage"), one("within 10 minutes"))
+
+
+def test_two_budgets_for_one_quantity_disagree_and_the_stricter_is_the_lower():
+    a, b = one("CI under 10 minutes"), one("CI under 25 minutes")
+    assert disagree(a, b)
+    assert stricter(a, b) is a
+    assert stricter(one("coverage at least 80%"), one("coverage at least 90%")).value == 90
+
+
+def test_agreeing_values_do_not_disagree():
+    assert not disagree(one("coverage at least 80%"), one("coverage 90%"))
+    assert not disagree(one("at most 5 retries"), one("3 retries"))
+    assert not disagree(one("1.5 s timeout"), one("1500 ms timeout"))
+    assert disagree(one("coverage at least 90%"), one("coverage 80%"))
+
+
+@pytest.mark.parametrize("text", [
+    "Use one of the tools", "Python 3.11", "fix N+1 queries", "p99 dashboards", "use http/2", "see step v2",
+])
+def test_not_quantities(text):
+    assert quantities(text) == []
+
+
+def test_numbers_are_a_multiset():
+    assert numbers("rule 3 of 3") == ("3", "3")
+    assert numbers("rule 3 of 3") != numbers("rule 3")
+    assert numbers("1,000 rows") == numbers("1000 rows")
+    assert numbers("p99 and x2") == ()
+
+
+@given(st.integers(min_value=1, max_value=10**6), st.sampled_from(["ms", "s", "min", "h"]))
+def test_any_time_value_is_read_with_its_unit(n, unit):
+    factor = {"ms": 0.001, "s": 1, "min": 60, "h": 3600}[unit]
+    q = one(f"the job must finish within {n} {unit}")
+    assert math.isclose(q.value, n * factor) and q.comparator == "<="
+
+
+@given(st.text(max_size=200))
+def test_any_text_reads_without_error_and_spans_point_into_it(text):
+    for q in quantities(text):
+        assert 0 <= q.start < q.end <= len(text)
+        assert q.low <= q.high

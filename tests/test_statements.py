@@ -1,0 +1,66 @@
+"""The statement model: how units split into statements, and what each statement says."""
+
+from agentmerge import parse_agent
+from agentmerge.statements import statements_of
+from agentmerge.statements.terms import analyse, lemma
+
+
+def _statements(text):
+    return statements_of(parse_agent(text, "s.md"))
+
+
+def test_items_nested_items_and_sentences_are_statements():
+    found = _statements("# Rules\n\n- Index foreign keys. Check the plan too.\n  - Use `EXPLAIN ANALYZE`\n\n"
+                        "A paragraph. Its second sentence.\n")
+    assert [(s.role, s.text) for s in found] == [
+        ("item", "Index foreign keys."), ("sentence", "Check the plan too."), ("nested", "Use EXPLAIN ANALYZE"),
+        ("sentence", "A paragraph."), ("sentence", "Its second sentence."),
+    ]
+    assert found[2].depth == 1 and found[2].code == ("EXPLAIN ANALYZE",)
+    assert found[2].heads == ("explain analyze",)
+    assert [s.line for s in found] == [3, 3, 4, 6, 6]
+    assert found[0].section == ("Rules",)
+
+
+def test_label_and_details_and_lead_in():
+    found = _statements("Before merging:\n\n1. **Dependency scanning**: run pip-audit on every PR\n"
+                        "2. [ ] done\n- [ ] No secrets in code\n")
+    assert [(s.role, s.text) for s in found] == [
+        ("lead-in", "Before merging:"), ("head", "Dependency scanning"), ("details", "run pip-audit on every PR"),
+        ("item", "done"), ("item", "No secrets in code"),
+    ]
+    assert found[1].ordered and found[1].uid == found[2].uid
+    assert found[4].checkbox and found[4].negated and found[4].modality == "prohibit"
+
+
+def test_a_colon_paragraph_before_a_paragraph_is_no_lead_in():
+    found = _statements("Note:\n\nSomething else.\n")
+    assert [s.role for s in found] == ["sentence", "sentence"]
+
+
+def test_negation_scope_is_the_action_not_any_negative_word():
+    assert not analyse("Eliminate N+1 query problems").negated
+    assert analyse("Eliminate N+1 query problems").modality == "require"
+    never = analyse("Never run migrations by hand")
+    assert never.negated and never.modality == "prohibit" and never.actions[:2] == ("run", "migration")
+    assert analyse("Avoid N+1 queries").modality == "discourage"
+    bound = analyse("No more than 3 retries")
+    assert not bound.negated and bound.numbers == ("3",) and "no" not in bound.terms
+    assert analyse("Retries may be skipped for reads").modality == "permit"
+    assert analyse("Expertise in PostgreSQL").modality == "describe"
+
+
+def test_terms_kept_whole_and_folded():
+    a = analyse("Keep I/O out of os.path.join calls; watch p99 and 3NF")
+    assert {"i/o", "os.path.join", "p99", "normalization"} <= set(a.terms)
+    assert analyse("SSO integration").terms[0] == analyse("single sign-on").terms[0] == "sso"
+    assert analyse("k8s manifests").terms == analyse("Kubernetes manifests").terms
+    assert lemma("analysis") == lemma("analyze") == lemma("analyse") == lemma("analyzing")
+    assert analyse("joinedload/selectinload").terms == ("eagerload", "eagerload")
+
+
+def test_numbers_are_a_multiset_and_order_is_kept():
+    assert analyse("rule number 3 about topic 3").numbers == ("3", "3")
+    assert analyse("rule number 100 about topic 3").numbers == ("100", "3")
+    assert analyse("Run the tests before merging").order == (("run test", "merg"),)
+    assert analyse("Merge only after the tests pass").order == (("test pass", "merg"),)
