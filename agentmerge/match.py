@@ -16,16 +16,21 @@ from __future__ import annotations
 
 import gc
 import math
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from itertools import islice, repeat
 
 from rapidfuzz import fuzz, process
 
-from .model import Group, Member, Unit
-from .normalize import Normalised, normalise, normalise_plain, plain, reversed_order
+from .model import ITEM, PARAGRAPH, Group, Member, Unit
+from .normalize import Normalised, normalise, plain, reversed_order
+from .statements.terms import prior
+
+_CHECKBOX = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX]\]")
 
 DUPLICATE = "duplicate"
 RELATED = "related"
@@ -35,14 +40,23 @@ NUMBERS = "numbers"
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The documented matching levels (tuned on tests/data/match_pairs.yaml)."""
+    """The documented matching levels (tuned on tests/data/match_tune.yaml and match_pairs.yaml)."""
 
     candidate: float = 60.0  # token_set_ratio a pair needs to be looked at
-    missing: float = 0.0  # share of the smaller unit's content weight allowed to be absent from the larger
-    # the larger may have at most this many times the smaller's content words (counted, not weighted: word
-    # weights depend on the other units of the run, and the same two units must relate the same way in any run)
+    # share of the smaller unit's content weight allowed to be absent from the larger (common words only)
+    missing: float = 0.25
+    # a term at least this specific in English (prior, 0.15..1) absent from the larger means it does not
+    # carry the smaller: rare terms decide ("B-tree" vs "hash", "canary" vs "blue-green")
+    rare: float = 0.5
+    # both sides having a term at least this specific that the other lacks is a substitution (B-tree vs
+    # hash): different guidance, not even related
+    swap: float = 0.8
+    slot: int = 2  # ... or each side has at most this many terms the other lacks, one of them this specific
+    slot_prior: float = 0.35
+    # the larger (or the one statement of it that carries the smaller) may have at most this many times
+    # the smaller's content terms, counted, not weighted; a head folds into its detailed form whatever its size
     size_ratio: float = 2.5
-    min_words: int = 2  # units with fewer content words only collapse when their words are identical
+    min_words: int = 2  # units with fewer content terms only collapse when their terms are identical
     related: float = 0.45  # weighted Jaccard for `related`
     code_duplicate: float = 97.0  # fuzz.ratio for code, tables and HTML to count as the same block
     code_related: float = 85.0
@@ -78,13 +92,15 @@ class Matching:
 
 
 def weights_of(norms: Sequence[Normalised]) -> dict[str, float]:
-    """Inverse document frequency of each content word across the run's units (at least 1)."""
+    """Each content term's weight: its inverse document frequency across the run's units (at least 1)
+    times how specific it is in general English (`prior`): rare, specific terms decide, common ones
+    ("use", "data", "implement") do not."""
     df: dict[str, int] = defaultdict(int)
     for n in norms:
         for t in set(n.tokens):
             df[t] += 1
     total = max(len(norms), 1)
-    return {t: 1.0 + math.log(total / c) for t, c in df.items()}
+    return {t: (1.0 + math.log(total / c)) * prior(t) for t, c in df.items()}
 
 
 def _weight(tokens: set[str] | frozenset[str], weights: dict[str, float]) -> float:
@@ -106,41 +122,92 @@ def relate(x: Normalised, y: Normalised, weights: dict[str, float], th: Threshol
     return _relate_words(x, y, sx, sy, _weight(sx, weights), _weight(sy, weights), weights, th)
 
 
+def _carries(small: frozenset[str], part: frozenset[str], ws: float, weights: dict[str, float],
+             th: Thresholds) -> bool:
+    """Whether `part` holds the guidance of `small`: what it lacks is a small share of small's weight, and
+    no specific term."""
+    absent = small - part
+    if not absent:
+        return True
+    if any(prior(t) >= th.rare for t in absent):
+        return False
+    return _weight(absent, weights) <= th.missing * ws * (1 + 1e-9)
+
+
+def carried(small_n: Normalised, big_n: Normalised, small: frozenset[str], big: frozenset[str], ws: float,
+            weights: dict[str, float], th: Thresholds = DEFAULT) -> str:
+    """Why `big` carries `small` ("" when it does not): the whole unit, its head, or one of its statements."""
+    if small == big:
+        return "the same terms"
+    if small_n.verbs and not small_n.verbs <= big | big_n.verbs:
+        return ""  # "test migrations" is not "create migrations": the instruction differs
+    if big_n.head and small == big_n.head:
+        return "its head: the short form folds into the detailed one"
+    if len(small) < th.min_words or not _carries(small, big, ws, weights, th):
+        return ""
+    if len(big) <= th.size_ratio * len(small):
+        return "every specific term" if small <= big else "every specific term, in other common words"
+    for part in big_n.parts:
+        if len(part) <= th.size_ratio * len(small) and _carries(small, part, ws, weights, th):
+            return "one statement of it"
+    return ""
+
+
+def _swapped(sx: frozenset[str], sy: frozenset[str], th: Thresholds) -> bool:
+    """One term put in another's place: each side has a specific term the other lacks (B-tree vs hash),
+    or the two are one frame with a slot or two filled differently (staging vs production)."""
+    only_x, only_y = sx - sy, sy - sx
+    if not only_x or not only_y:
+        return False
+    top_x, top_y = max(map(prior, only_x)), max(map(prior, only_y))
+    if top_x >= th.swap and top_y >= th.swap:
+        return True
+    return (len(only_x) <= th.slot and len(only_y) <= th.slot and len(sx & sy) >= 2
+            and max(top_x, top_y) >= th.slot_prior)
+
+
 def _relate_words(x: Normalised, y: Normalised, sx: frozenset[str], sy: frozenset[str], wx: float, wy: float,
                   weights: dict[str, float], th: Thresholds) -> tuple[str | None, int]:
     """`relate` for two text units, given their word sets and weights (computed once per unit by `match`)."""
+    return _decide(x, y, sx, sy, wx, wy, weights, th)[:2]
+
+
+def _decide(x: Normalised, y: Normalised, sx: frozenset[str], sy: frozenset[str], wx: float, wy: float,
+            weights: dict[str, float], th: Thresholds) -> tuple[str | None, int, str]:
+    """(relation, carrier, why): `relate` with the reason a duplicate is one."""
     if not sx or not sy:
-        return None, 0
+        return None, 0, ""
     big_is_x = (wx, len(x.tokens)) >= (wy, len(y.tokens))
-    small, big, ws, wb = (sy, sx, wy, wx) if big_is_x else (sx, sy, wx, wy)
+    small, big, ws = (sy, sx, wy) if big_is_x else (sx, sy, wx)
+    small_n, big_n = (y, x) if big_is_x else (x, y)
     carrier = 0 if big_is_x else 1
-    missing = _weight(small - big, weights) / ws
-    same = small == big or (
-        missing <= th.missing and len(big) <= th.size_ratio * len(small) and len(small) >= th.min_words
-    )
-    if same:
+    if _swapped(sx, sy, th) or (x.verbs and y.verbs and not x.verbs & y.verbs):
+        # another tool, target or scope in the same frame, or another action: different guidance
+        return None, carrier, ""
+    why = carried(small_n, big_n, small, big, ws, weights, th)
+    if why:
         if x.negated != y.negated or reversed_order(x, y):
-            return NEGATED, carrier
-        if sx == sy and x.numbers != y.numbers:
-            # same words: the unit that states every number of the other carries it, whichever comes first
-            if x.numbers >= y.numbers:
-                return DUPLICATE, 0
-            if y.numbers >= x.numbers:
-                return DUPLICATE, 1
-            return NUMBERS, carrier
-        if x.numbers != y.numbers and x.numbers and y.numbers:
-            return NUMBERS, carrier
-        small_n = y.numbers if big_is_x else x.numbers
-        big_n = x.numbers if big_is_x else y.numbers
-        if not small_n <= big_n:
-            return NUMBERS, carrier
-        return DUPLICATE, carrier
+            return NEGATED, carrier, ""
+        cx, cy = Counter(x.counts), Counter(y.counts)
+        if sx == sy and cx != cy:
+            # same words: the unit that states every value of the other carries it, whichever comes first
+            if cx >= cy:
+                return DUPLICATE, 0, "the same terms, and every value of it"
+            if cy >= cx:
+                return DUPLICATE, 1, "the same terms, and every value of it"
+            return NUMBERS, carrier, ""
+        if cx != cy and cx and cy:
+            return NUMBERS, carrier, ""
+        small_c, big_c = (cy, cx) if big_is_x else (cx, cy)
+        if not small_c <= big_c:
+            return NUMBERS, carrier, ""
+        return DUPLICATE, carrier, why
     jaccard = _weight(sx & sy, weights) / _weight(sx | sy, weights)
     if jaccard >= th.related:
         # Overlap without carrying: both stay. Opposite polarity or other numbers here are left to the
         # conflict detectors' own, stricter checks (negation scope, settings).
-        return RELATED, carrier
-    return None, carrier
+        return RELATED, carrier, ""
+    return None, carrier, ""
 
 
 _AS_TEXT = ("code", "table", "html")  # kinds compared as text, not as words
@@ -183,27 +250,62 @@ def collector_paused(paused: bool) -> Iterator[None]:
         gc.enable()
 
 
-def match(units: Sequence[Unit], th: Thresholds = DEFAULT) -> Matching:
-    """Relate every unit to every other and form duplicate groups (`Group.kind == "duplicate"`)."""
+def match(units: Sequence[Unit], th: Thresholds = DEFAULT, titles: dict[int, str] | None = None) -> Matching:
+    """Relate every unit to every other and form duplicate groups (`Group.kind == "duplicate"`).
+    `titles`: each unit's section title, when known: the same line under "Staging" and under
+    "Production" is two rules."""
     with collector_paused(len(units) > FULL_MATRIX_LIMIT):
-        return _match(units, th)
+        return _match(units, th, titles or {})
 
 
-def _match(units: Sequence[Unit], th: Thresholds) -> Matching:
+def other_context(a: str, b: str) -> bool:
+    """Whether two section titles scope what is under them differently: each names something specific the
+    other lacks, in a word or two ("Staging" / "Production", "Public API" / "Internal API", "iOS" /
+    "Android")."""
+    if a == b:
+        return False
+    if bool(_TRIGGER.search(a)) != bool(_TRIGGER.search(b)):
+        return True  # when the agent is called is not what it is told to do
+    if not a or not b:
+        return False
+    ta, tb = _title_terms(a), _title_terms(b)
+    only_a, only_b = ta - tb, tb - ta
+    # one term in the other's place: a title of one term each, or of two with one in common; longer or
+    # otherwise different titles describe a subject in other words ("Testing Standards" / "Integration
+    # Testing", "When presenting solutions" / "Your Communication Style")
+    if len(only_a) != 1 or len(only_b) != 1 or len(ta) != len(tb) or len(ta) > 2:
+        return False
+    pa, pb = prior(next(iter(only_a))), prior(next(iter(only_b)))
+    return max(pa, pb) >= TITLE_PRIOR and min(pa, pb) >= TITLE_FLOOR
+
+
+TITLE_PRIOR = 0.4  # one of the two title terms at least this specific, the other at least TITLE_FLOOR
+TITLE_FLOOR = 0.2
+# Titles of sections that say when the agent is used, not what it does.
+_TRIGGER = re.compile(r"\b(?:use|invoke|call|engage)\b.{0,20}\bwhen\b|\bwhen to (?:use|invoke|call)\b|\btriggers?\b",
+                      re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def _title_terms(title: str) -> frozenset[str]:
+    return frozenset(normalise(title, PARAGRAPH).tokens)
+
+
+def _match(units: Sequence[Unit], th: Thresholds, titles: dict[int, str]) -> Matching:
     norms: dict[int, Normalised] = {}
     by_uid = {u.uid: u for u in units}
     # Exact copies (after folding markers, emphasis and whitespace) collapse without scoring.
     exact: dict[tuple[bool, str], list[int]] = defaultdict(list)
-    known: dict[str, Normalised] = {}  # plain text -> its normalisation: copies are normalised once
+    known: dict[str, Normalised] = {}  # unit text -> its normalisation: copies are read once
     for u in units:
         if u.kind in _AS_TEXT:
             norm = norms[u.uid] = normalise(u.text, u.kind)
             key = norm.folded
         else:
             key = plain(u.text)
-            norm = known.get(key)
+            norm = known.get(u.text)
             if norm is None:
-                norm = known[key] = normalise_plain(key)
+                norm = known[u.text] = normalise(u.text, u.kind)
             norms[u.uid] = norm
         if key:
             exact[(u.kind in _AS_TEXT, key)].append(u.uid)
@@ -217,6 +319,8 @@ def _match(units: Sequence[Unit], th: Thresholds) -> Matching:
     words = {u: frozenset(norms[u].tokens) for u in reps if not norms[u].code}
     mass = {u: _weight(s, weights) for u, s in words.items()}
 
+    introducing = lead_ins(units)
+
     def verify(a: int, b: int) -> Pair | None:
         x, y = norms[a], norms[b]
         if x.code:
@@ -229,6 +333,10 @@ def _match(units: Sequence[Unit], th: Thresholds) -> Matching:
                 and words.get(a) == words.get(b) and x.numbers == y.numbers):
             carrier = 1  # same words: the longer wording is the more complete one
         first, second = (a, b) if carrier == 0 else (b, a)
+        if other_context(titles.get(a, ""), titles.get(b, "")):
+            return None  # the same words under headings that scope them differently
+        if relation == DUPLICATE and not _may_drop(by_uid[first], by_uid[second], introducing, titles):
+            relation = RELATED  # a lead-in, or a step of its own file's procedure: kept, next to its carrier
         return Pair(first, second, relation, _score(norms[first], norms[second]))
 
     text = [u for u in reps if not norms[u].code and norms[u].tokens]
@@ -262,7 +370,128 @@ def _match(units: Sequence[Unit], th: Thresholds) -> Matching:
                     rep_edges.append((pair.a, pair.b, pair.score))
     copy_of = {uid: uids[0] for uids in exact.values() for uid in uids} if blocked_text else None
     groups, dropped = _groups(units, norms, weights, classes, rep_edges, class_edges, copy_of, mass)
+    groups, dropped, kept_apart = _explained(groups, by_uid, norms, words, mass, weights, th, titles)
+    pairs.extend(kept_apart)
     return Matching(norms=norms, weights=weights, pairs=pairs, groups=groups, dropped=dropped, similar=similar)
+
+
+def release_losers(matching: Matching, losing: set[int], units: dict[int, Unit],
+                   titles: dict[int, str] | None = None) -> Matching:
+    """The matching once conflicts are settled: a unit carried by a losing side of a conflict is not
+    dropped into it (the loser leaves the output, and the guidance would leave with it). It stays, as a
+    `related` pair of its carrier, unless another released unit carries it (copies of one another
+    released together collapse again, into the earliest)."""
+    if not losing or not any(g.kept in losing for g in matching.groups):
+        return matching
+    groups: list[Group] = []
+    dropped = dict(matching.dropped)
+    pairs = list(matching.pairs)
+    released: dict[int, float] = {}
+    for g in matching.groups:
+        if g.kept not in losing:
+            groups.append(g)
+            continue
+        for m in g.members[1:]:
+            dropped.pop(m.uid, None)
+            released[m.uid] = m.score
+            pairs.append(Pair(g.kept, m.uid, RELATED, m.score))
+    introducing = lead_ins(list(units.values()))
+    partners: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for p in pairs:
+        if p.relation == DUPLICATE:
+            partners[p.a].append((p.b, p.score))
+            partners[p.b].append((p.a, p.score))
+    carriers: dict[int, list[Member]] = {}
+    for b in sorted(released):
+        if b in carriers:
+            continue
+        for a, score in sorted(partners.get(b, ())):
+            if a in losing or a in dropped or a == b or not _may_drop(units[a], units[b], introducing, titles or {}):
+                continue
+            same = plain(units[a].text) == plain(units[b].text)
+            carriers.setdefault(a, []).append(
+                Member(b, score, "an exact copy, markers and emphasis aside" if same else "the same guidance"))
+            dropped[b] = a
+            break
+    for a, members in sorted(carriers.items()):
+        groups.append(Group(id="", kind=DUPLICATE, kept=a, members=(Member(a, 1.0), *members)))
+    return replace(matching, groups=groups, dropped=dropped, pairs=pairs)
+
+
+def _may_drop(kept: Unit, unit: Unit, introducing: frozenset[int], titles: dict[int, str]) -> bool:
+    """Whether `unit` may leave the output as a duplicate of `kept`: not a lead-in (except into another
+    input's lead-in, which introduces the same list), not a procedure step or checklist item carried by
+    another unit of its own file (the procedure would lose a step), not a unit whose section title scopes
+    it differently (`other_context`)."""
+    if unit.uid in introducing and (kept.uid not in introducing or unit.source == kept.source):
+        return False
+    if other_context(titles.get(kept.uid, ""), titles.get(unit.uid, "")):
+        return False
+    return not (_step(unit) and unit.source == kept.source)
+
+
+def _step(unit: Unit) -> bool:
+    """A step of a numbered procedure or a checklist item: it never leaves its own file's list."""
+    return unit.kind == ITEM and (unit.marker[:1].isdigit() or _CHECKBOX.match(unit.text) is not None)
+
+
+def lead_ins(units: Sequence[Unit]) -> frozenset[int]:
+    """Paragraphs that end with `:` right before a list item of their section: each introduces its list,
+    and is never dropped (the lists before and after it would run into one)."""
+    by_uid = {u.uid: u for u in units}
+    found = set()
+    for u in units:
+        if u.kind != PARAGRAPH or not u.text.rstrip().endswith(":"):
+            continue
+        after = by_uid.get(u.uid + 1)
+        if after is not None and after.kind == ITEM and after.source == u.source and after.section == u.section:
+            found.add(u.uid)
+    return frozenset(found)
+
+
+def _explained(groups: list[Group], by_uid: dict[int, Unit], norms: dict[int, Normalised],
+               words: dict[int, frozenset[str]], mass: dict[int, float], weights: dict[str, float],
+               th: Thresholds, titles: dict[int, str]) -> tuple[list[Group], dict[int, int], list[Pair]]:
+    """Each dropped member with the reason its carrier carries it. Members that may not be dropped there
+    stay, as `related` pairs of their carrier: a lead-in, unless into another input's lead-in (which
+    introduces the same list), and a procedure step or checklist item carried by another unit of its own
+    file (the procedure would lose a step)."""
+    introducing = lead_ins(list(by_uid.values()))
+    out: list[Group] = []
+    dropped: dict[int, int] = {}
+    apart: list[Pair] = []
+    for g in groups:
+        kept = by_uid[g.kept]
+        members = [g.members[0]]
+        for m in g.members[1:]:
+            unit = by_uid[m.uid]
+            if not _may_drop(kept, unit, introducing, titles):
+                if not other_context(titles.get(g.kept, ""), titles.get(m.uid, "")):
+                    apart.append(Pair(g.kept, m.uid, RELATED, m.score))
+                continue
+            members.append(replace(m, why=_why(kept, unit, norms, words, mass, weights, th)))
+            dropped[m.uid] = g.kept
+        if len(members) > 1:
+            out.append(replace(g, members=tuple(members)))
+    return out, dropped, apart
+
+
+def _why(kept: Unit, unit: Unit, norms: dict[int, Normalised], words: dict[int, frozenset[str]],
+         mass: dict[int, float], weights: dict[str, float], th: Thresholds) -> str:
+    x, y = norms[kept.uid], norms[unit.uid]
+    if x.code:
+        return "the same code, whitespace aside"
+    if plain(kept.text) == plain(unit.text):
+        return "an exact copy, markers and emphasis aside"
+    sx, sy = words.get(kept.uid) or frozenset(x.tokens), words.get(unit.uid) or frozenset(y.tokens)
+    if sx == sy and x.counts == y.counts and x.negated == y.negated:
+        return "the same terms"
+    wx = mass.get(kept.uid, _weight(sx, weights))
+    wy = mass.get(unit.uid, _weight(sy, weights))
+    relation, _carrier, why = _decide(x, y, sx, sy, wx, wy, weights, th)
+    if relation == DUPLICATE and why:
+        return why
+    return "the same terms as a unit it carries"
 
 
 def _score(x: Normalised, y: Normalised) -> float:

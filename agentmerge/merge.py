@@ -27,6 +27,7 @@ _ITEM = re.compile(r"^( {0,3})(?:([-*+])|(\d{1,9})([.)]))([ \t]+|$)")
 SectionKey = tuple[int, int]
 # token_set_ratio at which two units count as covering the same ground when aligning sections
 SIMILAR_UNITS = 70.0
+SIMILAR_WORDS = 2  # content terms each needs for a look-alike to count
 # _section_score at which a later input's section joins an earlier one
 SECTION_MATCH = 0.35  # (input index, section index)
 
@@ -69,11 +70,23 @@ def _title_words(title: str) -> str:
     return " ".join(w for w in every if w not in _TITLE_STOP) or " ".join(every) or f"\0{title.strip()}"
 
 
+def _procedure_share(agent: Agent, section_index: int, units: dict[int, Unit]) -> float:
+    uids = agent.sections[section_index].units
+    if not uids:
+        return 0.0
+    return sum(1 for u in uids if units[u].kind == model.ITEM and units[u].marker[:1].isdigit()) / len(uids)
+
+
 def _checklist_share(agent: Agent, section_index: int, units: dict[int, Unit]) -> float:
     uids = agent.sections[section_index].units
     if not uids:
         return 0.0
     return sum(1 for u in uids if _CHECKBOX.match(units[u].text)) / len(uids)
+
+
+def _introduces(unit: Unit) -> bool:
+    """A paragraph ending with `:` introduces what follows; it says little of its own."""
+    return unit.kind == model.PARAGRAPH and unit.text.rstrip().endswith(":")
 
 
 def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionKey, SectionKey]:
@@ -87,7 +100,12 @@ def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionK
     section_of = {u.uid: (u.source, u.section) for u in units.values()}
     links: dict[SectionKey, dict[SectionKey, int]] = defaultdict(lambda: defaultdict(int))
     linked = {(p.a, p.b) for p in matching.pairs if p.relation in (DUPLICATE, RELATED)}
-    linked |= {(a, b) for a, b, score in matching.similar if score >= SIMILAR_UNITS}
+    # a look-alike counts when both say enough to look alike: a two-word lead-in ("When addressing database
+    # tasks:") scores high against anything that names its subject
+    norms = matching.norms
+    linked |= {(a, b) for a, b, score in matching.similar if score >= SIMILAR_UNITS
+               and len(norms[a].tokens) >= SIMILAR_WORDS and len(norms[b].tokens) >= SIMILAR_WORDS
+               and not _introduces(units[a]) and not _introduces(units[b])}
     for a, b in sorted(linked):
         sa, sb = section_of[a], section_of[b]
         if sa[0] != sb[0]:
@@ -95,6 +113,8 @@ def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionK
             links[sb][sa] += 1
     titles = {(a.index, s.index): set(_title_words(s.title).split()) for a in agents for s in a.sections}
     checklist = {(a.index, s.index): _checklist_share(a, s.index, units) >= 0.5 for a in agents for s in a.sections}
+    # two numbered procedures never run into one list (the steps of one would continue the other's count)
+    procedure = {(a.index, s.index): _procedure_share(a, s.index, units) >= 0.5 for a in agents for s in a.sections}
     mapping: dict[SectionKey, SectionKey] = {}
     for agent in agents[1:]:
         for section in agent.sections:
@@ -106,7 +126,7 @@ def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionK
             for earlier in agents[: agent.index]:
                 for other in earlier.sections[1:]:
                     okey = (earlier.index, other.index)
-                    if okey in mapping:
+                    if okey in mapping or procedure[key] and procedure[okey]:
                         continue  # only onto sections that stand in the output in their own right
                     score = _section_score(links[key].get(okey, 0), len(section.units), len(other.units),
                                            titles[key], titles[okey], checklist[key] and checklist[okey])
@@ -259,7 +279,14 @@ class Builder:
                         parent_level = agent.sections[s.parent].level if s.parent is not None else 0
                         level = min(6, parent.level + max(1, s.level - parent_level))
                     node = Node("section", agent.index, s.index, level=level, layout_pos=pos)
-                    self._insert_after(parent, cursor[id(parent)], node, default="sections-first")
+                    # a top-level section with no section placed before it goes after the first input's
+                    # sections (their order leads), not above them; a subsection, first in its parent
+                    after = cursor[id(parent)]
+                    if parent.kind == "root" and (after is None or after.kind != "section"):
+                        after, where = None, "end"
+                    else:
+                        where = "sections-first"
+                    self._insert_after(parent, after, node, default=where)
                     cursor[id(parent)] = node
                     if hint is not None:
                         self.after_anchor[id(hint)] = node

@@ -112,6 +112,7 @@ class Member:
 
     uid: int
     score: float
+    why: str = ""  # for a dropped member: why the kept unit carries it, in a few words
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
-"""Turn a unit's Markdown into what the matcher compares: content words, stemmed and canonicalised.
+"""Turn a unit into what the matcher compares: its statements' terms, polarity, numbers and order.
 
-Case, emphasis, code ticks, list and checkbox markers and punctuation are folded away; words are stemmed
-with Snowball so "migrations" meets "migration"; synonyms from `knowledge/vocabulary.yaml` map to one word
-("eliminate"/"prevent" -> "avoid", "joinedload"/"eager loading" -> "eagerload"); generic words that carry
-no guidance ("proper", "strategy", "use") are dropped. Negation and numbers are kept apart: they decide
-whether two look-alike rules are the same rule at all.
+A unit is read into statements (`agentmerge.statements`: markdown-it tokens, each list item, nested item,
+sentence, label and details apart) and each statement's terms come from `knowledge/terms.yaml`: lemmas
+consistent across derivations, synonyms and abbreviations folded ("k8s" is "kubernetes", "single sign-on"
+is "sso"), identifiers and code spans whole, stop words dropped. Low-weight terms (generic "do" verbs,
+persona framings) stay out of `tokens`: they never decide whether two units say the same thing. Polarity,
+numbers (a multiset) and order are kept apart: they decide whether two look-alike rules are one rule.
 """
 
 from __future__ import annotations
@@ -12,44 +13,35 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
-import Stemmer
 import yaml
 
 from . import model
+from .statements import _pieces, plain_inline
+from .statements.terms import Analysis, analyse, lemma, term_words, terms_data
 
 _MARKER = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?", re.MULTILINE)
 _QUOTE = re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE)
 _EMPHASIS = re.compile(r"(?<![\w])[*_]+|[*_]+(?![\w])|`+")
 _LINK = re.compile(r"\[([^\]\n]{0,500})\]\([^)\n]{0,2000}\)")
-_CONTRACTION = re.compile(r"n['’]t\b")
-_TOKEN = re.compile(r"[a-z0-9_]+(?:[+.][a-z0-9_]+)*\+?|%")
-_NUMBER = re.compile(r"(?<![\w.+])\d+(?:\.\d+)?%?")
 _SPACE = re.compile(r"\s+")
-_NUMBER_WORD = re.compile(r"\d+(?:\.\d+)*\+?$")
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    """`knowledge/vocabulary.yaml`, stemmed: generic and negation words, synonyms to fold."""
-
-    generic: frozenset[str]
-    negation: frozenset[str]
-    phrases: dict[str, tuple[tuple[tuple[str, ...], str], ...]]  # first stem -> (stemmed phrase, canonical), longest first
-    words: dict[str, str]  # stemmed single word -> canonical word
 
 
 @dataclass(frozen=True)
 class Normalised:
     """What the matcher knows of one unit."""
 
-    tokens: tuple[str, ...]  # content words in order (stemmed, canonical, generic words dropped)
+    tokens: tuple[str, ...]  # content terms in order (lemmas, canonical; stop and low-weight terms left out)
     folded: str  # the tokens joined by spaces: what rapidfuzz scores
     numbers: frozenset[str]
-    negated: bool
+    negated: bool  # some statement prohibits or discourages its action, or asks to prevent something
     code: bool  # code blocks, tables and HTML compare as text, not as words
     contrasts: tuple[tuple[str, frozenset[str], frozenset[str]], ...] = ()  # (word, words before, words after)
+    counts: tuple[str, ...] = ()  # every number, sorted: the multiset ("3 ... 3" is not "3 ... 100")
+    parts: tuple[frozenset[str], ...] = ()  # each statement's content terms
+    head: frozenset[str] = frozenset()  # the terms of a `**Label**:` head, when the unit starts with one
+    verbs: frozenset[str] = frozenset()  # the leading verbs of its imperative statements, generic ones left out
+    order: tuple[tuple[str, str], ...] = ()  # (first, then) pairs of its statements
 
 
 def load_yaml(text: str):
@@ -57,36 +49,9 @@ def load_yaml(text: str):
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    return Stemmer.Stemmer("english")
-
-
-@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return _stemmer().stemWord(word)
-
-
-@lru_cache(maxsize=1)
-def vocabulary() -> Vocabulary:
-    data = load_yaml(resources.files("agentmerge.knowledge").joinpath("vocabulary.yaml").read_text("utf-8"))
-    generic = frozenset(stem(w) for w in data["generic"].lower().split())
-    negation = frozenset(stem(w.replace("n't", "not")) for w in data["negation"].lower().split()) | {"not"}
-    phrases: list[tuple[tuple[str, ...], str]] = []
-    words: dict[str, str] = {}
-    for canonical, variants in data["synonyms"].items():
-        for variant in [canonical, *variants]:
-            parts = tuple(stem(t) for t in _TOKEN.findall(variant.lower()))
-            if len(parts) == 1:
-                words[parts[0]] = canonical
-            elif parts:
-                phrases.append((parts, canonical))
-    phrases.sort(key=lambda p: (-len(p[0]), p[0]))
-    by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-    for phrase, canonical in phrases:
-        by_first.setdefault(phrase[0], []).append((phrase, canonical))
-    return Vocabulary(generic=generic, negation=negation, phrases={k: tuple(v) for k, v in by_first.items()},
-                      words=words)
+    """The lemma the matcher uses for a word (Snowball, with -ise and -ysis spellings folded first)."""
+    return lemma(word)
 
 
 def plain(text: str) -> str:
@@ -104,26 +69,8 @@ def plain(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Stemmed words of plain text, with multi-word synonyms folded to their canonical word."""
-    if "n'" in text or "n’" in text:
-        text = _CONTRACTION.sub(" not", text)
-    stems = [stem(t) for t in _TOKEN.findall(text)]
-    vocab = vocabulary()
-    phrases, single = vocab.phrases, vocab.words
-    out: list[str] = []
-    i = 0
-    end = len(stems)
-    while i < end:
-        current = stems[i]
-        for phrase, canonical in phrases.get(current, ()):
-            if tuple(stems[i : i + len(phrase)]) == phrase:
-                out.append(canonical)
-                i += len(phrase)
-                break
-        else:
-            out.append(single.get(current, current))
-            i += 1
-    return out
+    """The terms of plain text, in order, multi-word synonyms folded to their canonical term."""
+    return [term for _surface, term in term_words(text)]
 
 
 # Words whose two sides must not swap: "A before B", "A over B", "A instead of B", "A, not B".
@@ -132,21 +79,28 @@ _CONTRAST_WORDS = ("before", "after", "over", "instead", "rather", "than", "not"
 
 @lru_cache(maxsize=1)
 def contrasts() -> frozenset[str]:
-    return frozenset(stem(w) for w in _CONTRAST_WORDS)
+    return frozenset(lemma(w) for w in _CONTRAST_WORDS)
 
 
 def _contrasts(content: tuple[str, ...]) -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
     found = []
-    words = contrasts()
+    marks = contrasts()
     for i, w in enumerate(content):
-        if w in words and 0 < i < len(content) - 1:
+        if w in marks and 0 < i < len(content) - 1:
             found.append((w, frozenset(content[:i]), frozenset(content[i + 1 :])))
     return tuple(found)
 
 
 def reversed_order(x: Normalised, y: Normalised) -> bool:
     """True when the same words stand on opposite sides of a contrast word in x and y
-    ("tests before the implementation" / "the implementation before tests")."""
+    ("tests before the implementation" / "the implementation before tests"), or when one says "A before
+    B" and the other "B before A" in any wording ("merge after the tests pass")."""
+    for first, then in x.order:
+        for other_first, other_then in y.order:
+            a, b = set(first.split()), set(then.split())
+            c, d = set(other_first.split()), set(other_then.split())
+            if (a & d) - (b | c) and (b & c) - (a | d):
+                return True
     for word, left_x, right_x in x.contrasts:
         for other, left_y, right_y in y.contrasts:
             if other != word:
@@ -162,24 +116,57 @@ def normalise(unit_text: str, kind: str) -> Normalised:
     if kind in (model.CODE, model.TABLE, model.HTML):
         folded = _SPACE.sub(" ", unit_text).strip()
         return Normalised(tokens=(), folded=folded, numbers=frozenset(), negated=False, code=True)
-    return normalise_plain(plain(unit_text))
+    analyses = []
+    head = None
+    for piece in _pieces(unit_text, kind, False):
+        if piece.role in ("code", "table", "html"):
+            continue
+        text, code = plain_inline(piece.content)
+        a = analyse(text, code)
+        if piece.role == "head" and not analyses:
+            head = a
+        analyses.append(a)
+    return _aggregate(analyses, head)
 
 
-def normalise_plain(text: str) -> Normalised:
-    """`normalise` of a prose unit from its `plain` text (which the matcher also needs on its own)."""
-    vocab = vocabulary()
-    all_words = words(text)
-    all_words = ["not" if w in vocab.negation or w == "avoid" else w for w in all_words]
-    negated = "not" in all_words
-    # numbers are compared on their own (`numbers`): two rules differing only in a number are the same
-    # words with other values, a value conflict rather than two different rules
-    content = tuple(w for w in all_words if w not in vocab.generic and w != "%"
-                    and not (w[:1].isdecimal() and _NUMBER_WORD.match(w)))
+def _counted(a: Analysis) -> tuple[str, ...]:
+    """A statement's values as the multiset the matcher compares: each quantity as its value in the base
+    unit ("30 minutes" and "half an hour" are both 1800s), else the numbers as written."""
+    if a.quantities:
+        return tuple(f"{q.value:g}{q.unit}" if q.dimension in ("time", "percent", "size", "cadence") else f"{q.value:g}"
+                     for q in a.quantities)
+    return a.numbers
+
+
+def _aggregate(analyses: list[Analysis], head: Analysis | None) -> Normalised:
+    data = terms_data()
+    low, averts = data.low, data.averts
+    tokens: list[str] = []
+    parts: list[frozenset[str]] = []
+    verbs: set[str] = set()
+    counts: list[str] = []
+    order: list[tuple[str, str]] = []
+    negated = False
+    for a in analyses:
+        content = [t for t in a.terms if t not in low]
+        tokens.extend(content)
+        parts.append(frozenset(content))
+        counts.extend(_counted(a))
+        order.extend(a.order)
+        negated = negated or a.negated or any(t in averts for t in a.terms)
+        if a.verb and not a.negated and a.verb not in data.generic_verbs:
+            verbs.add(a.verb)
+    content_tokens = tuple(tokens)
     return Normalised(
-        contrasts=_contrasts(content),
-        tokens=content,
-        folded=" ".join(content),
-        numbers=frozenset(_NUMBER.findall(text)),
+        tokens=content_tokens,
+        folded=" ".join(content_tokens),
+        numbers=frozenset(counts),
         negated=negated,
         code=False,
+        contrasts=_contrasts(content_tokens),
+        counts=tuple(sorted(counts)),
+        parts=tuple(parts),
+        head=frozenset(t for t in head.terms if t not in low) if head is not None else frozenset(),
+        verbs=frozenset(verbs),
+        order=tuple(order),
     )

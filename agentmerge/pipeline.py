@@ -7,10 +7,11 @@ from dataclasses import replace
 
 from . import conflicts as conflict_engine
 from . import frontmatter as fm
-from .match import DUPLICATE, FULL_MATRIX_LIMIT, RELATED, Thresholds, collector_paused, match
+from .match import DUPLICATE, FULL_MATRIX_LIMIT, RELATED, Thresholds, collector_paused, match, release_losers
 from .merge import Builder, align_sections, join_blocks, render_blocks
 from .model import Agent, AgentmergeError, Conflict, Group, Member, MergeOptions, MergeResult, Unit
 from .read import numbered, read_agents
+from .statements.terms import use_terms
 
 
 class AccountingError(RuntimeError):
@@ -35,11 +36,14 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
     if options.duplicate_threshold is not None or options.related_threshold is not None:
         thresholds = replace(thresholds, **{k: v for k, v in (("missing", options.duplicate_threshold),
                                                              ("related", options.related_threshold)) if v is not None})
-    matching = match(list(units.values()), thresholds)
+    use_terms(options.axes)  # users' `terms:` (synonyms, abbreviations, weights) from their --axes files
+    titles = {u.uid: agents[u.source].sections[u.section].title for u in units.values()}
+    matching = match(list(units.values()), thresholds, titles)
     topics = _topics(options)
     ctx = conflict_engine.Context(agents=agents, units=units, matching=matching, options=options, topics=topics)
     found = conflict_engine.detect(ctx)
     resolved, losing, marked = conflict_engine.resolve(found, agents, units, options)
+    matching = release_losers(matching, losing, units, titles)
     mapping = align_sections(agents, matching)
     builder = Builder(agents, matching, losing, marked, lambda uid: _mark_text(uid, marked, resolved, units),
                       mapping)

@@ -78,7 +78,8 @@ def classify(result: MergeResult) -> tuple[list[dict], list[dict], list[dict]]:
         grouped.update(m.uid for m in g.members)
         shared.append({
             "id": g.id, "kind": g.kind, "kept": {"path": kept.path, "line": kept.line},
-            "members": [_unit(units[m.uid], score=m.score, kept=m.uid == g.kept or g.kind == RELATED)
+            "members": [_unit(units[m.uid], score=m.score, kept=m.uid == g.kept or g.kind == RELATED,
+                              **({"why": m.why} if m.why else {}))
                         for m in g.members],
         })
     in_conflict = {u for c in result.conflicts for side in c.sides for u in side.uids}
@@ -183,7 +184,7 @@ def markdown(result: MergeResult) -> str:
         head = "kept" if g["kind"] == "duplicate" else "kept side by side"
         out.append(f"- **{g['id']}** {g['kind']} ({head}):")
         for m in g["members"]:
-            mark = "kept" if m["kept"] else f"dropped, {m['score']:.2f}"
+            mark = "kept" if m["kept"] else f"dropped, {m['score']:.2f}" + (f": {m['why']}" if m.get("why") else "")
             if g["kind"] == "related":
                 mark = f"{m['score']:.2f}"
             out.append(f"  - {_loc(m['path'], m['line'], m['end_line'])} ({mark}): {_cell(m['text'])}")

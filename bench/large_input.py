@@ -18,6 +18,7 @@ Cases:
              units, every second one carried by its numbered twin
   halves     the checklist cut in two files of 30 sections, merged: matching across inputs (related
              units, section alignment) on top of the deduplication
+  seed       the checklist merged with a seed agent (fixtures/seeds/db-engineer-performance.md)
 """
 
 from __future__ import annotations
@@ -73,7 +74,14 @@ def halves() -> list[str]:
     return [text[:cut], "# More checks\n\n" + text[cut:]]
 
 
-CASES = {"checklist": checklist_60k, "numbered": numbered_60k, "identical": identical_60k, "mixed": mixed_120k,
+def with_seed() -> list[str]:
+    """The checklist and a real seed agent: a very large file merged with an ordinary one (matching across
+    inputs, related units and section alignment against 60,000 units)."""
+    seed = Path(__file__).resolve().parent.parent / "fixtures" / "seeds" / "db-engineer-performance.md"
+    return [checklist_60k(), seed.read_text(encoding="utf-8")]
+
+
+CASES = {"checklist": checklist_60k, "seed": with_seed, "numbered": numbered_60k, "identical": identical_60k, "mixed": mixed_120k,
          "halves": halves}
 
 
@@ -101,7 +109,7 @@ def run(name: str, directory: Path, timeout: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cases", default="checklist,numbered,identical",
+    parser.add_argument("--cases", default="checklist,seed,numbered,identical",
                         help="comma-separated, from: " + ", ".join(CASES))
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds before a run is killed")
     parser.add_argument("--keep", type=Path, help="write inputs and outputs here instead of a temporary directory")

@@ -7,7 +7,9 @@ merges them with default options and the JSON report (`agentmerge.report.to_json
 each ended up in one `shared` group, and of which kind (`duplicate` or `related`). Per file it prints: the
 `same` and `different` counts; `same` pairs grouped (duplicate or related) and as duplicates; look-alikes
 (`different` pairs) collapsed as duplicates and grouped as related; precision and recall of `duplicate` and
-of "grouped". The tuning file also gets same-recall by `style` and by `domain`.
+of "grouped"; and how many pairs of each label the report lists as a conflict (look-alikes that differ in a
+number, a negation or an order should be; paraphrases should not). The tuning file also gets same-recall by
+`style` and by `domain`.
 
 The held-back file (tests/data/holdout/) is scored for its totals only: no per-pair line, no breakdown by
 style or domain, no misses. `--show-misses` prints the misses of the other files and leaves the held-back
@@ -63,18 +65,26 @@ def relation(report: dict, a_path: str, b_path: str) -> str | None:
     return "duplicate" if "duplicate" in kinds else "related" if "related" in kinds else None
 
 
-def judge_pairs(pairs: list[dict], workdir: Path):
-    """The relation the merge gives each pair, in order."""
+def in_conflict(report: dict, a_path: str, b_path: str) -> bool:
+    """Whether the report lists a conflict between body units of the two files (frontmatter fields aside)."""
+    return any({a_path, b_path} <= {side["path"] for side in c["sides"] if side.get("units")}
+               for c in report["conflicts"])
+
+
+def judge_pairs(pairs: list[dict], workdir: Path) -> tuple[list[str | None], list[bool]]:
+    """The relation the merge gives each pair, and whether it reports them as a conflict, in order."""
     from agentmerge import MergeOptions, merge_files
     from agentmerge.report import to_json
 
     a_path, b_path = str(workdir / "a.md"), str(workdir / "b.md")
-    out = []
+    found, conflicts = [], []
     for p in pairs:
         Path(a_path).write_text(_agent("pair-a", p["a"]), encoding="utf-8")
         Path(b_path).write_text(_agent("pair-b", p["b"]), encoding="utf-8")
-        out.append(relation(to_json(merge_files([a_path, b_path], MergeOptions())), a_path, b_path))
-    return out
+        report = to_json(merge_files([a_path, b_path], MergeOptions()))
+        found.append(relation(report, a_path, b_path))
+        conflicts.append(in_conflict(report, a_path, b_path))
+    return found, conflicts
 
 
 def _pct(n: int, d: int) -> float | None:
@@ -85,11 +95,12 @@ def _ratio(n: int, d: int) -> float | None:
     return round(n / d, 3) if d else None
 
 
-def score(pairs: list[dict], found: list[str | None]) -> dict:
+def score(pairs: list[dict], found: list[str | None], conflicts: list[bool] | None = None) -> dict:
     same = [f for p, f in zip(pairs, found) if p["label"] == "same"]
     diff = [f for p, f in zip(pairs, found) if p["label"] != "same"]
     same_dup, same_grp = same.count("duplicate"), sum(f is not None for f in same)
     diff_dup, diff_rel = diff.count("duplicate"), diff.count("related")
+    conflicts = conflicts or [False] * len(pairs)
     return {
         "same": len(same), "different": len(diff),
         "same_grouped_pct": _pct(same_grp, len(same)), "same_duplicate_pct": _pct(same_dup, len(same)),
@@ -98,6 +109,8 @@ def score(pairs: list[dict], found: list[str | None]) -> dict:
         "duplicate_precision": _ratio(same_dup, same_dup + diff_dup), "duplicate_recall": _ratio(same_dup, len(same)),
         "grouped_precision": _ratio(same_grp, same_grp + diff_dup + diff_rel),
         "grouped_recall": _ratio(same_grp, len(same)),
+        "same_in_conflict": sum(c for p, c in zip(pairs, conflicts) if p["label"] == "same"),
+        "lookalikes_in_conflict": sum(c for p, c in zip(pairs, conflicts) if p["label"] != "same"),
     }
 
 
@@ -164,12 +177,13 @@ def unit_texts(report: dict) -> dict[tuple[str, int], str]:
 _MARKER = re.compile(r"^\s*(?:[-*+]\s+(?:\[[ xX]\]\s+)?|\d+[.)]\s+)")
 
 
-def output_line(text: str, out_lines: list[str]) -> int | None:
-    """Where the unit's first line stands in the merged text (list markers aside), or None."""
+def output_line(text: str, out_lines: list[str], taken: frozenset[int] | set[int] = frozenset()) -> int | None:
+    """Where the unit's first line stands in the merged text (list markers aside, lines in `taken` skipped)."""
     first = _MARKER.sub("", text.strip().split("\n", 1)[0]).strip()
     if not first:
         return None
-    return next((i for i, line in enumerate(out_lines) if _MARKER.sub("", line).strip() == first), None)
+    return next((i for i, line in enumerate(out_lines)
+                 if i not in taken and _MARKER.sub("", line).strip() == first), None)
 
 
 def seed_clusters() -> dict:
@@ -193,7 +207,7 @@ def seed_clusters() -> dict:
                 state = (True, 1)
             if state[0]:
                 kept.append(state[1])
-                at = output_line(texts.get((name, int(line)), ""), out_lines)
+                at = output_line(texts.get((name, int(line)), ""), out_lines, set(where))
                 if at is not None:
                     where.append(at)
         members_out += len(kept)
@@ -217,8 +231,8 @@ def run(names: list[str], show_misses: bool) -> dict:
     with tempfile.TemporaryDirectory(prefix="match-quality-") as tmp:
         for name in names:
             pairs = yaml.safe_load(FILES[name].read_text(encoding="utf-8"))
-            found = judge_pairs(pairs, Path(tmp))
-            entry = score(pairs, found)
+            found, conflicts = judge_pairs(pairs, Path(tmp))
+            entry = score(pairs, found, conflicts)
             if name == BROKEN_DOWN:
                 entry["by_style"] = breakdown(pairs, found, "style")
                 entry["by_domain"] = breakdown(pairs, found, "domain")
@@ -238,9 +252,11 @@ def print_table(result: dict) -> None:
             ("as dup", "same_duplicate_pct"), ("collapsed", "lookalikes_collapsed"),
             ("coll %", "lookalikes_collapsed_pct"), ("related %", "lookalikes_related_pct"),
             ("dup P", "duplicate_precision"), ("dup R", "duplicate_recall"),
-            ("grp P", "grouped_precision"), ("grp R", "grouped_recall")]
+            ("grp P", "grouped_precision"), ("grp R", "grouped_recall"),
+            ("conf s", "same_in_conflict"), ("conf d", "lookalikes_in_conflict")]
     print("pairs: same = labelled same; grouped / as dup = % of same pairs grouped (duplicate or related) / as duplicate;")
-    print("       collapsed = look-alikes (different) made duplicates; related % = look-alikes grouped as related")
+    print("       collapsed = look-alikes (different) made duplicates; related % = look-alikes grouped as related;")
+    print("       conf s / conf d = same / different pairs reported as a conflict")
     print(f"{'file':<8}" + "".join(f"{h:>10}" for h, _ in cols))
     for name, e in result["files"].items():
         print(f"{name:<8}" + "".join(f"{_f(e[k]):>10}" for _, k in cols))

@@ -61,3 +61,17 @@ def test_a_kept_member_is_found_in_the_merged_text_whatever_its_list_marker():
     assert bench.output_line("- **Bounded results**: use LIMIT\n  - nested", out) == 4
     assert bench.output_line("2. Tests pass", out) == 5
     assert bench.output_line("- Not there", out) is None
+
+
+def test_a_conflict_counts_only_between_body_units_of_both_files():
+    fields = {"conflicts": [{"sides": [{"path": "a.md"}, {"path": "b.md"}]}]}  # frontmatter: no units
+    body = {"conflicts": [{"sides": [{"path": "a.md", "units": [{"line": 6}]}, {"path": "b.md", "units": [{"line": 6}]}]}]}
+    assert not bench.in_conflict(fields, "a.md", "b.md")
+    assert bench.in_conflict(body, "a.md", "b.md")
+    assert not bench.in_conflict(body, "a.md", "c.md")
+
+
+def test_two_members_with_the_same_first_line_are_two_places():
+    out = ["- Use fixtures", "", "## B", "", "- Use fixtures"]
+    first = bench.output_line("- Use fixtures", out)
+    assert (first, bench.output_line("- Use fixtures", out, {first})) == (0, 4)

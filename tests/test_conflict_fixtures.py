@@ -49,6 +49,14 @@ def _anchors(d):
 
 
 @pytest.mark.parametrize("half,d", ALL, ids=[f"{h}-{d.name}" for h, d in ALL])
+def test_each_body_is_a_realistic_length(half, d):
+    for name in ("a.md", "b.md"):
+        agent = read_agents([str(d / name)])[0]
+        body_lines = len(agent.text.rstrip("\n").split("\n")) - agent.body_line + 1
+        assert 60 <= body_lines <= 150, f"{half}/{d.name}/{name}: {body_lines} body lines"
+
+
+@pytest.mark.parametrize("half,d", ALL, ids=[f"{h}-{d.name}" for h, d in ALL])
 def test_each_pair_parses_and_every_side_is_a_unit(half, d):
     anchors = _anchors(d)
     data = _expected(d)

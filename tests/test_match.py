@@ -5,13 +5,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agentmerge import parse_agent, read_agents
+from agentmerge import merge, parse_agent, read_agents
 from agentmerge.match import DUPLICATE, NEGATED, NUMBERS, RELATED, match, relate, weights_of
 from agentmerge.normalize import normalise
 
 from .conftest import SEED_FILES
 
-PAIRS = yaml.safe_load((Path(__file__).parent / "data" / "match_pairs.yaml").read_text(encoding="utf-8"))
+DATA = Path(__file__).parent / "data"
+PAIRS = yaml.safe_load((DATA / "match_pairs.yaml").read_text(encoding="utf-8"))
+TUNE = yaml.safe_load((DATA / "match_tune.yaml").read_text(encoding="utf-8"))
 
 
 def _unit(text):
@@ -22,7 +24,7 @@ def _unit(text):
 def weights():
     """Word weights from a realistic run: the five seeds plus every labelled text."""
     norms = [normalise(u.text, u.kind) for a in read_agents([str(p) for p in SEED_FILES]) for u in a.units]
-    norms += [normalise(_unit(p[k]).text, _unit(p[k]).kind) for p in PAIRS for k in "ab"]
+    norms += [normalise(_unit(p[k]).text, _unit(p[k]).kind) for p in PAIRS + TUNE for k in "ab"]
     return weights_of([n for n in norms if not n.code])
 
 
@@ -31,24 +33,34 @@ def _relation(a, b, weights):
     return relate(normalise(ua.text, ua.kind), normalise(ub.text, ub.kind), weights)[0]
 
 
-def test_labelled_pairs_precision_first(weights):
-    """Collapsing two different rules loses guidance: no `different` pair may be called a duplicate.
-    Recall is what precision leaves: paraphrases in other words stay apart (and cost only tokens)."""
-    tp = fp = fn = 0
-    wrong = []
-    for p in PAIRS:
-        predicted = _relation(p["a"], p["b"], weights) == DUPLICATE
-        same = p["label"] == "same"
-        tp += predicted and same
-        fn += same and not predicted
-        if predicted and not same:
-            fp += 1
-            wrong.append(p["where"] + ": " + p["a"][:60] + " ~ " + p["b"][:60])
-    precision = tp / max(tp + fp, 1)
-    recall = tp / max(tp + fn, 1)
-    assert wrong == [], f"different rules collapsed (precision {precision:.2f}): {wrong}"
-    assert recall >= 0.14, f"recall fell to {recall:.2f}"
-    assert len(PAIRS) >= 100
+def _merged_relation(a, b):
+    """How a merge of two agents whose bodies are `a` and `b` groups them: "duplicate", "related" or None
+    (what bench/match_quality.py measures, section titles and all)."""
+    result = merge([parse_agent(f"---\nname: {n}\n---\n\n{body}\n", f"{n}.md") for n, body in (("a", a), ("b", b))])
+    kinds = {g.kind for g in result.groups
+             if {result.units[m.uid].path for m in g.members} == {"a.md", "b.md"}}
+    return DUPLICATE if DUPLICATE in kinds else RELATED if RELATED in kinds else None
+
+
+# Floors under what the matcher measures on each labelled file (README, "Matching levels"): recall may
+# only rise; no look-alike is collapsed and few are called related.
+FLOORS = {"match_pairs.yaml": (PAIRS, 0.18, 0.20), "match_tune.yaml": (TUNE, 0.27, 0.28)}
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_labelled_pairs_precision_first(name):
+    """Collapsing two different rules loses guidance: no `different` pair may be called a duplicate, and
+    at most 5% of them related. Recall is what precision leaves."""
+    pairs, duplicate_floor, grouped_floor = FLOORS[name]
+    found = [(p, _merged_relation(p["a"], p["b"])) for p in pairs]
+    collapsed = [p["a"][:60] + " ~ " + p["b"][:60] for p, r in found if p["label"] != "same" and r == DUPLICATE]
+    related = [p for p, r in found if p["label"] != "same" and r == RELATED]
+    same = [r for p, r in found if p["label"] == "same"]
+    assert collapsed == [], f"different rules collapsed: {collapsed}"
+    assert len(related) <= 0.05 * (len(found) - len(same))
+    assert same.count(DUPLICATE) / len(same) >= duplicate_floor
+    assert (same.count(DUPLICATE) + same.count(RELATED)) / len(same) >= grouped_floor
+    assert len(pairs) >= 100
 
 
 @pytest.mark.parametrize("a, b, expected", [
@@ -57,13 +69,29 @@ def test_labelled_pairs_precision_first(weights):
      "- Avoid N+1 query problems with eager loading strategies", DUPLICATE),
     ("- Add indexes concurrently in production environments",
      "- Add indexes in separate migrations from schema changes", None),
+    # another action on the same subject: different guidance, not even related
     ("- Test migrations both upgrade and downgrade paths",
-     "- Create idempotent Alembic migrations with both upgrade and downgrade paths", RELATED),
+     "- Create idempotent Alembic migrations with both upgrade and downgrade paths", None),
+    ("- Profile slow queries with EXPLAIN ANALYZE",
+     "- Profile slow queries with EXPLAIN ANALYZE and fix the missing indexes they reveal, then re-run the plan",
+     RELATED),
     # opposite polarity or different numbers: never duplicates, always conflict candidates
     ("- Always use soft deletes for user records", "- Never use soft deletes for user records", NEGATED),
     ("- Implement pagination for list endpoints (default limit: 50)",
      "- Implement pagination for list endpoints (default limit: 20)", NUMBERS),
     ("- Review the tests before the implementation", "- Review the implementation before the tests", NEGATED),
+    ("- Run the tests before merging", "- Merge, then run the tests", None),
+    # numbers are a multiset: "3 ... 3" is not "100 ... 3"
+    ("- rule number 3 about topic 3", "- rule number 100 about topic 3", NUMBERS),
+    # a head folds into its detailed form; abbreviations and spellings fold
+    ("- Dependency scanning", "- **Dependency scanning**: run pip-audit and npm audit on every PR", DUPLICATE),
+    ("- Validate k8s manifests with kubeconform", "- Validate Kubernetes manifests with kubeconform in CI", DUPLICATE),
+    ("- Set up pre-commit hooks", "- Setup pre-commit hooks for linting", DUPLICATE),
+    # different rare head terms are different guidance
+    ("- Use B-tree indexes for range queries", "- Use hash indexes for range queries", None),
+    ("- Use read replicas to scale reads", "- Use sharding to scale reads", None),
+    ("- Deploy with blue-green releases", "- Deploy with canary releases", None),
+    ("- Write unit tests for every service", "- Write contract tests for every service", None),
 ])
 def test_documented_levels(a, b, expected, weights):
     assert _relation(a, b, weights) == expected
@@ -88,13 +116,32 @@ def test_groups_keep_the_most_complete_variant():
     assert m.dropped == {agent.units[0].uid: agent.units[1].uid}
 
 
-def test_seed_self_repetition_is_found():
-    """db-engineer-performance.md says 'database-side aggregations instead of Python-side computation' twice."""
+def test_seed_self_repetition_is_found_but_a_step_stays_in_its_procedure():
+    """db-engineer-performance.md says 'database-side aggregations instead of Python-side computation'
+    twice: once as step 4 of a numbered procedure (line 23), once as a rule (line 32). The procedure would
+    lose a step if line 23 were dropped: the two are related, both kept."""
     agent = read_agents([str(p) for p in SEED_FILES if p.name == "db-engineer-performance.md"])[0]
     m = match(agent.units)
     by_line = {u.uid: u.line for u in agent.units}
-    pairs = {(by_line[g.kept], by_line[d.uid]) for g in m.groups for d in g.members[1:]}
-    assert (32, 23) in pairs
+    related = {frozenset((by_line[p.a], by_line[p.b])) for p in m.pairs if p.relation == RELATED}
+    assert frozenset((32, 23)) in related
+    assert 23 not in {by_line[d] for d in m.dropped}
+
+
+def test_a_lead_in_is_never_dropped_into_another_unit():
+    text = ("# Review\n\nFor every query you write, verify:\n\n- it has a LIMIT\n\n"
+            "## Checklist\n\n- Verify every query you write against the checklist\n")
+    agent = parse_agent(text, "a.md")
+    m = match(agent.units)
+    assert m.dropped == {}
+
+
+def test_every_dropped_unit_says_why():
+    text = ("# A\n\n- Avoid N+1 query problems with eager loading strategies\n- same rule here\n\n# B\n\n"
+            "- Identify and eliminate N+1 query problems using joinedload/selectinload\n- **same rule here**\n")
+    m = match(parse_agent(text, "a.md").units)
+    whys = sorted(member.why for g in m.groups for member in g.members[1:])
+    assert whys == ["an exact copy, markers and emphasis aside", "every specific term"]
 
 
 def _match_with_limit(units, limit: int):
@@ -134,14 +181,16 @@ def blocked(monkeypatch):
 
 def test_many_exact_copies_form_one_group_kept_by_the_most_complete():
     """Exact copies carry each other as a class (linear in the copies, not quadratic); the longest wording
-    is kept, every other copy is dropped into it."""
+    is kept, every other copy is dropped into it, except the numbered ones: each is a step of its own
+    (one-item) procedure, which never leaves its file's list."""
     forms = ["- same rule here", "* same rule here", "- **same rule here**", "1. same rule here"]
     lines = [forms[i % len(forms)] for i in range(5000)]
     agent = parse_agent("# Rules\n\n" + "\n".join(lines) + "\n", "copies.md")
     m = match(agent.units)
     assert len(m.groups) == 1
     assert m.groups[0].kept == agent.units[2].uid  # the first `**same rule here**`
-    assert len(m.dropped) == 4999
+    assert len(m.dropped) == 3749
+    assert not any(agent.units[i].uid in m.dropped for i in range(3, 5000, 4))
 
 
 def test_blocked_same_words_with_other_numbers_stay_apart(blocked):
@@ -196,10 +245,11 @@ def test_blocked_path_does_not_depend_on_the_hash_seed(tmp_path):
         "from agentmerge.match import match\n"
         "from agentmerge.read import numbered\n"
         "rng = random.Random(3)\n"
-        "words = 'index query cache schema lock retry test log user token alert commit'.split()\n"
+        "words = ('index query cache schema lock retry test log user token alert commit deploy metric trace '\n"
+        "         'replica shard backup').split()\n"
         "lines = []\n"
         "for i in range(4000):\n"
-        "    w = rng.sample(words, rng.randint(2, 5))\n"
+        "    w = rng.sample(words, rng.randint(2, 7))\n"
         "    lines.append('- ' + rng.choice(['', 'Never ']) + ' '.join(w) + rng.choice(['', ' 2', ' 3']))\n"
         "agents = numbered([parse_agent('# R\\n\\n' + '\\n'.join(half) + '\\n', f'r{i}.md')\n"
         "                   for i, half in enumerate((lines[:2000], lines[2000:]))])\n"

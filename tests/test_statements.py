@@ -1,5 +1,10 @@
 """The statement model: how units split into statements, and what each statement says."""
 
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from agentmerge import parse_agent
 from agentmerge.statements import statements_of
 from agentmerge.statements.terms import analyse, lemma
@@ -63,4 +68,50 @@ def test_numbers_are_a_multiset_and_order_is_kept():
     assert analyse("rule number 3 about topic 3").numbers == ("3", "3")
     assert analyse("rule number 100 about topic 3").numbers == ("100", "3")
     assert analyse("Run the tests before merging").order == (("run test", "merg"),)
-    assert analyse("Merge only after the tests pass").order == (("test pass", "merg"),)
+    (first, then), = analyse("Merge only after the tests pass").order
+    assert first == "test pass" and then.split()[0] == "merg"
+
+
+def test_the_prepared_term_data_is_fresh_and_the_same_as_the_yaml():
+    """knowledge/terms.prepared.json is what `python -m agentmerge.statements.prepare` writes from
+    terms.yaml now (run it after editing terms.yaml), and reads back as the same term data."""
+    from agentmerge.statements import prepare
+    from agentmerge.statements.terms import _builtin, load_terms
+
+    assert prepare.PATH.read_text(encoding="utf-8") == prepare.build()
+    assert _builtin() == load_terms()
+
+
+def test_a_users_terms_section_extends_the_built_in_terms(tmp_path):
+    from agentmerge.statements.terms import analyse, use_terms
+
+    extra = tmp_path / "team.yaml"
+    extra.write_text("terms:\n  synonyms:\n    feature store: [feast, tecton]\n", encoding="utf-8")
+    try:
+        use_terms((str(extra),))
+        assert analyse("Register features in Feast").terms[-1] == "feature store"
+    finally:
+        use_terms(())
+    assert analyse("Register features in Feast").terms[-1] == "feast"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["- ", "* ", "1. ", "2) ", "- [ ] ", "- [x] ", ""]),
+       st.text(alphabet="ab #>`*_-+1.)[]x:|<~\\", min_size=1, max_size=12))
+def test_one_line_units_read_the_same_without_parsing(marker, rest):
+    """A one-line unit's pieces come without a markdown-it parse when its text cannot hold block syntax;
+    they are exactly what the parse gives."""
+    from agentmerge import statements
+
+    text = marker + rest
+    if "\n" in text or not text.strip():
+        return
+    kind = "item" if marker else "paragraph"
+    fast = statements._pieces(text, kind, False)
+    saved = statements._ONE_LINE_ITEM, statements._ONE_LINE_PARAGRAPH
+    statements._ONE_LINE_ITEM = statements._ONE_LINE_PARAGRAPH = re.compile(r"(?!)")
+    try:
+        slow = statements._pieces(text, kind, False)
+    finally:
+        statements._ONE_LINE_ITEM, statements._ONE_LINE_PARAGRAPH = saved
+    assert [vars(p) for p in fast] == [vars(p) for p in slow]

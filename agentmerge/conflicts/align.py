@@ -179,3 +179,25 @@ def conflict(ctx, kind: str, topic: str, a: Said, b: Said, stances: tuple[str, s
 
 def sort(found: list[Conflict]) -> list[Conflict]:
     return sorted(found, key=lambda c: (min(u for s in c.sides for u in s.uids), c.kind, c.topic))
+
+
+def grouped(ctx, kind: str, topic: str, clashes: Sequence[tuple[Said, str, Said, str]], why: str,
+            suggestion: str, severity: str = "medium") -> Conflict:
+    """One conflict from every clashing pair on one topic: a side per input and stance, holding every
+    statement of that input that takes it (as the topics' conflicts are built)."""
+    sides: dict[tuple[int, str], list[Said]] = {}
+    for a, sa, b, sb in clashes:
+        for s, stance in ((a, sa), (b, sb)):
+            members = sides.setdefault((s.source, stance), [])
+            if all(m.uid != s.uid for m in members):
+                members.append(s)
+    keys = sorted(sides, key=lambda k: (min(m.uid for m in sides[k]), k))
+    said = "; ".join(
+        f"{ctx.agents[source].path} {stance} ({', '.join(f'line {m.st.line}' for m in sides[(source, stance)])})"
+        for source, stance in keys)
+    return Conflict(
+        id="", kind=kind, topic=topic, severity=severity, message=f"{said}: {why}",
+        sides=tuple(Side(uids=tuple(sorted({m.uid for m in sides[k]})), stance=k[1],
+                         phrase="; ".join(short(m.text, 120) for m in sides[k])) for k in keys),
+        suggestion=suggestion,
+    )

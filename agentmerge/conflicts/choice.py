@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .align import SCOPE, conflict, pairs, short, sort, statements, takes_no_stance
+from .align import SCOPE, grouped, pairs, sort, statements, takes_no_stance
 
 # After one of these, an option is the one *not* chosen.
 _AGAINST = re.compile(r"\b(?:over|instead of|rather than|not|never|no|avoid|don't use|do not use|in place of|"
@@ -31,7 +31,7 @@ _PROJECT = re.compile(r"\b(?:we|our|this (?:project|repo|repository|team|codebas
                       r"team|codebase|repo|stack))\b[^.;]{0,40}\b(?:use|uses|run|runs|is built|are built|build|"
                       r"builds|deploy|deploys|live|lives|standardi[sz]e|standardi[sz]es|rel(?:y|ies) on|is|are)\b",
                       re.IGNORECASE)
-NOUN_PHRASE_WORDS = 12
+NOUN_PHRASE_WORDS = 25
 
 
 @dataclass(frozen=True)
@@ -242,39 +242,36 @@ def detect(ctx) -> list:
         if st:
             taken.append((s, st))
     by_index = {s.index: st for s, st in taken}
-    found = []
-    reported: set[tuple[int, int, str]] = set()
+    clashes: dict[str, list] = {}
     for a, b in pairs([s for s, _ in taken], lambda s: by_index[s.index].keys()):
         for category in sorted(set(by_index[a.index]) & set(by_index[b.index])):
             pro_a, con_a = by_index[a.index][category]
             pro_b, con_b = by_index[b.index][category]
-            clash = None
             if pro_a and pro_b and not (pro_a & pro_b):
-                clash = (sorted(pro_a)[0], sorted(pro_b)[0], "picks")
+                clash = (min(pro_a), min(pro_b), True)
             elif pro_a & con_b:
-                clash = (sorted(pro_a & con_b)[0], sorted(pro_a & con_b)[0], "rejects")
+                clash = (min(pro_a & con_b), min(pro_a & con_b), False)
             elif pro_b & con_a:
-                clash = (sorted(pro_b & con_a)[0], sorted(pro_b & con_a)[0], "rejects")
-            if clash is None or (a.uid, b.uid, category) in reported:
+                clash = (min(pro_b & con_a), min(pro_b & con_a), False)
+            else:
                 continue
             words = {w for o in pro_a | pro_b | con_a | con_b for w in
                      _tokens(alternatives.options[(category, o)].lower())} | {
                 w for o in pro_a | pro_b | con_a | con_b for w in o.split("_")}
-            scope_a = _scope_terms(a, category, alternatives, words)
-            scope_b = _scope_terms(b, category, alternatives, words)
-            if scope_a != scope_b:
+            if _scope_terms(a, category, alternatives, words) != _scope_terms(b, category, alternatives, words):
                 continue  # one of them is limited to a narrower situation
-            reported.add((a.uid, b.uid, category))
-            title = alternatives.titles[category]
             name = lambda o: alternatives.options[(category, o)]  # noqa: E731
-            if clash[2] == "picks":
-                why = f"two different {title} choices: {name(clash[0])} and {name(clash[1])}"
-                sides = (name(clash[0]), name(clash[1]))
+            if clash[2]:
+                stance_a, stance_b = f"uses {name(clash[0])}", f"uses {name(clash[1])}"
+            elif pro_a & con_b:
+                stance_a, stance_b = f"uses {name(clash[0])}", f"rules out {name(clash[0])}"
             else:
-                chooser_is_a = bool(pro_a & con_b)
-                why = f"one uses {name(clash[0])} as the {title}, the other rules it out"
-                sides = (name(clash[0]), f"not {name(clash[0])}") if chooser_is_a else \
-                        (f"not {name(clash[0])}", name(clash[0]))
-            found.append(conflict(ctx, "choice", category, a, b, sides, why,
-                                  f"Pick one {title} for the merged agent and state it once."))
+                stance_a, stance_b = f"rules out {name(clash[0])}", f"uses {name(clash[0])}"
+            clashes.setdefault(category, []).append((a, stance_a, b, stance_b))
+    found = []
+    for category, pairs_ in sorted(clashes.items()):
+        title = alternatives.titles[category]
+        found.append(grouped(ctx, "choice", category, pairs_,
+                             f"different choices of {title} for the same purpose",
+                             f"Pick one {title} for the merged agent and state it once."))
     return sort(found)

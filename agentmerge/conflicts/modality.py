@@ -1,21 +1,44 @@
 """Modality conflicts: the same action on the same object, prohibited in one statement and required or
 permitted in another ("never run migrations by hand" / "running a migration by hand is fine in an
-emergency"), in any wording the statement model reads.
+emergency"), or required in one and waived in another ("every new model goes through a shadow deployment"
+/ "shadow deployment is optional for small retrains"), in any wording the statement model reads.
 
-The prohibited action is the negation's scope (`Statement.actions` of a negated statement): every one of
-its content terms, its verb first, must be in the other statement, so "don't commit secrets" and "read
-secrets from the vault" (another verb), or "never delete old releases" and "keep every past release"
-(agreement worded the other way round) are no conflict. A scope qualifier on one side only ("in an
-emergency", "for small fixes") makes a scoped conflict, reported with the scope; qualifiers on both sides
-that differ are two rules for two situations.
+- A requirement against a prohibition: every content term of the prohibited action (`Statement.actions`
+  of a negated statement) is in the other statement, so "don't commit secrets" and "read secrets from the
+  vault" (another verb), or "never delete old releases" and "keep every past release" (agreement worded
+  the other way round) are no conflict.
+- An explicit permission ("… is fine", "… is allowed", "may …") against a prohibition: the permission names
+  the prohibited action's verb or object (one of its first two terms, or the last word of a code span it
+  prohibits) and states the situation it holds in ("in an emergency", "in tests", "when …"); with two
+  shared terms the situation may be left out.
+- A waiver ("optional", "not required") against a requirement of the same thing (two shared terms).
+
+A qualifier on one side only is a scoped conflict, reported with the scope; the same qualifier on both
+sides is one rule; different qualifiers on both sides are two rules for two situations.
 """
 
 from __future__ import annotations
+
+import re
 
 from .align import NEGATOR, conflict, document_frequency, pairs, scope_of, sort, statements, takes_no_stance
 
 POSITIVE = ("require", "recommend", "permit")
 NEGATIVE = ("prohibit", "discourage")
+# "… is fine", "is allowed", "may": a permission, however the rest of the sentence reads
+PERMISSION = re.compile(r"\b(?:is|are) (?:fine|ok|okay|allowed|acceptable|permitted|tolerated)\b|\bmay\b|"
+                        r"\b(?:can|could) be (?:used|done)\b|\bit'?s fine\b|\bis all right\b", re.IGNORECASE)
+WAIVER = re.compile(r"\b(?:is|are) optional\b|\boptional(?:ly)? for\b|\b(?:is|are) not (?:required|needed|"
+                    r"necessary|mandatory)\b|\bno need (?:to|for)\b|\bcan be skipped\b|\bmay (?:be )?skip",
+                    re.IGNORECASE)
+REQUIRED = re.compile(r"\b(?:every|each|all|always|must|required|mandatory|no exceptions|goes? through)\b",
+                      re.IGNORECASE)
+# situations a permission is given for ("when the pipeline is down", "in tests", "for admin endpoints")
+CONDITION = re.compile(r"\b(?:when|if|during|while|unless|in|for|on|as long as|provided)\b[^.;]{2,60}",
+                       re.IGNORECASE)
+_WAIVER_WORDS = frozenset({"is", "are", "option", "optional", "for", "not", "requir", "need", "necessari",
+                           "mandatori", "no", "to", "can", "be", "skip", "skipped", "may", "small", "the", "a"})
+GENERIC_VERBS = frozenset({"use", "make", "do", "have", "get", "run", "put", "let", "go", "take"})
 
 
 def _core(s) -> list[str]:
@@ -23,45 +46,130 @@ def _core(s) -> list[str]:
     return [t for t in s.st.actions if not t.startswith("~")]
 
 
+def _stance(s) -> str:
+    """prohibit | permit | waive | require | "" for what a statement says about its action."""
+    if WAIVER.search(s.text):
+        return "waive"
+    if PERMISSION.search(s.text) and not re.search(r"\b(?:not|never) (?:be )?(?:fine|ok|allowed|acceptable)\b|"
+                                                  r"\bmay not\b", s.text, re.IGNORECASE):
+        return "permit"
+    if s.st.modality in NEGATIVE:
+        return "prohibit"
+    if s.st.modality in ("require", "recommend"):
+        return "require"
+    if s.st.modality == "describe" and REQUIRED.search(s.text):
+        return "require"
+    return ""
+
+
+def _key_terms(neg) -> set[str]:
+    """The prohibited action's verb or object: its first two terms past generic verbs, and the last word
+    of each code span it prohibits ("terraform apply" -> "apply")."""
+    from ..statements.terms import lemma
+
+    core = [t for t in _core(neg) if t not in GENERIC_VERBS]
+    keys = set(core[:2])
+    for head in neg.st.heads:
+        words = re.findall(r"[a-z]+", head.lower())
+        if words:
+            keys.add(lemma(words[-1]))
+    return keys
+
+
+def _conflicting(neg, pos, kind_pos: str) -> tuple[bool, str]:
+    """Whether a prohibition and a requirement/permission contradict, and the permission's situation."""
+    core = _core(neg)
+    if not core:
+        return False, ""
+    shared = set(core) & pos.terms
+    if kind_pos == "require":
+        if len(core) < 2 or not set(core) <= pos.terms or NEGATOR.search(pos.text):
+            return False, ""
+        if not set(neg.st.heads) <= set(pos.st.heads) | pos.terms:
+            return False, ""  # "never deploy :latest" is about `:latest`, which the other does not name
+        return True, scope_of(pos.text)
+    # a permission: of what its own clause names ("force unwrapping is acceptable in tests, where a crash
+    # points at the bug" permits force unwrapping, not crashes)
+    permitted = _clause_terms(pos.text, PERMISSION) & pos.terms
+    shared &= permitted
+    situation = scope_of(pos.text) or _condition(pos.text)
+    if len(shared) >= 2 or (shared & _key_terms(neg) and situation):
+        return True, situation
+    return False, ""
+
+
+def _clause_terms(text: str, pattern: re.Pattern, before: bool = False) -> set[str]:
+    """The lemmas of the clause (between commas, semicolons, colons) where `pattern` matches (with
+    `before`, of its part before the match: the subject of "… is optional")."""
+    from ..statements.terms import lemma
+
+    m = pattern.search(text)
+    if m is None:
+        return set()
+    start = max(text.rfind(",", 0, m.start()), text.rfind(";", 0, m.start()), text.rfind(":", 0, m.start())) + 1
+    ends = [i for i in (text.find(",", m.end()), text.find(";", m.end())) if i >= 0]
+    clause = text[start : m.start() if before else (min(ends) if ends else len(text))]
+    return {lemma(w) for w in re.findall(r"[a-z][a-z0-9_]*", clause.lower())}
+
+
+def _condition(text: str) -> str:
+    m = CONDITION.search(text)
+    return m.group(0).strip() if m else ""
+
+
 def detect(ctx) -> list:
-    said = [s for s in statements(ctx) if s.st.modality in POSITIVE + NEGATIVE and not takes_no_stance(s)]
+    said = []
+    stance: dict[int, str] = {}
+    for s in statements(ctx):
+        if takes_no_stance(s):
+            continue
+        st = _stance(s)
+        if st:
+            stance[s.index] = st
+            said.append(s)
     if not said:
         return []
     df = document_frequency(said)
     common = max(8, len(said) // 10)
 
     def keys(s):
-        # the prohibited side files itself under its action's rarest term; the other side under every term
-        if s.st.modality in NEGATIVE:
+        if stance[s.index] == "prohibit":
             core = [t for t in _core(s) if df[t] <= common]
-            return [min(core, key=lambda t: (df[t], t))] if core else []
+            return sorted(core, key=lambda t: (df[t], t))[:2]
         return [t for t in s.terms if df[t] <= common]
 
     found = []
     for a, b in pairs(said, keys):
-        if (a.st.modality in NEGATIVE) == (b.st.modality in NEGATIVE):
+        kinds = {stance[a.index], stance[b.index]}
+        if kinds in ({"prohibit", "require"}, {"prohibit", "permit"}):
+            neg, pos = (a, b) if stance[a.index] == "prohibit" else (b, a)
+            ok, situation = _conflicting(neg, pos, stance[pos.index])
+            if not ok:
+                continue
+            neg_scope = scope_of(neg.text)
+            if neg_scope and situation and neg_scope.lower() != situation.lower():
+                continue  # two rules for two situations
+            if neg_scope and not situation:
+                continue  # "never X in production" does not forbid X elsewhere
+            action = " ".join(_core(neg)[:4])
+            scoped = f" (scoped: {situation})" if situation else ""
+            verb = {"require": "requires", "permit": "allows"}[stance[pos.index]]
+            why = f"one prohibits what the other {verb}{scoped}"
+            stances = ("don't", stance[pos.index]) if a is neg else (stance[pos.index], "don't")
+        elif kinds == {"require", "waive"}:
+            req, waive = (a, b) if stance[a.index] == "require" else (b, a)
+            shared = req.terms & waive.terms
+            subject = _clause_terms(waive.text, WAIVER, before=True) & waive.terms - shared
+            if len([t for t in shared if df[t] <= common]) < 2 or subject - _WAIVER_WORDS:
+                continue  # the waived thing must be the one required
+            situation = scope_of(waive.text) or _condition(waive.text)
+            action = " ".join(sorted(shared)[:4])
+            why = "one requires what the other makes optional" + (f" (scoped: {situation})" if situation else "")
+            stances = ("required", "optional") if a is req else ("optional", "required")
+        else:
             continue
-        neg, pos = (a, b) if a.st.modality in NEGATIVE else (b, a)
-        core = _core(neg)
-        if len(core) < 2:
-            continue  # "never guess", "no any": too little to say what is prohibited
-        if not set(core) <= pos.terms or NEGATOR.search(pos.text):
-            continue
-        if not set(neg.st.heads) <= set(pos.st.heads) | pos.terms:
-            continue  # "never deploy :latest" is about `:latest`, which the other does not name
-        neg_scope, pos_scope = scope_of(neg.text), scope_of(pos.text)
-        if neg_scope and pos_scope and neg_scope.lower() != pos_scope.lower():
-            continue  # two rules for two situations
-        if neg_scope and not pos_scope:
-            continue  # "never X in production" does not forbid X elsewhere
-        action = " ".join(t for t in core if not t.startswith("~"))
-        scoped = f" (scoped: {pos_scope})" if pos_scope else ""
-        verb = {"require": "requires", "recommend": "recommends", "permit": "allows"}[pos.st.modality]
-        why = (f"one {'prohibits' if neg.st.modality == 'prohibit' else 'discourages'} what the other "
-               f"{verb}{scoped}")
-        stances = ("don't", pos.st.modality) if a is neg else (pos.st.modality, "don't")
         found.append(conflict(
             ctx, "modality", action, a, b, stances, why,
             "Keep one rule, or state the exception in the rule itself (\"never …, except …\") so both can hold."
-            if pos_scope else "Keep the rule that matches how the team works and drop the other."))
+            if "scoped" in why else "Keep the rule that matches how the team works and drop the other."))
     return sort(found)

@@ -120,7 +120,7 @@ def detect(ctx) -> list[Conflict]:
     for n, (_uid, code) in enumerate(blocks):
         for word in set(_WORDS.findall(code)):
             holding.setdefault(word, []).append(n)
-    found = []
+    violations: dict[tuple[int, str], dict] = {}
     shown: dict[int, bool] = {}
     for kind, s, construct, call in rules:
         name = construct[1] if kind == "require" else construct
@@ -133,7 +133,7 @@ def detect(ctx) -> list[Conflict]:
                 continue
             if kind == "prohibit":
                 line = _uses(code, construct, call)
-                what = f"`{construct}`"
+                what = f"`{construct.strip('.').removesuffix('()')}`"
                 why = f"the rule prohibits {what}; the code block uses it"
             else:
                 required, callee = construct
@@ -146,18 +146,22 @@ def detect(ctx) -> list[Conflict]:
                 shown[uid] = _illustration(ctx, uid, code)
             if shown[uid]:
                 continue
-            unit, block = ctx.units[s.uid], ctx.units[uid]
-            found.append(Conflict(
-                id="", kind="code", topic=f"rule: {short(what, 40)}", severity="medium",
-                message=f"{unit.path}:{s.st.line} says \"{short(s.text)}\" but the code at {block.path}:"
-                        f"{block.line + line} does otherwise: {why}",
-                sides=(Side(uids=(s.uid,), stance="rule", phrase=short(s.text, 120)),
-                       Side(uids=(uid,), stance="code", phrase=short(code.splitlines()[line - 1].strip(), 120))),
-                suggestion="Change the example to follow the rule, or drop the rule if the example is how "
-                           "the team works.",
-            ))
-    # one conflict per pair of units
-    unique: dict[tuple, Conflict] = {}
-    for c in found:
-        unique.setdefault(tuple(sorted(u for side in c.sides for u in side.uids)), c)
-    return sort(list(unique.values()))
+            entry = violations.setdefault((uid, what), {"rules": [], "line": line, "why": why, "code": code})
+            if all(r.uid != s.uid for r in entry["rules"]):
+                entry["rules"].append(s)
+    found = []
+    for (uid, what), entry in sorted(violations.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        block, line = ctx.units[uid], entry["line"]
+        rules = sorted(entry["rules"], key=lambda r: (r.uid, r.st.line))
+        said = "; ".join(f"{ctx.units[r.uid].path}:{r.st.line} says \"{short(r.text)}\"" for r in rules)
+        found.append(Conflict(
+            id="", kind="code", topic=f"rule: {short(what, 40)}", severity="medium",
+            message=f"{said} but the code at {block.path}:{block.line + line} does otherwise: {entry['why']}",
+            sides=(Side(uids=tuple(sorted({r.uid for r in rules})), stance="rule",
+                        phrase="; ".join(short(r.text, 120) for r in rules)),
+                   Side(uids=(uid,), stance="code",
+                        phrase=short(entry["code"].splitlines()[line - 1].strip(), 120))),
+            suggestion="Change the example to follow the rule, or drop the rule if the example is how "
+                       "the team works.",
+        ))
+    return sort(found)

@@ -157,11 +157,29 @@ class _Piece:
     checkbox: bool = False
 
 
+# A one-line list item or paragraph whose text starts with none of these is one inline run: its block
+# tokens are known without parsing (list item: the text after the marker), which most units of a large
+# input are.
+_ONE_LINE_ITEM = re.compile(r"(?:[-*+]|(\d{1,9})[.)])[ \t]+(?![ \t]|[-*+#>`~|<]|\d{1,9}[.)]|\[[ xX]\][ \t]*\Z)(.+)\Z")
+_ONE_LINE_PARAGRAPH = re.compile(r"(?![ \t]|[-*+#>`~|<=_]|\d{1,9}[.)])(.+)\Z")
+
+
 def _pieces(text: str, kind: str, lead_in: bool) -> list[_Piece]:
     """What the unit's markdown-it block tokens say, piece by piece, before analysis."""
     if kind in (model.CODE, model.TABLE, model.HTML):
         role = {model.CODE: "code", model.TABLE: "table", model.HTML: "html"}[kind]
         return [_Piece(role, text, 0, text.count("\n"))]
+    if "\n" not in text:
+        if kind == model.ITEM:
+            m = _ONE_LINE_ITEM.match(text)
+            if m is not None:
+                content = m.group(2).rstrip()
+                checkbox = _CHECKBOX.match(content)
+                if checkbox:
+                    content = content[checkbox.end():]
+                return _split_piece("item", content, 0, 1, 0, m.group(1) is not None, checkbox is not None)
+        elif kind == model.PARAGRAPH and not lead_in and _ONE_LINE_PARAGRAPH.match(text):
+            return _split_piece("sentence", text.strip(), 0, 1, 0, False, False)
     tokens = _block_parser().parse(text + "\n")
     pieces: list[_Piece] = []
     depth = -1

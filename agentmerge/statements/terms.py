@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import Stemmer
@@ -26,6 +26,7 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 _BRITISH = re.compile(r"(?<=[a-z]{3})is(e|ed|es|ing|ation|ations|er|ers)$")
 _YSIS = re.compile(r"ys(is|es|e|ed|ing)$")
 
@@ -43,14 +44,24 @@ def lemma(word: str) -> str:
 
 
 # A word, a number, or a term written as one: dotted identifiers, `a/b`, `n+1`, `c++`, `c#`, `utf-8`.
-_TOKEN = re.compile(r"[a-z0-9][a-z0-9_]*(?:(?:[./+#]|::|-(?=[a-z0-9]))[a-z0-9_]+)*(?:\+\+|\+|#)?|%")
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9_]*(?:(?:[./+#]|::|-(?=[a-z0-9]))[a-z0-9_]+)*(?:\+\+|\+|#)?\u2063?|%")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*\Z")
 _CONTRACTION = re.compile(r"n['\u2019]t\b")
 _HAS_DIGIT = re.compile(r"\d")
 
 
+_CAPS = re.compile(r"\b[A-Z][A-Z0-9]+s?\b")
+
+
+# A hyphenated word with one of these inside is one term ("at-least-once", "end-to-end", "read-only").
+_GLUE = frozenset("a an the at to of in on by for and or not no up out least most once only all".split())
+
+
 def tokens(text: str) -> list[str]:
-    """Lower-case tokens of plain text; `joinedload/selectinload` is two words, `I/O` and `CI/CD` one."""
+    """Lower-case tokens of plain text; `joinedload/selectinload` is two words, `I/O` and `CI/CD` one.
+    An abbreviation in capitals (`OAS`, `IDs`) is marked to be kept whole: it is not an English word."""
+    if _CAPS.search(text):
+        text = _CAPS.sub(lambda m: m.group().rstrip("s") + "\u2063" if len(m.group()) > 2 else m.group(), text)
     text = text.lower()
     if "n'" in text or "n\u2019" in text:
         text = _CONTRACTION.sub(" not", text)
@@ -58,16 +69,16 @@ def tokens(text: str) -> list[str]:
     for tok in _TOKEN.findall(text):
         if "/" in tok and all(len(p) >= 3 and not p.isdigit() for p in tok.split("/")):
             out.extend(tok.split("/"))
-        elif "-" in tok and not _HAS_DIGIT.search(tok):
+        elif "-" in tok and not _HAS_DIGIT.search(tok) and not any(p in _GLUE or len(p) == 1 for p in tok.split("-")):
             out.extend(p for p in tok.split("-") if p)
-        else:
-            out.append(tok)
+        elif len(tok) > 1 or tok.isdigit() or tok == "%":
+            out.append(tok)  # a lone letter ("platform's", "-m") is no word
     return out
 
 
 def _whole(tok: str) -> bool:
     """Written as one: kept whole, not stemmed."""
-    return any(c in tok for c in "._/+#:") or (_HAS_DIGIT.search(tok) is not None and not _NUMBER.match(tok))
+    return any(c in tok for c in "._/+#:\u2063") or (_HAS_DIGIT.search(tok) is not None and not _NUMBER.match(tok))
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,10 @@ class Terms:
     modal: dict[str, str]  # lemma or phrase -> modality
     order: dict[str, str]  # lemma -> "before" | "after"
     scope_end: frozenset[str]  # words that close a negation's scope
+    modal_words: frozenset[str] = frozenset()  # single-word modal entries ("must", "should"): "must not"
+    generic_verbs: frozenset[str] = frozenset()  # leading verbs that name no action of their own
+    priors: dict[str, float] | None = None  # term -> how specific it is, where English frequency misleads
+    imperatives: frozenset[str] = frozenset()  # first words of imperative statements, as written
 
 
 def _read(text: str) -> Any:
@@ -101,11 +116,14 @@ def _lemmas(phrase: str) -> tuple[str, ...]:
 
 
 def load_terms(extra: tuple[str, ...] = ()) -> Terms:
-    """The built-in term data, with users' term files (same format) layered on top."""
-    sources = [resources.files("agentmerge.knowledge").joinpath("terms.yaml").read_text("utf-8")]
+    """The built-in term data, with the `terms:` section of each user's knowledge file (`--axes`) layered
+    on top: the same keys as `knowledge/terms.yaml` (docs/terms.md)."""
+    sources = [_read((_KNOWLEDGE / "terms.yaml").read_text("utf-8"))]
     for path in extra:
         with open(path, encoding="utf-8") as f:
-            sources.append(f.read())
+            user = _read(f.read())
+        if isinstance(user, dict) and isinstance(user.get("terms"), dict):
+            sources.append(user["terms"])
     stop: set[str] = set()
     low: set[str] = set()
     words: dict[str, str] = {}
@@ -115,8 +133,11 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
     averts: set[str] = set()
     modal: dict[str, str] = {}
     order: dict[str, str] = {}
-    for raw in sources:
-        data = _read(raw) or {}
+    generic_verbs: set[str] = set()
+    priors: dict[str, float] = {}
+    imperatives: set[str] = set()
+    for data in sources:
+        data = data or {}
         stop.update(l for w in _split_words(data.get("stop")) for l in _lemmas(w))
         for canonical, variants in (data.get("synonyms") or {}).items():
             canonical = str(canonical)
@@ -129,7 +150,7 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
         for entry in _split_variants(data.get("low_weight")):
             parts = _lemmas(entry)
             if len(parts) == 1:
-                low.add(words.get(parts[0], parts[0]))
+                low.add(parts[0])
             elif parts:
                 phrases.append((parts, "~" + "-".join(parts)))
                 low.add("~" + "-".join(parts))
@@ -140,6 +161,10 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
         for modality, entries in (data.get("modality") or {}).items():
             for entry in _split_variants(entries):
                 modal[" ".join(_lemmas(entry))] = str(modality)
+        generic_verbs.update(words.get(l, l) for w in _split_words(data.get("generic_verbs")) for l in _lemmas(w))
+        imperatives.update(w.lower() for w in _split_words(data.get("imperatives")))
+        for term, value in (data.get("prior") or {}).items():
+            priors[str(term)] = float(value)
         for word in _split_words(data.get("before")):
             order[lemma(word)] = "before"
         for word in _split_words(data.get("after")):
@@ -151,7 +176,8 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
     return Terms(stop=frozenset(stop), low=frozenset(low),
                  phrases={k: tuple(v) for k, v in by_first.items()}, words=words,
                  negators=frozenset(negators), discourage=frozenset(discourage), averts=frozenset(averts),
-                 modal=modal, order=order, scope_end=frozenset(lemma(w) for w in ("but", "unless", "except",
+                 modal=modal, modal_words=frozenset(k for k in modal if " " not in k), order=order,
+                 generic_verbs=frozenset(generic_verbs), priors=priors, imperatives=frozenset(imperatives), scope_end=frozenset(lemma(w) for w in ("but", "unless", "except",
                                                                                   "instead", "rather")))
 
 
@@ -159,13 +185,59 @@ def _split_variants(value: Any) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    return [str(v) for v in value]
+        value = [value]
+    return [v.strip() for item in value for v in str(item).split(",") if v.strip()]
+
+
+_ACTIVE: list[tuple[tuple[str, ...], Terms]] = []  # (users' files, their term data) of the current run
 
 
 @lru_cache(maxsize=1)
+def _prepared() -> dict | None:
+    """`knowledge/terms.prepared.json` (`python -m agentmerge.statements.prepare`), None when stale or absent."""
+    import json
+
+    try:
+        raw = (_KNOWLEDGE / "terms.prepared.json").read_bytes()
+    except OSError:
+        return None
+    document = json.loads(raw)
+    return document if document.get("fingerprint") == fingerprint() else None
+
+
+def fingerprint() -> str:
+    """What the prepared file was made from: a digest of the built-in `terms.yaml`."""
+    import hashlib
+
+    return hashlib.sha256((_KNOWLEDGE / "terms.yaml").read_bytes()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _builtin() -> Terms:
+    ready = _prepared()
+    if ready is None:
+        return load_terms()
+    data = dict(ready["terms"])
+    data["phrases"] = {k: tuple((tuple(phrase), canonical) for phrase, canonical in v)
+                       for k, v in data["phrases"].items()}
+    return Terms(**{k: frozenset(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
 def terms_data() -> Terms:
-    return load_terms()
+    return _ACTIVE[0][1] if _ACTIVE else _builtin()
+
+
+def use_terms(extra: tuple[str, ...] = ()) -> None:
+    """Read statements with the built-in term data and the `terms:` sections of these users' files from
+    now on (a run calls it with its `--axes` files; no files: the built-in data alone)."""
+    wanted = tuple(extra)
+    if (_ACTIVE[0][0] if _ACTIVE else ()) == wanted:
+        return
+    _ACTIVE.clear()
+    if wanted:
+        _ACTIVE.append((wanted, load_terms(wanted)))
+    analyse.cache_clear()
+    prior.cache_clear()
 
 
 def term_words(text: str, data: Terms | None = None) -> list[tuple[str, str]]:
@@ -185,7 +257,11 @@ def term_words(text: str, data: Terms | None = None) -> list[tuple[str, str]]:
                 i += n
                 break
         else:
-            out.append((current, single.get(current, current)))
+            if current.endswith("\u2063"):  # an abbreviation in capitals: its canonical term, else itself
+                bare = current[:-1]
+                out.append((bare, single.get(bare, bare.upper())))
+            else:
+                out.append((current, single.get(current, current)))
             i += 1
     return out
 
@@ -202,6 +278,7 @@ class Analysis:
     numbers: tuple[str, ...]
     order: tuple[tuple[str, str], ...]
     quantities: tuple = ()
+    verb: str = ""  # the leading verb of an imperative statement, as a term
 
 
 _CLAUSE = re.compile(r"[,;:()]|\s[-\u2013\u2014]\s")
@@ -241,11 +318,14 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
             if surface in data.negators:
                 if _comparator(pairs, k):
                     continue
-                if first_clause or k == 0 or modality in ("require", "recommend"):
+                if first_clause or (k > 0 and pairs[k - 1][0] in data.modal_words):
                     negated = True
                     in_scope = True
                     if modality in ("", "require", "recommend", "permit"):
                         modality = "prohibit"
+                    continue
+                # "A, not B": a contrast, not a prohibition (the words keep their sides)
+                clause_terms.append("not")
                 continue
             if surface in data.discourage:
                 negated = True
@@ -275,13 +355,41 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
         actions.extend(scope)
         if clause.strip():
             first_clause = False
+    verb = ""
+    if _imperative(text, data) == "require":
+        verb = all_terms[0] if all_terms else ""
+        modality = modality or "require"
     if not modality:
-        modality = _imperative(text, data)
+        modality = "describe"
     if not negated:
         actions = [t for t in all_terms if t not in data.low][:4]
+    found = _quantities(text)
+    if not found:
+        # "every hour", "once a day": one of the unit, a value like any other ("every 24 hours" is not it)
+        numbers.extend("1" for _ in _EVERY_UNIT.finditer(text))
+        numbers.sort()
     return Analysis(modality=modality, negated=negated, actions=tuple(actions), terms=tuple(all_terms),
                     heads=tuple(dict.fromkeys(heads)), numbers=tuple(sorted(numbers)), order=tuple(order),
-                    )
+                    quantities=found, verb=verb)
+
+
+_EVERY_UNIT = re.compile(r"\b(?:every|each|per|once an?|an?)\s+(?:second|minute|hour|day|week|month|quarter|year)\b",
+                         re.IGNORECASE)
+# Only text with a digit, a number word or a cadence can state a quantity (most statements state none).
+_MAY_COUNT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                        r"forty|fifty|hundred|thousand|million|dozen|half|twice|thrice|once|single|double|nines?|"
+                        r"hourly|daily|weekly|monthly|nightly|yearly|annually)\b|"
+                        r"\b(?:every|each|per|an?)\s+(?:second|minute|hour|day|week|month|quarter|year)\b",
+                        re.IGNORECASE)
+
+
+def _quantities(text: str) -> tuple:
+    """The quantities `agentmerge.quantities` reads in the text (value + unit + comparator)."""
+    if not _MAY_COUNT.search(text):
+        return ()
+    from ..quantities import quantities
+
+    return tuple(quantities(text))
 
 
 def _comparator(pairs: list[tuple[str, str]], k: int) -> bool:
@@ -298,10 +406,43 @@ def _imperative(text: str, data: Terms) -> str:
     words = tokens(_IMPERATIVE_SKIP.sub("", text))
     if not words:
         return "describe"
-    return "require" if words[0] in _verbs() else "describe"
+    return "require" if words[0] in data.imperatives else "describe"
+
+
+# --- how much a term decides ----------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=1)
-def _verbs() -> frozenset[str]:
-    raw = resources.files("agentmerge.knowledge").joinpath("terms.yaml").read_text("utf-8")
-    return frozenset(_split_words((_read(raw) or {}).get("imperatives")))
+def _english() -> dict[str, float]:
+    """Lemma -> Zipf frequency in general English (`knowledge/english.txt`, built from wordfreq)."""
+    return _english_from_text((_KNOWLEDGE / "english.txt").read_text("utf-8"))
+
+
+def _english_from_text(text: str) -> dict[str, float]:
+    table: dict[str, float] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            bucket, _, words = line.partition(" ")
+            table.update(dict.fromkeys(words.split(), float(bucket)))
+    return table
+
+
+COMMON_ZIPF = 6.5  # as common as "have": the prior's floor
+RARE_ZIPF = 3.0  # about once per million words, or rarer: the prior's ceiling (1.0)
+PRIOR_FLOOR = 0.15
+
+
+@lru_cache(maxsize=65536)
+def prior(term: str) -> float:
+    """How specific a term is in general English, 0.15 (as common as "have") to 1.0 (once per million
+    words or rarer; every multi-word term, identifier and canonical abbreviation not in the table)."""
+    fixed = terms_data().priors
+    if fixed and term in fixed:
+        return fixed[term]
+    table = _english()
+    zipf = table.get(term)
+    if zipf is None and term.isalpha():
+        zipf = table.get(lemma(term))
+    if zipf is None:
+        return 1.0
+    return max(PRIOR_FLOOR, min(1.0, (COMMON_ZIPF - zipf) / (COMMON_ZIPF - RARE_ZIPF)))

@@ -1,0 +1,251 @@
+"""How well the conflict detectors do on labelled agent pairs: recall by form, precision, agreements flagged.
+
+    python bench/conflict_quality.py                 # legacy, tune and holdout sets
+    python bench/conflict_quality.py --show-misses   # also list misses and unlabelled reports (legacy, tune)
+    python bench/conflict_quality.py --self          # re-analyse each merged agent on its own
+    python bench/conflict_quality.py --json          # the same numbers as JSON
+
+Sets: `legacy` is fixtures/pairs, `tune` is fixtures/conflicts, `holdout` is fixtures/holdout. Each pair
+directory holds a.md, b.md and expected.yaml (see fixtures/conflicts/README.md). Every pair is merged with
+`merge_files([a, b], MergeOptions())` and the report's conflicts are matched to the expected ones by their
+sides: a reported conflict matches an expected one when each expected side's `file:line` falls inside one
+of the reported sides' line ranges (its units' ranges when it lists units) in the same file. The kind need
+not match; how often it does is printed as "kind agrees".
+
+For the held-back set only totals and per-form counts are printed, never which items were missed or what
+was reported, and `--show-misses` does not apply to it.
+
+`--self` merges each pair under every `--on-conflict` strategy, writes the merged agent to a temporary
+file, runs `merge_files([merged])` on it alone and counts the conflicts still reported inside it; the five
+seeds (fixtures/seeds) are merged together as one more case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from agentmerge import MergeOptions, merge_files  # noqa: E402
+from agentmerge.report import to_json  # noqa: E402
+
+SETS = {"legacy": ROOT / "fixtures" / "pairs", "tune": ROOT / "fixtures" / "conflicts",
+        "holdout": ROOT / "fixtures" / "holdout"}
+HIDDEN = {"holdout"}  # sets whose items are never printed
+STRATEGIES = ("prefer-first", "keep-all", "mark")
+SEEDS = ROOT / "fixtures" / "seeds"
+
+
+def pair_dirs(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if (p / "expected.yaml").exists())
+
+
+def reported_sides(conflict: dict) -> list[tuple[str, list[tuple[int, int]]]]:
+    """(file name, line ranges) of each side of a reported conflict."""
+    out = []
+    for side in conflict["sides"]:
+        spans = [(u["line"], u["end_line"]) for u in side.get("units") or []]
+        spans = spans or [(side["line"], side["end_line"])]
+        out.append((Path(side["path"]).name, spans))
+    return out
+
+
+def matches(sides: list[tuple[str, list[tuple[int, int]]]], refs: list[str]) -> bool:
+    """Every expected `file:line` lies inside a range of some reported side in that file."""
+    for ref in refs:
+        name, line = ref.rsplit(":", 1)
+        n = int(line)
+        if not any(s == name and any(lo <= n <= hi for lo, hi in spans) for s, spans in sides):
+            return False
+    return True
+
+
+def form_of(item: dict) -> str:
+    return item.get("form") or item["kind"]
+
+
+def score_pair(d: Path) -> dict:
+    expected = yaml.safe_load((d / "expected.yaml").read_text(encoding="utf-8"))
+    report = to_json(merge_files([str(d / "a.md"), str(d / "b.md")], MergeOptions()))["conflicts"]
+    found = [(c, reported_sides(c)) for c in report]
+    conflicts = expected.get("conflicts") or []
+    agreements = expected.get("agreements") or []
+    items, matched_reports = [], set()
+    for e in conflicts:
+        hits = [i for i, (_c, sides) in enumerate(found) if matches(sides, e["sides"])]
+        matched_reports.update(hits)
+        kind_agrees = any(found[i][0]["kind"] == e["kind"] for i in hits)
+        items.append(dict(form=form_of(e), kind=e["kind"], topic=e.get("topic", ""), sides=e["sides"],
+                          found=bool(hits), kind_agrees=kind_agrees,
+                          reported_kinds=sorted({found[i][0]["kind"] for i in hits})))
+    flagged = []
+    for ag in agreements:
+        hits = [i for i, (_c, sides) in enumerate(found) if i not in matched_reports and matches(sides, ag["sides"])]
+        if hits:
+            flagged.append(dict(form=ag.get("form", ""), sides=ag["sides"],
+                                reported=[f"{found[i][0]['kind']} {found[i][0]['topic']}" for i in hits]))
+    flagged_reports = {i for i, (_c, sides) in enumerate(found) if i not in matched_reports
+                       and any(matches(sides, ag["sides"]) for ag in agreements)}
+    body = [i for i, (c, _s) in enumerate(found) if c["kind"] != "frontmatter"]
+    unlabelled = [i for i in body if i not in matched_reports and i not in flagged_reports]
+    return dict(
+        pair=d.name, items=items, flagged=flagged,
+        reported_body=len(body), matched_body=sum(1 for i in body if i in matched_reports),
+        reported_persona=sum(1 for c, _s in found if c["kind"] == "persona"),
+        unlabelled=len(unlabelled),
+        unlabelled_items=[dict(kind=found[i][0]["kind"], topic=found[i][0]["topic"],
+                               sides=[f"{n}:{s[0][0]}" for n, s in found[i][1]],
+                               message=found[i][0]["message"][:160]) for i in unlabelled],
+        agreements=len(agreements))
+
+
+def summarise(name: str, pairs: list[dict]) -> dict:
+    by_form: dict[str, list[int]] = {}
+    kind_agrees = 0
+    for p in pairs:
+        for it in p["items"]:
+            cell = by_form.setdefault(it["form"], [0, 0])
+            cell[0] += it["found"]
+            cell[1] += 1
+            kind_agrees += it["found"] and it["kind_agrees"]
+    body = [it for p in pairs for it in p["items"] if it["form"] != "frontmatter"]
+    front = [it for p in pairs for it in p["items"] if it["form"] == "frontmatter"]
+    reported = sum(p["reported_body"] for p in pairs)
+    persona = sum(p["reported_persona"] for p in pairs)
+    matched = sum(p["matched_body"] for p in pairs)
+    found_total = sum(it["found"] for p in pairs for it in p["items"])
+    return dict(
+        set=name, pairs=len(pairs),
+        found=found_total, total=sum(len(p["items"]) for p in pairs),
+        body_found=sum(it["found"] for it in body), body_total=len(body),
+        frontmatter_found=sum(it["found"] for it in front), frontmatter_total=len(front),
+        by_form={f: {"found": v[0], "total": v[1]} for f, v in sorted(by_form.items())},
+        kind_agrees=kind_agrees,
+        agreements=sum(p["agreements"] for p in pairs),
+        agreements_flagged=sum(len(p["flagged"]) for p in pairs),
+        agreements_flagged_by_form=dict(sorted(Counter(f["form"] for p in pairs for f in p["flagged"]).items())),
+        reported_body=reported, matched_body=matched,
+        reported_persona=persona,
+        unlabelled_body=sum(p["unlabelled"] for p in pairs),
+        precision=round(matched / reported, 3) if reported else None,
+        precision_without_persona=(round(matched / (reported - persona), 3) if reported - persona else None),
+    )
+
+
+def print_summary(s: dict) -> None:
+    pct = lambda a, b: f"{a}/{b} ({100 * a / b:.0f}%)" if b else f"{a}/{b}"  # noqa: E731
+    prec = "n/a" if s["precision"] is None else f"{s['precision']:.2f}"
+    print(f"== {s['set']}: {s['pairs']} pairs")
+    print(f"  planted conflicts found   {pct(s['found'], s['total'])}   kind agrees on {s['kind_agrees']} of those found")
+    print(f"  body                      {pct(s['body_found'], s['body_total'])}")
+    print(f"  frontmatter               {pct(s['frontmatter_found'], s['frontmatter_total'])}")
+    print("  by form                   " + ", ".join(f"{f} {v['found']}/{v['total']}" for f, v in s["by_form"].items()))
+    flagged = ", ".join(f"{f} {n}" for f, n in s["agreements_flagged_by_form"].items())
+    print(f"  agreements flagged        {s['agreements_flagged']} of {s['agreements']}" + (f"  ({flagged})" if flagged else ""))
+    print(f"  reported body conflicts   {s['reported_body']} (persona {s['reported_persona']}), matched {s['matched_body']}, "
+          f"not in expected {s['unlabelled_body']}")
+    prec2 = "n/a" if s["precision_without_persona"] is None else f"{s['precision_without_persona']:.2f}"
+    print(f"  precision (body)          {prec}   without persona notices {prec2}")
+
+
+def print_details(pairs: list[dict]) -> None:
+    for p in pairs:
+        for it in p["items"]:
+            if not it["found"]:
+                print(f"  miss  {p['pair']}: {it['form']} {it['topic']} {it['sides']}")
+            elif not it["kind_agrees"]:
+                print(f"  kind  {p['pair']}: {it['form']} {it['topic']} reported as {', '.join(it['reported_kinds'])}")
+        for f in p["flagged"]:
+            print(f"  agreement flagged  {p['pair']}: {f['form']} {f['sides']} as {'; '.join(f['reported'])}")
+        for u in p["unlabelled_items"]:
+            print(f"  unlabelled  {p['pair']}: {u['kind']} {u['topic']} {u['sides']}: {u['message']}")
+
+
+def self_conflicts(paths: list[Path], strategy: str, tmp: Path) -> dict:
+    """Merge `paths` under `strategy`, then count the conflicts the merged agent reports on its own."""
+    merged = merge_files([str(p) for p in paths], MergeOptions(on_conflict=strategy))
+    out = tmp / "merged.md"
+    out.write_bytes(merged.text.encode("utf-8"))
+    again = to_json(merge_files([str(out)], MergeOptions()))["conflicts"]
+    return dict(count=len(again), kinds=dict(sorted(Counter(c["kind"] for c in again).items())),
+                items=[f"{c['kind']} {c['topic']}: {c['message'][:140]}" for c in again])
+
+
+def run_self(sets: list[str], show: bool) -> dict:
+    cases: list[tuple[str, str, list[Path]]] = [
+        (name, d.name, [d / "a.md", d / "b.md"]) for name in sets for d in pair_dirs(SETS[name])]
+    cases.append(("seeds", "five-seeds", sorted(SEEDS.glob("*.md"))))
+    result: dict = {}
+    with tempfile.TemporaryDirectory() as t:
+        tmp = Path(t)
+        for name, pair, paths in cases:
+            for strategy in STRATEGIES:
+                r = self_conflicts(paths, strategy, tmp)
+                cell = result.setdefault(name, {}).setdefault(strategy, {"conflicts": 0, "pairs_with_conflicts": 0,
+                                                                          "kinds": Counter(), "items": []})
+                cell["conflicts"] += r["count"]
+                cell["pairs_with_conflicts"] += bool(r["count"])
+                cell["kinds"].update(r["kinds"])
+                if name not in HIDDEN:
+                    cell["items"] += [f"{pair}: {i}" for i in r["items"]]
+    for name, per in result.items():
+        print(f"== {name}: conflicts left inside the merged agent, re-analysed alone")
+        for strategy, cell in per.items():
+            cell["kinds"] = dict(sorted(cell["kinds"].items()))
+            kinds = ", ".join(f"{k} {n}" for k, n in cell["kinds"].items())
+            print(f"  {strategy:<13} {cell['conflicts']:>3} in {cell['pairs_with_conflicts']} merges" + (f"  ({kinds})" if kinds else ""))
+            if show and name not in HIDDEN:
+                for item in cell["items"]:
+                    print(f"      {item}")
+            if name in HIDDEN:
+                del cell["items"]
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sets", default="legacy,tune,holdout", help="comma-separated: legacy, tune, holdout")
+    ap.add_argument("--show-misses", action="store_true", help="list misses and unlabelled reports (not for holdout)")
+    ap.add_argument("--self", dest="self_check", action="store_true", help="re-analyse each merged agent on its own")
+    ap.add_argument("--json", action="store_true", help="print JSON instead of text")
+    args = ap.parse_args(argv)
+    sets = [s for s in args.sets.split(",") if s]
+    unknown = [s for s in sets if s not in SETS]
+    if unknown:
+        ap.error(f"unknown set: {', '.join(unknown)}")
+    out: dict = {}
+    if args.self_check:
+        if args.json:
+            import contextlib
+            import io
+
+            with contextlib.redirect_stdout(io.StringIO()):
+                out["self"] = run_self(sets, show=False)
+        else:
+            out["self"] = run_self(sets, show=args.show_misses)
+    else:
+        for name in sets:
+            pairs = [score_pair(d) for d in pair_dirs(SETS[name])]
+            summary = summarise(name, pairs)
+            if name not in HIDDEN:
+                summary["pairs_detail"] = pairs
+            out[name] = summary
+            if not args.json:
+                print_summary(summary)
+                if args.show_misses and name not in HIDDEN:
+                    print_details(pairs)
+    if args.json:
+        print(json.dumps(out, indent=1, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
