@@ -14,7 +14,7 @@ import hashlib
 from importlib import resources
 from typing import Any
 
-SEVERITIES = ("high", "medium", "low")
+SEVERITIES = ("high", "medium", "low", "note")
 
 
 def _script() -> str:

@@ -21,7 +21,7 @@ from . import __version__
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 STDIN = "<stdin>"
 
-LEVELS = {"high": "error", "medium": "warning", "low": "note"}
+LEVELS = {"high": "error", "medium": "warning", "low": "note", "note": "note"}
 
 RULES = {
     "frontmatter": ("FrontmatterConflict", "Inputs give a frontmatter key different values",

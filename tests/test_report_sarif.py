@@ -48,7 +48,7 @@ def test_merge_sarif_is_valid_and_has_one_result_per_conflict(cli, tmp_path, val
     for result, conflict in zip(results, data["conflicts"]):
         assert result["ruleId"] == f"agentmerge/{conflict['kind']}"
         assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
-        assert result["level"] == {"high": "error", "medium": "warning", "low": "note"}[conflict["severity"]]
+        assert result["level"] == {"high": "error", "medium": "warning", "low": "note", "note": "note"}[conflict["severity"]]
         where = [(loc["physicalLocation"]["artifactLocation"]["uri"], loc["physicalLocation"]["region"]["startLine"],
                   loc["physicalLocation"]["region"]["endLine"]) for loc in result["locations"]]
         # every side, and each unit of a side made of units apart
