@@ -63,6 +63,8 @@ class Thresholds:
 
 
 DEFAULT = Thresholds()
+# A capability list item ("Proficient in SwiftUI") is one short statement; a persona paragraph is not one.
+CAPABILITY_TERMS = 4
 # Above this many distinct units, candidates come from word indexes instead of a full matrix.
 FULL_MATRIX_LIMIT = 2500
 # From this many units on, the whole score matrix comes from one `cdist` call (NumPy's import pays off).
@@ -143,6 +145,11 @@ def carried(small_n: Normalised, big_n: Normalised, small: frozenset[str], big: 
         return ""  # "test migrations" is not "create migrations": the instruction differs
     if big_n.head and small == big_n.head:
         return "its head: the short form folds into the detailed one"
+    if (small_n.capability and len(small_n.parts) == 1 and len(small) <= CAPABILITY_TERMS
+            and not small_n.negated and not big_n.negated):
+        specific = {t for t in small if prior(t) >= th.swap}
+        if specific and specific <= big:
+            return "a capability it puts to use"
     if len(small) < th.min_words or not _carries(small, big, ws, weights, th):
         return ""
     if len(big) <= th.size_ratio * len(small):

@@ -42,6 +42,7 @@ class Normalised:
     head: frozenset[str] = frozenset()  # the terms of a `**Label**:` head, when the unit starts with one
     verbs: frozenset[str] = frozenset()  # the leading verbs of its imperative statements, generic ones left out
     order: tuple[tuple[str, str], ...] = ()  # (first, then) pairs of its statements
+    capability: bool = False  # it opens with a persona framing ("Proficient in ...", "Expertise in ...")
 
 
 def load_yaml(text: str):
@@ -157,7 +158,9 @@ def _aggregate(analyses: list[Analysis], head: Analysis | None) -> Normalised:
         if a.verb and not a.negated and a.verb not in data.generic_verbs:
             verbs.add(a.verb)
     content_tokens = tuple(tokens)
+    framed = bool(analyses) and any(t.startswith("~") and t in low for t in analyses[0].terms[:2])
     return Normalised(
+        capability=framed,
         tokens=content_tokens,
         folded=" ".join(content_tokens),
         numbers=frozenset(counts),

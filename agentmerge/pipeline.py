@@ -66,6 +66,7 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
         body = first.head
     prefer = conflict_engine._input_index(agents, options.prefer)
     data, notes, left_out = fm.merge_frontmatter(agents, prefer, options.max_examples)
+    notes = [*notes, *ctx.notes]  # and what the conflict detectors noted (same-role openings)
     text = body
     if data is not None:
         head = "---\n" + fm.dump(data) + "---\n"

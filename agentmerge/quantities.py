@@ -36,6 +36,7 @@ each every all any some target targets aim aims goal goals default defaults budg
 less more fewer under over within below above up least most max maximum min minimum about around roughly
 approximately exactly just than new existing value values number total overall try tries so if when while
 also still even much many there here do does done i e g ie eg etc typically usually ideally generally between
+full whole entire suite stage job jobs gate measured acceptable fine ok okay allowed
 """.split())
 # Words after which a clause's next words belong to a different thing ("coverage 90% for new code").
 _STOP_AFTER = frozenset("for in on at by with from of per to when if unless while and or but so".split())
@@ -89,6 +90,7 @@ class Table:
     times: dict[str, float]
     nines: dict[str, float]
     names: dict[tuple[str, ...], str]  # stemmed phrase -> key
+    keys: frozenset[str] = frozenset()  # the `names:` keys: terms that name a quantity on their own
     pattern: Any = field(default=None, compare=False)
     unit_pattern: Any = field(default=None, compare=False)
     before_pattern: Any = field(default=None, compare=False)
@@ -166,7 +168,7 @@ def _table(data: dict) -> Table:
                  cadences={str(k).lower(): float(v) for k, v in data.get("cadences", {}).items()},
                  times={str(k).lower(): float(v) for k, v in data.get("times", {}).items()},
                  nines={str(k).lower(): float(v) for k, v in data.get("nines", {}).items()},
-                 names=names, pattern=re.compile(number), unit_pattern=unit_pattern,
+                 names=names, keys=frozenset(names.values()), pattern=re.compile(number), unit_pattern=unit_pattern,
                  before_pattern=before_pattern, after_pattern=after_pattern)
 
 
@@ -200,6 +202,7 @@ _EVERY = re.compile(r"(?:\bevery|\beach|\bonce every)\s+(?:other\s+)?$", re.IGNO
 _TIMES = re.compile(r"^\s?(?:times?|x)\s+(?:a|an|per|each|every)\s+(?P<unit>[a-z]+)\b", re.IGNORECASE)
 _TIMES_WORD = re.compile(r"(?<![\w])(?P<n>once|twice|thrice)\s+(?:a|an|per|each|every)\s+(?P<unit>second|minute|hour|day|week|month|quarter|year|sprint|release)\b",
                          re.IGNORECASE)
+_ONCE = re.compile(r"(?<![\w])(?P<n>once|twice|thrice)\b(?!\s+(?:a|an|per|each|every)\b)", re.IGNORECASE)
 _PER = re.compile(r"^\s?(?:/|per |an |a |each )(?P<unit>[a-z]+)\b", re.IGNORECASE)
 _RANGE = re.compile(rf"^\s?(?:-|–|to)\s?(?P<hi>{_DIGITS})(?![\w])")
 _BETWEEN = re.compile(r"\bbetween\s*$", re.IGNORECASE)
@@ -325,6 +328,13 @@ def _in_clause(clause: str, offset: int, table: Table) -> list[Quantity]:
         op, s = _comparator_before(clause, m.start(), table)
         out.append(_make(clause, offset, table, period, "cadence", "s", _flip(op), (s, m.end())))
         taken.append((s, m.end()))
+    for m in _ONCE.finditer(clause):  # "retried at most once": a count of one
+        if free(m.start(), m.end()):
+            op, s = _comparator_before(clause, m.start(), table)
+            if op != "=":
+                value = table.times[m.group("n").lower()]
+                out.append(_make(clause, offset, table, value, "count", "", op, (s, m.end())))
+                taken.append((s, m.end()))
     for m in _A_UNIT.finditer(clause):
         if not free(m.start(), m.end()):
             continue
@@ -502,13 +512,25 @@ def stricter(a: Quantity, b: Quantity) -> Quantity | None:
     return None
 
 
-def comparable(a: Quantity, b: Quantity) -> bool:
-    """Whether two quantities measure the same kind of thing (same dimension and unit, a shared name term)."""
+def comparable(a: Quantity, b: Quantity, table: Table | None = None) -> bool:
+    """Whether two quantities measure one thing: the same dimension and unit, and the same name. Names are
+    the same when they hold the same `names:` keys ("CI" and "pipeline" are `ci`; "type coverage" is not
+    "coverage"), or, naming none, when most of their words are shared."""
     if a.dimension != b.dimension:
         return False
     if a.dimension == "count" and a.unit != b.unit and (a.unit and b.unit or "/" in a.unit + b.unit):
         return False  # "400 lines" and "10 files"; "retry 3 times" counts what its name says
-    return bool(a.terms & b.terms)
+    keys = (table or load_table()).keys
+    ka, kb = a.terms & keys, b.terms & keys
+    if ka or kb:
+        return ka == kb
+    return similarity(a, b) > 0.5 or bool(a.terms) and bool(b.terms) and (a.terms <= b.terms or b.terms <= a.terms)
+
+
+def similarity(a: Quantity, b: Quantity) -> float:
+    """The share of their names' terms two quantities have in common."""
+    union = a.terms | b.terms
+    return len(a.terms & b.terms) / len(union) if union else 0.0
 
 
 def show(q: Quantity) -> str:

@@ -44,7 +44,7 @@ def _merged_relation(a, b):
 
 # Floors under what the matcher measures on each labelled file (README, "Matching levels"): recall may
 # only rise; no look-alike is collapsed and few are called related.
-FLOORS = {"match_pairs.yaml": (PAIRS, 0.18, 0.20), "match_tune.yaml": (TUNE, 0.27, 0.28)}
+FLOORS = {"match_pairs.yaml": (PAIRS, 0.18, 0.20), "match_tune.yaml": (TUNE, 0.30, 0.31)}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
@@ -87,6 +87,9 @@ def test_labelled_pairs_precision_first(name):
     ("- Dependency scanning", "- **Dependency scanning**: run pip-audit and npm audit on every PR", DUPLICATE),
     ("- Validate k8s manifests with kubeconform", "- Validate Kubernetes manifests with kubeconform in CI", DUPLICATE),
     ("- Set up pre-commit hooks", "- Setup pre-commit hooks for linting", DUPLICATE),
+    # a capability folds into the rule that puts it to use, not into one that forbids it
+    ("- Proficient in SwiftUI", "- Build new iOS screens in SwiftUI", DUPLICATE),
+    ("- Proficient in SwiftUI", "- Never build new screens in SwiftUI", RELATED),
     # different rare head terms are different guidance
     ("- Use B-tree indexes for range queries", "- Use hash indexes for range queries", None),
     ("- Use read replicas to scale reads", "- Use sharding to scale reads", None),

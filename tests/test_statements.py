@@ -115,3 +115,13 @@ def test_one_line_units_read_the_same_without_parsing(marker, rest):
     finally:
         statements._ONE_LINE_ITEM, statements._ONE_LINE_PARAGRAPH = saved
     assert [vars(p) for p in fast] == [vars(p) for p in slow]
+
+
+def test_plain_statements_of_any_markdown():
+    """What a reader of prose patterns gets: every statement's plain text, in order, from the same reading
+    as matching; code and table cells are not prose."""
+    from agentmerge.statements import plain_statements
+
+    text = ("# Rules\n\n- **Never** use `eval`. Prefer ast.\n  - nested one\n\nA paragraph. Two.\n\n"
+            "```\ncode here.\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+    assert plain_statements(text) == ["Rules", "Never use eval.", "Prefer ast.", "nested one", "A paragraph.", "Two."]

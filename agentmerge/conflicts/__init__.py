@@ -8,7 +8,7 @@ which sides stay in the merged agent.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ..match import Matching
 from ..model import Agent, Conflict, MergeOptions, Resolution, Unit
@@ -23,6 +23,7 @@ class Context:
     matching: Matching
     options: MergeOptions
     topics: tuple = ()
+    notes: list[str] = field(default_factory=list)  # merge notes detectors leave (same-role openings)
 
 
 Detector = Callable[[Context], list[Conflict]]

@@ -116,9 +116,14 @@ def code_blocks(ctx) -> list[tuple[int, str]]:
     return out
 
 
+_PARENTHESES = re.compile(r"\([^()]*\)")
+
+
 def takes_no_stance(s: Said) -> bool:
-    """Mentions, capability lists, history and questions state no rule."""
-    return bool(CAPABILITY.search(s.text) or HISTORY.search(s.text) or QUESTION.search(s.text))
+    """Mentions, capability lists, history and questions state no rule. An example in parentheses
+    ("(for example API-Version: 2024-06-01)") illustrates the rule; it does not make it a list."""
+    text = _PARENTHESES.sub("", s.text) if "(" in s.text else s.text
+    return bool(CAPABILITY.search(text) or HISTORY.search(s.text) or QUESTION.search(s.text))
 
 
 def scope_of(text: str) -> str:

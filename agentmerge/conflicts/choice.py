@@ -31,7 +31,7 @@ _PROJECT = re.compile(r"\b(?:we|our|this (?:project|repo|repository|team|codebas
                       r"team|codebase|repo|stack))\b[^.;]{0,40}\b(?:use|uses|run|runs|is built|are built|build|"
                       r"builds|deploy|deploys|live|lives|standardi[sz]e|standardi[sz]es|rel(?:y|ies) on|is|are)\b",
                       re.IGNORECASE)
-NOUN_PHRASE_WORDS = 25
+NOUN_PHRASE_WORDS = 40
 
 
 @dataclass(frozen=True)
@@ -92,9 +92,8 @@ def load_alternatives(extra: tuple[str, ...] = ()) -> Alternatives:
         purposes[cid] = frozenset(str(p).lower() for p in body.get("purpose", []) or [])
         for oid, aliases in (body.get("options") or {}).items():
             spellings = [str(a) for a in aliases or []]
-            plain = oid.replace("_", " ")
-            if not oid.startswith("_") and not any(a.lstrip("=?").lower() == plain for a in spellings):
-                spellings.append(plain)
+            if not spellings and not oid.startswith("_"):
+                spellings.append(oid.replace("_", " "))  # an option without aliases is named by its id
             options[(cid, oid)] = next((s.lstrip("=?") for s in spellings if s.lstrip("=?")), oid)
             for spelling in spellings:
                 exact = spelling[1:] if spelling.startswith("=") else ""
@@ -164,28 +163,37 @@ as expose exposed design designed implement implemented
 _CUE_AFTER = frozenset("for as to : — – - handles manages runs builds owns powers drives is are".split())
 
 
-def _chosen(text: str, m: Mention) -> bool:
+def _chosen(text: str, m: Mention, role: str = "item") -> bool:
     """Whether the statement uses the option (rather than naming it among others or as an object)."""
-    tokens = [t.rstrip(".:").lower() for t in _TOKEN.findall(text)]
-    before = tokens[max(0, m.start - 3) : m.start]
+    spans = list(_TOKEN.finditer(text))
+    tokens = [t.group(0).rstrip(".:").lower() for t in spans]
+    before = tokens[max(0, m.start - 4) : m.start]
     if any(t in _CUE_BEFORE for t in before):
         return True
+    if m.start < len(spans) and text[: spans[m.start].start()].rstrip().endswith(":"):
+        return True  # "Async runtime: Tokio"
     after = tokens[m.end : m.end + 2]
     starts = m.start <= 1 or (m.start <= 3 and tokens[0] in ("the", "a", "an", "all", "our"))
-    if starts and after and after[0] in ("for", "as", "to", "is", "are"):
+    if starts and role in ("details", "head"):
+        return True  # "**E2E**: Cypress, with …"
+    if starts and role in ("item", "nested") and len(tokens) <= 10:
+        return True  # a noun-phrase item: "Version in the URL path (/v1/, /v2/)"
+    if starts and role not in ("item", "nested") and after[:1] in (["for"], ["as"]):
+        return True
+    if starts and m.end <= len(spans) and text[spans[m.end - 1].end():].lstrip().startswith((":", "—", "–")):
+        return True  # "Trunk-based development: short-lived branches …"
+    if starts and role in ("item", "nested") and after and after[0] in ("for", "as", "to", "is", "are"):
         return after[0] in ("for", "as", "to") or len(tokens) <= 8
     return starts and bool(re.search(r"^\W*\S+(?:\s\S+){0,3}?\s*[:—–]\s", text))
 
 
 def _states_choice(s) -> bool:
+    """Whether a statement can state a choice at all (which option it takes is `_chosen`'s)."""
     if takes_no_stance(s):
         return False
-    if s.st.modality in ("require", "recommend"):
-        return True
-    if s.st.modality == "describe":
-        if s.st.role in ("item", "nested", "head", "details", "heading") and len(s.text.split()) <= NOUN_PHRASE_WORDS:
-            return True
-        return bool(_PROJECT.search(s.text))
+    if s.st.modality in ("require", "recommend", "describe"):
+        return s.st.modality != "describe" or len(s.text.split()) <= NOUN_PHRASE_WORDS or bool(
+            _PROJECT.search(s.text))
     return False
 
 
@@ -203,7 +211,7 @@ def stances(s, alternatives: Alternatives) -> dict[str, tuple[frozenset[str], fr
         pro, con = out.setdefault(m.category, (set(), set()))
         if m.against:
             con.add(m.option)
-        elif not negated and _chosen(s.text, m):
+        elif not negated and _chosen(s.text, m, s.st.role):
             pro.add(m.option)
             if m.option not in order.setdefault(m.category, []):
                 order[m.category].append(m.option)

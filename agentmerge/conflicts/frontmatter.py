@@ -8,8 +8,9 @@ from ..model import Conflict, Side
 SEVERITY = {"tools": "high", "model": "medium", "name": "low", "color": "low"}
 MERGED_KEYS = {"description"}
 # Keys whose absence means something: an agent without `model` runs on the model of the session that
-# calls it. (`tools` has its own rule: no `tools` is every tool.)
-ABSENCE = {"model": "inherits the calling session's model"}
+# calls it; one without `color` is shown in the default colour. (`tools` has its own rule: no `tools` is
+# every tool.)
+ABSENCE = {"model": "inherits the calling session's model", "color": "is shown in the default colour"}
 
 
 def detect(ctx) -> list[Conflict]:
@@ -68,7 +69,7 @@ def _absent(ctx, key: str, holders) -> Conflict | None:
         sides=tuple(Side(uids=(), stance=_show(a.frontmatter.data[key])) for a in holders)
         + tuple(Side(uids=(), stance=f"no {key} ({meaning})") for _a in absent),
         suggestion=f"The merged agent takes {_show(holders[0].frontmatter.data[key])}; remove `{key}` from it "
-                   f"if it should {meaning.replace('inherits', 'inherit')}.",
+                   f"to keep what {left} does (without `{key}` an agent {meaning}).",
         fields=fields,
     )
 

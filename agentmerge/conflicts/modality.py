@@ -8,8 +8,8 @@ emergency"), or required in one and waived in another ("every new model goes thr
   vault" (another verb), or "never delete old releases" and "keep every past release" (agreement worded
   the other way round) are no conflict.
 - An explicit permission ("… is fine", "… is allowed", "may …") against a prohibition: the permission names
-  the prohibited action's verb or object (one of its first two terms, or the last word of a code span it
-  prohibits) and states the situation it holds in ("in an emergency", "in tests", "when …"); with two
+  the prohibited action's verb (its object after a generic verb such as "put", or the last word of a
+  code span it prohibits) and states the situation it holds in ("in an emergency", "in tests", "when …"); with two
   shared terms the situation may be left out.
 - A waiver ("optional", "not required") against a requirement of the same thing (two shared terms).
 
@@ -63,12 +63,12 @@ def _stance(s) -> str:
 
 
 def _key_terms(neg) -> set[str]:
-    """The prohibited action's verb or object: its first two terms past generic verbs, and the last word
-    of each code span it prohibits ("terraform apply" -> "apply")."""
+    """The prohibited action's verb (or its object after a generic verb: "never put secrets …" ->
+    "secret"), and the last word of each code span it prohibits ("terraform apply" -> "apply")."""
     from ..statements.terms import lemma
 
     core = [t for t in _core(neg) if t not in GENERIC_VERBS]
-    keys = set(core[:2])
+    keys = set(core[:1])
     for head in neg.st.heads:
         words = re.findall(r"[a-z]+", head.lower())
         if words:

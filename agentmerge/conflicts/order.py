@@ -1,49 +1,144 @@
 """Order conflicts: one statement puts A before B, another B before A ("write the design doc before any
-code" / "document the design once the code has settled"), in whatever words the statement model reads as
-an order ("before", "after", "once", "only after", "first … then").
+code" / "document the design once the code has settled").
 
-Each side of an order pair is a phrase of terms; two pairs are reversed when the first of one shares a
-term with the second of the other and the other way round, and the shared terms differ on each side.
+An order is read from the statement model's order pairs, from "A before B", "once A, B", "B once A",
+"B only after A", and from numbered procedures (each step comes before the steps after it). Each side
+of an order is a set of terms. Two orders are reversed when the first thing of one is the second thing of
+the other, and either the second thing of the one is the first of the other, or the other waits for
+something to settle ("once the API has stabilised") before the thing the one does first.
 """
 
 from __future__ import annotations
 
-from .align import conflict, document_frequency, pairs, sort, statements, takes_no_stance
+import re
+
+from .. import model
+from .align import document_frequency, grouped, pairs, sort, statements, takes_no_stance
+
+_BEFORE = re.compile(r"(?P<a>[^.;]{3,120}?)\b(?:before|prior to|ahead of)\b(?P<b>[^.;]{3,120})", re.IGNORECASE)
+_ONCE_FIRST = re.compile(r"^\W*(?:only )?(?:once|after|as soon as|when)\b(?P<a>[^,;]{3,100}),(?P<b>[^.;]{3,160})",
+                         re.IGNORECASE)
+_ONCE_AFTER = re.compile(r"(?P<b>[^.;]{3,160}?)\b(?:only after|once|after|as soon as|until)\b(?P<a>[^.;]{3,120})",
+                         re.IGNORECASE)
+_FIRST = re.compile(r"\bfirst\b", re.IGNORECASE)
+# what waits for these waits for the rest of the work to be done
+SETTLE = frozenset({"settl", "stabil", "stabl", "matur", "finish", "done", "complet", "freez", "frozen"})
+STEPS_AHEAD = 3
+_ORDERED = re.compile(r"\d{1,9}[.)]\Z")
 
 
-def _sides(pair: tuple[str, str]) -> tuple[frozenset[str], frozenset[str]]:
-    first, then = (frozenset(t for t in p.split() if not t.startswith("~") and len(t) > 1) for p in pair)
-    return first - then, then - first
+def _terms(text: str, s) -> frozenset[str]:
+    from ..statements.terms import lemma
+
+    words = {lemma(w) for w in re.findall(r"[a-z][a-z0-9_-]*", text.lower())}
+    return frozenset(t for t in s.terms if t in words or any(p in words for p in t.split()))
+
+
+def _orders(s) -> list[tuple[frozenset[str], frozenset[str]]]:
+    """(first, then) term sets a statement states."""
+    out = []
+    for first, then in s.st.order:
+        out.append((frozenset(t for t in first.split() if not t.startswith("~")),
+                    frozenset(t for t in then.split() if not t.startswith("~"))))
+    text = s.text
+    m = _ONCE_FIRST.search(text)
+    if m:
+        out.append((_terms(m.group("a"), s), _terms(m.group("b"), s)))
+    else:
+        m = _ONCE_AFTER.search(text)
+        if m:
+            out.append((_terms(m.group("a"), s), _terms(m.group("b"), s)))
+    m = _BEFORE.search(text)
+    if m:
+        out.append((_terms(m.group("a"), s), _terms(m.group("b"), s)))
+    return [(f - t, t - f) for f, t in out if f - t and t - f]
+
+
+def _steps(ctx, said) -> dict[int, list[tuple[frozenset[str], frozenset[str]]]]:
+    """Orders from numbered procedures: statement index -> (this step, a later step) for each of the next
+    few steps of its list."""
+    first_of = {}
+    for s in said:
+        if s.st.role == "item" and s.uid not in first_of:
+            first_of[s.uid] = s
+    out: dict[int, list] = {}
+    for agent in ctx.agents:
+        run: list = []
+        for unit in agent.units:
+            s = first_of.get(unit.uid)
+            numbered = unit.kind == model.ITEM and _ORDERED.match(unit.marker or "")
+            if numbered and s is not None and (not run or ctx.units[run[-1].uid].section == unit.section):
+                run.append(s)
+                continue
+            _add_steps(run, out)
+            run = [s] if numbered and s is not None else []
+        _add_steps(run, out)
+    return out
+
+
+def _add_steps(run, out) -> None:
+    for i, s in enumerate(run):
+        for later in run[i + 1 : i + 1 + STEPS_AHEAD]:
+            first, then = s.terms - later.terms, later.terms - s.terms
+            if first and then:
+                out.setdefault(s.index, []).append((first, then, later))
+
+
+def _reversed(x, y, text_x: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """(what x puts first, what y puts first) when orders x and y are reversed."""
+    (fx, tx), (fy, ty) = x, y
+    first_later = fx & ty
+    if not first_later or fx & fy:
+        return None
+    if tx & fy and not (tx & fy) & first_later:
+        return first_later, tx & fy
+    if fy & SETTLE and (tx & ty or _FIRST.search(text_x)):
+        return first_later, fy & SETTLE
+    return None
 
 
 def detect(ctx) -> list:
-    said = [s for s in statements(ctx) if s.st.order and not takes_no_stance(s) and not s.st.negated]
+    said = [s for s in statements(ctx) if not takes_no_stance(s) and not s.st.negated]
+    steps = _steps(ctx, said)
+    # (first, then, the later step when the order is a numbered procedure's)
+    orders = {s.index: [(f, t, None) for f, t in _orders(s)] + steps.get(s.index, []) for s in said}
+    said = [s for s in said if orders[s.index]]
     if len(said) < 2:
         return []
     df = document_frequency(said)
-    found = []
+    common = max(8, len(said) // 10)
+    clashes: dict[str, list] = {}
 
     def keys(s):
-        return {t for pair in s.st.order for side in _sides(pair) for t in side}
+        return {t for *pair, _step in orders[s.index] for side in pair for t in side if df[t] <= common}
 
     for a, b in pairs(said, keys):
-        for pa in a.st.order:
-            fa, ta = _sides(pa)
-            hit = None
-            for pb in b.st.order:
-                fb, tb = _sides(pb)
-                moved_back, moved_forward = fa & tb, ta & fb
-                if moved_back and moved_forward and not (moved_back & moved_forward) and not (fa & fb) \
-                        and not (ta & tb):
-                    hit = (pa, pb, moved_back, moved_forward)
+        hit = None
+        for *x, step_x in orders[a.index]:
+            for *y, step_y in orders[b.index]:
+                if (step_x or step_y) and (step_x and step_y or a.source == b.source):
+                    continue  # a procedure's steps say little alone: only against a stated order elsewhere
+                found = _reversed(x, y, a.text)
+                if found is None:
+                    other = _reversed(y, x, b.text)
+                    found = (other[1], other[0]) if other else None
+                if found and (step_x or step_y) and len(found[0]) + len(found[1]) < 3:
+                    found = None  # a step moved by one shared word is too little to go on
+                if found:
+                    hit, later = found, step_x or step_y
                     break
-            if hit is None:
-                continue
-            pa, pb, back, forward = hit
-            x = " ".join(sorted(back, key=lambda t: (df.get(t, 0), t)))
-            y = " ".join(sorted(forward, key=lambda t: (df.get(t, 0), t)))
-            why = f"one puts {x} before {y}, the other {y} before {x}"
-            found.append(conflict(ctx, "order", f"{x} / {y}", a, b, (f"{x} first", f"{y} first"), why,
-                                  "Keep one order of the steps and state it once."))
-            break
+            if hit:
+                break
+        if hit is None:
+            continue
+        first_a = " ".join(sorted(hit[0], key=lambda t: (df.get(t, 0), t))[:3])
+        first_b = " ".join(sorted(hit[1], key=lambda t: (df.get(t, 0), t))[:3])
+        topic = first_a
+        clashes.setdefault(topic, []).append((a, f"{first_a} first", b, f"{first_b} first"))
+        if later is not None:  # the procedure's later step stands on its step's side
+            stepped_a = any(later is step for *_o, step in orders[a.index])
+            clashes[topic].append((later, f"{first_a} first", b, f"{first_b} first") if stepped_a else
+                                  (a, f"{first_a} first", later, f"{first_b} first"))
+    found = [grouped(ctx, "order", topic, cl, "the same steps in the opposite order",
+                     "Keep one order of the steps and state it once.") for topic, cl in sorted(clashes.items())]
     return sort(found)

@@ -3,10 +3,11 @@ and an agent has one. The first input's is kept (or the --prefer input's) and th
 their text, so a person can fold what they add ("…specializing in Alembic migrations") into the one that
 stays.
 
-Two openings for the same role are a merge note (severity `note`: which opening was kept), not a
-contradiction. They are a conflict only when they give the agent different roles: the role words of
-neither ("database engineer", "security auditor", generic ones such as "senior" or "specialist" left out)
-appear anywhere in the other's identity statement."""
+Two openings for the same role are a merge note, not a contradiction: every opening stays (what each
+adds about the role is guidance), the first input's leads, and the note says so. They are a conflict only
+when they give the agent different roles: the role words of neither ("database engineer", "security
+auditor", generic ones such as "senior" or "specialist" left out) appear anywhere in the other's identity
+statement. Then one is kept and the others are listed with their text."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ developer architect consultant professional master guru ninja focused dedicated 
 def _role_words(text: str) -> set[str]:
     from ..normalize import stem
 
-    return {stem(w) for w in re.findall(r"[a-z][a-z0-9+#.-]*", text.lower()) if w not in _GENERIC_ROLE}
+    return {stem(w) for w in re.findall(r"[a-z][a-z0-9+#.]*", text.lower()) if w not in _GENERIC_ROLE}
 
 
 def _same_role(texts: list[str]) -> bool:
@@ -76,14 +77,17 @@ def detect(ctx) -> list[Conflict]:
         if len(statements) < 2 or len(texts) < 2:
             continue
         verb = "open" if where == "opening" else "close"
-        same = _same_role([ctx.units[uid].text for _a, uid in statements])
         roles = "; ".join(f"{a.path}: {_role(ctx.units[uid].text)}" for a, uid in statements)
+        if _same_role([ctx.units[uid].text for _a, uid in statements]):
+            lead = statements[0][0].path
+            ctx.notes.append(f"{len(statements)} inputs each {verb} with a \"You are …\" statement for the same role "
+                             f"({roles}); the merged agent {'opens' if where == 'opening' else 'closes'} with "
+                             f"{lead}'s and keeps the others' after it")
+            continue
         found.append(Conflict(
-            id="", kind="persona", topic=f"{where} identity statement", severity="note" if same else "medium",
-            message=(f"Merge note: {len(statements)} inputs each {verb} with their own \"You are …\" statement for "
-                     f"the same role; the merged agent keeps one ({roles})") if same else
-                    (f"{len(statements)} inputs each {verb} with their own \"You are …\" statement and they give "
-                     f"the agent different roles ({roles})"),
+            id="", kind="persona", topic=f"{where} identity statement", severity="medium",
+            message=f"{len(statements)} inputs each {verb} with their own \"You are …\" statement and they give "
+                    f"the agent different roles ({roles})",
             sides=tuple(Side(uids=(uid,), stance=_role(ctx.units[uid].text)) for _a, uid in statements),
             suggestion="Keep one identity statement and fold in what the others add (their specialities, "
                        "their stack), or pass --prefer FILE to choose whose it is.",

@@ -12,7 +12,7 @@ detector's; this one finds what those names do not cover.
 
 from __future__ import annotations
 
-from ..quantities import comparable, disagree, load_table, quantities, stricter
+from ..quantities import comparable, disagree, load_table, quantities, similarity, stricter
 from .align import conflict, pairs, scope_of, sort, statements, takes_no_stance
 from .align import HISTORY, QUESTION
 
@@ -23,12 +23,6 @@ COMPARED = ("time", "percent", "size", "cadence", "count")
 def _quantities(s, table) -> list:
     found = [q for q in (s.st.quantities or quantities(s.text, table)) if q.dimension in COMPARED and q.terms]
     return found
-
-
-def _same_thing(a, b) -> bool:
-    """Same name: the same terms, or one name inside the other's (a qualifier only one side states is
-    another quantity: "coverage" and "type coverage" are not one)."""
-    return a.terms == b.terms
 
 
 def detect(ctx) -> list:
@@ -46,15 +40,22 @@ def detect(ctx) -> list:
     found = []
 
     def keys(s):
-        return {(q.dimension, t) for q in stated[s.index][1] for t in q.terms}
+        return {(q.dimension, t) for q in stated[s.index][1] for t in (q.terms & table.keys or q.terms)}
 
     for a, b in pairs(items, keys):
         if scope_of(a.text).lower() != scope_of(b.text).lower():
             continue  # "timeout 30 s for reads" / "5 s for writes": two situations
-        for qa in stated[a.index][1]:
-            match = next((qb for qb in stated[b.index][1]
-                          if comparable(qa, qb) and _same_thing(qa, qb) and disagree(qa, qb)), None)
-            if match is None:
+        qs_a, qs_b = stated[a.index][1], stated[b.index][1]
+        for qa in qs_a:
+            # each quantity meets the one of the other statement it is most like, and only if that one is
+            # most like it too ("crash-free users 99.9% and crash-free sessions 99.95%": sessions meet sessions)
+            candidates = [qb for qb in qs_b if comparable(qa, qb, table)]
+            if not candidates:
+                continue
+            match = max(candidates, key=lambda qb: similarity(qa, qb))
+            if max((similarity(q, match) for q in qs_a if comparable(q, match, table)), default=0) > similarity(qa, match):
+                continue
+            if not disagree(qa, match):
                 continue
             strict = stricter(qa, match)
             what = qa.name or match.name or "value"

@@ -39,15 +39,17 @@ _LIMIT = re.compile(
     r"(?:never|don't|do not) (?:edit|modify|touch|change) (?:anything|files?) (?:outside|beyond))\s+"
     r"(?P<scope>[^.;]{2,80})",
     re.IGNORECASE)
-_EDIT = re.compile(r"\b(?:edit|edits|modify|modifies|update|updates|change|changes|touch|rewrite|rewrites|"
-                   r"patch|patches|bump|bumps|regenerate|regenerates|write to|commit to|delete|create|add)\b"
-                   r"(?P<obj>[^.;]{2,80})", re.IGNORECASE)
+# an edit and its object: the noun phrase right after the verb, up to a conjunction or a clause break
+_EDIT = re.compile(r"\b(?:edit|edits|modify|modifies|update|updates|change|touch|rewrite|rewrites|"
+                   r"patch|patches|bump|bumps|regenerate|regenerates|write to|commit to)\b"
+                   r"(?P<obj>(?:(?!\b(?:and|or|but|when|if|so|then|to|before|after)\b)[^.;,:]){2,60})", re.IGNORECASE)
 _PATH = re.compile(r"(?<![\w@])(?:\.{0,2}/)?[\w.-]+/(?:[\w.*-]+/?)*")
 # Things an agent edits that a path limit does not cover unless it names them.
 _OUTSIDE = frozenset("""
-manifest manifests deployment deployments helm chart charts infrastructure infra terraform ci workflow
-workflows pipeline pipelines config configuration configs dependencies dependency lockfile lockfiles
-package.json schema schemas migration migrations database production secrets dockerfile kubernetes k8s
+manifest manifests deployment deployments helm chart charts infrastructure infra ci workflow workflows
+pipeline pipelines config configuration configs settings dependencies dependency lockfile lockfiles
+package.json schema schemas migration migrations database production secrets dockerfile entitlements
+signing provisioning repositories repository repos repo
 """.split())
 # An agent states its edit limits a few times at most; past this many, they are not limits but content.
 LIMITS_COMPARED = 12

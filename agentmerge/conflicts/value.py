@@ -148,6 +148,16 @@ def disagree(a: Value, b: Value) -> bool:
     return max(a.low, b.low) > min(a.high, b.high)
 
 
+def _same_rate(a: str, b: str) -> bool:
+    """Whether two texts state one rate in two units ("100 requests per second" / "6,000 per minute"):
+    then their different numbers agree."""
+    from ..quantities import quantities
+
+    rates_a = {(q.unit, round(q.value, 6)) for q in quantities(plain(a)) if "/" in q.unit}
+    rates_b = {(q.unit, round(q.value, 6)) for q in quantities(plain(b)) if "/" in q.unit}
+    return bool(rates_a & rates_b)
+
+
 def detect(ctx) -> list[Conflict]:
     settings = builtin_settings()
     titles = {s.id: s.title for s in settings}
@@ -168,7 +178,7 @@ def detect(ctx) -> list[Conflict]:
         clashing: list[tuple[int, Value]] = []
         for i, (uid_a, va) in enumerate(entries):
             for uid_b, vb in entries[i + 1 :]:
-                if uid_a != uid_b and disagree(va, vb):
+                if uid_a != uid_b and disagree(va, vb) and not _same_rate(ctx.units[uid_a].text, ctx.units[uid_b].text):
                     for e in ((uid_a, va), (uid_b, vb)):
                         if e not in clashing:
                             clashing.append(e)

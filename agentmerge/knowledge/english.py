@@ -13,7 +13,6 @@ bucket, words at or above ZIPF_FLOOR only (a word below it, or unknown, counts a
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -46,14 +45,9 @@ def build() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true")
-    args = parser.parse_args(argv)
-    text = build()
-    if args.check:
-        return 0 if PATH.read_text(encoding="utf-8") == text else 1
-    PATH.write_text(text, encoding="utf-8")
-    return 0
+    from ..statements.prepare import write_or_check
+
+    return write_or_check(PATH, build, __doc__.split("\n")[0], argv)
 
 
 if __name__ == "__main__":

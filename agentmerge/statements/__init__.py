@@ -28,7 +28,8 @@ from ..model import Agent, Unit
 from .terms import analyse, Analysis
 
 __all__ = [
-    "Statement", "statements_of", "unit_statements", "sentences", "plain_inline", "Analysis", "analyse",
+    "Statement", "statements_of", "unit_statements", "sentences", "plain_inline", "plain_statements", "Analysis",
+    "analyse",
     "ROLES", "MODALITIES",
 ]
 
@@ -185,8 +186,16 @@ def _pieces(text: str, kind: str, lead_in: bool) -> list[_Piece]:
     depth = -1
     ordered: list[bool] = []
     first_in_item = False
+    skip = 0  # inside a table: its cells are not statements
+    heading = False
     for tok in tokens:
-        if tok.type in ("bullet_list_open", "ordered_list_open"):
+        if tok.type in ("table_open", "table_close"):
+            skip += 1 if tok.type == "table_open" else -1
+        elif skip:
+            continue
+        elif tok.type in ("heading_open", "heading_close"):
+            heading = tok.type == "heading_open"
+        elif tok.type in ("bullet_list_open", "ordered_list_open"):
             depth += 1
             ordered.append(tok.type == "ordered_list_open")
         elif tok.type in ("bullet_list_close", "ordered_list_close"):
@@ -197,7 +206,9 @@ def _pieces(text: str, kind: str, lead_in: bool) -> list[_Piece]:
         elif tok.type == "inline":
             content = tok.content
             start, end = tok.map if tok.map else (0, 0)
-            if depth >= 0 and first_in_item:
+            if heading:
+                pieces.append(_Piece("heading", content, start, end - 1, max(depth, 0)))
+            elif depth >= 0 and first_in_item:
                 checkbox = bool(_CHECKBOX.match(content))
                 if checkbox:
                     content = content[_CHECKBOX.match(content).end():]
@@ -261,6 +272,19 @@ def unit_statements(unit: Unit, section: tuple[str, ...] = (), lead_in: bool = F
                              ordered=piece.ordered, checkbox=piece.checkbox, code=code,
                              quantities=analysis.quantities))
     return tuple(out)
+
+
+def plain_statements(markdown: str) -> list[str]:
+    """The plain text of each statement of any Markdown (a unit, a body, a frontmatter description), in
+    order: list items, nested items, sentences, heads and details apart; code, tables and HTML left out.
+    What a reader of prose patterns needs, from the same reading as matching."""
+    out: list[str] = []
+    for piece in _pieces(markdown, model.PARAGRAPH, False):
+        if piece.role not in ("code", "table", "html"):
+            text, _code = plain_inline(piece.content)
+            if text:
+                out.append(text)
+    return out
 
 
 def lead_ins(agent: Agent) -> frozenset[int]:

@@ -36,15 +36,21 @@ def build() -> str:
     return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def write_or_check(path: Path, build_text, description: str, argv: list[str] | None = None) -> int:
+    """The command line of a generated data file: rewrite `path` with `build_text()`, or with `--check`
+    exit 1 if it differs."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args(argv)
-    text = build()
+    text = build_text()
     if args.check:
-        return 0 if PATH.exists() and PATH.read_text(encoding="utf-8") == text else 1
-    PATH.write_text(text, encoding="utf-8")
+        return 0 if path.exists() and path.read_text(encoding="utf-8") == text else 1
+    path.write_text(text, encoding="utf-8")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return write_or_check(PATH, build, __doc__.split("\n")[0], argv)
 
 
 if __name__ == "__main__":

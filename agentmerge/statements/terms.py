@@ -387,9 +387,9 @@ def _quantities(text: str) -> tuple:
     """The quantities `agentmerge.quantities` reads in the text (value + unit + comparator)."""
     if not _MAY_COUNT.search(text):
         return ()
-    from ..quantities import quantities
+    from ..quantities import load_table, quantities
 
-    return tuple(quantities(text))
+    return tuple(quantities(text, load_table(())))  # the built-in table, as a run without --axes loads it
 
 
 def _comparator(pairs: list[tuple[str, str]], k: int) -> bool:
