@@ -28,7 +28,7 @@ from rapidfuzz import fuzz, process
 
 from .model import ITEM, PARAGRAPH, Group, Member, Unit
 from .normalize import Normalised, normalise, plain, reversed_order
-from .statements.terms import prior
+from .statements.terms import lemma, prior, terms_data, tokens
 
 _CHECKBOX = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX]\]")
 
@@ -295,7 +295,10 @@ _TRIGGER = re.compile(r"\b(?:use|invoke|call|engage)\b.{0,20}\bwhen\b|\bwhen to 
 
 @lru_cache(maxsize=4096)
 def _title_terms(title: str) -> frozenset[str]:
-    return frozenset(normalise(title, PARAGRAPH).tokens)
+    """A title's words, lemmatised but not folded: "Integration Testing" holds "Testing"'s word."""
+    data = terms_data()
+    return frozenset(w for w in (lemma(t) for t in tokens(title) if not t[:1].isdigit())
+                     if w not in data.stop and w not in data.low)
 
 
 def _match(units: Sequence[Unit], th: Thresholds, titles: dict[int, str]) -> Matching:
@@ -380,49 +383,6 @@ def _match(units: Sequence[Unit], th: Thresholds, titles: dict[int, str]) -> Mat
     groups, dropped, kept_apart = _explained(groups, by_uid, norms, words, mass, weights, th, titles)
     pairs.extend(kept_apart)
     return Matching(norms=norms, weights=weights, pairs=pairs, groups=groups, dropped=dropped, similar=similar)
-
-
-def release_losers(matching: Matching, losing: set[int], units: dict[int, Unit],
-                   titles: dict[int, str] | None = None) -> Matching:
-    """The matching once conflicts are settled: a unit carried by a losing side of a conflict is not
-    dropped into it (the loser leaves the output, and the guidance would leave with it). It stays, as a
-    `related` pair of its carrier, unless another released unit carries it (copies of one another
-    released together collapse again, into the earliest)."""
-    if not losing or not any(g.kept in losing for g in matching.groups):
-        return matching
-    groups: list[Group] = []
-    dropped = dict(matching.dropped)
-    pairs = list(matching.pairs)
-    released: dict[int, float] = {}
-    for g in matching.groups:
-        if g.kept not in losing:
-            groups.append(g)
-            continue
-        for m in g.members[1:]:
-            dropped.pop(m.uid, None)
-            released[m.uid] = m.score
-            pairs.append(Pair(g.kept, m.uid, RELATED, m.score))
-    introducing = lead_ins(list(units.values()))
-    partners: dict[int, list[tuple[int, float]]] = defaultdict(list)
-    for p in pairs:
-        if p.relation == DUPLICATE:
-            partners[p.a].append((p.b, p.score))
-            partners[p.b].append((p.a, p.score))
-    carriers: dict[int, list[Member]] = {}
-    for b in sorted(released):
-        if b in carriers:
-            continue
-        for a, score in sorted(partners.get(b, ())):
-            if a in losing or a in dropped or a == b or not _may_drop(units[a], units[b], introducing, titles or {}):
-                continue
-            same = plain(units[a].text) == plain(units[b].text)
-            carriers.setdefault(a, []).append(
-                Member(b, score, "an exact copy, markers and emphasis aside" if same else "the same guidance"))
-            dropped[b] = a
-            break
-    for a, members in sorted(carriers.items()):
-        groups.append(Group(id="", kind=DUPLICATE, kept=a, members=(Member(a, 1.0), *members)))
-    return replace(matching, groups=groups, dropped=dropped, pairs=pairs)
 
 
 def _may_drop(kept: Unit, unit: Unit, introducing: frozenset[int], titles: dict[int, str]) -> bool:

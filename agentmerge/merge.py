@@ -189,6 +189,8 @@ class Builder:
             kept = self.anchored_slot[uid]
             if kept in self.marked or kept in self.marked_other:
                 return None  # the kept variant stands in its conflict block
+            if kept in self.losing:
+                return None  # it lost a conflict: it and what it carries leave the output with its side
             return Node("unit", unit.source, uid, uid=kept, layout_pos=pos, shows=(kept,))
         if uid in self.dropped or uid in self.anchor:
             return None

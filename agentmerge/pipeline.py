@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from . import conflicts as conflict_engine
 from . import frontmatter as fm
-from .match import DUPLICATE, FULL_MATRIX_LIMIT, RELATED, Thresholds, collector_paused, match, release_losers
+from .match import DUPLICATE, FULL_MATRIX_LIMIT, RELATED, Thresholds, collector_paused, match
 from .merge import Builder, align_sections, join_blocks, render_blocks
 from .model import Agent, AgentmergeError, Conflict, Group, Member, MergeOptions, MergeResult, Unit
 from .read import numbered, read_agents
@@ -43,7 +43,6 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
     ctx = conflict_engine.Context(agents=agents, units=units, matching=matching, options=options, topics=topics)
     found = conflict_engine.detect(ctx)
     resolved, losing, marked = conflict_engine.resolve(found, agents, units, options)
-    matching = release_losers(matching, losing, units, titles)
     mapping = align_sections(agents, matching)
     builder = Builder(agents, matching, losing, marked, lambda uid: _mark_text(uid, marked, resolved, units),
                       mapping)

@@ -374,30 +374,23 @@ def _in_clause(clause: str, offset: int, table: Table) -> list[Quantity]:
             continue  # "2fa", "3d" is a unit but "3rd" is not a number of anything
         word_number = m.group("word") is not None
         op, s = _comparator_before(clause, start, table)
-        range_m = _RANGE.match(rest) if m.group("digits") else None
         if word_number and unit_m is None and op == "=":
             nxt = _words_with_spans(rest[:30])
             if m.group("word").lower() == "one" or not nxt or nxt[0][0] in _FILLER or nxt[0][0] in _STOP_AFTER:
                 continue  # "one of the", "two of them": not a number here
-        if range_m:
-            hi = float(range_m.group("hi").replace(",", ""))
-            end += range_m.end()
+        # "3-5", "3 to 5", "between 3 and 5": a range
+        upto = None
+        if m.group("digits"):
+            upto = _RANGE.match(rest) or (re.match(rf"^\s?(?:\S+\s)?and\s(?P<hi>{_DIGITS})", rest)
+                                          if _BETWEEN.search(before) else None)
+        lo_hi = None
+        if upto:
+            hi = float(upto.group("hi").replace(",", ""))
+            end += upto.end()
             rest = clause[end:]
             unit_m = table.unit_pattern.match(rest)
             lo_hi = (min(value, hi), max(value, hi))
             op = "range"
-        elif _BETWEEN.search(before):
-            between = re.match(rf"^\s?(?:\S+\s)?and\s(?P<hi>{_DIGITS})", rest)
-            lo_hi = None
-            if between:
-                hi = float(between.group("hi").replace(",", ""))
-                end += between.end()
-                rest = clause[end:]
-                unit_m = table.unit_pattern.match(rest)
-                lo_hi = (min(value, hi), max(value, hi))
-                op = "range"
-        else:
-            lo_hi = None
         counted = ""
         if unit_m:
             dim, base, factor = table.units[unit_m.group("unit").lower()]

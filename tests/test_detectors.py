@@ -46,6 +46,13 @@ CONFLICTS = [
     # code against a rule
     ("code", "- Never call `eval`.", "```python\nresult = eval(expr)\n```"),
     ("code", "- Always pass `timeout=` to `requests` calls.", "```python\nr = requests.get(url)\n```"),
+    ("code", "- Never pickle models.", "```python\nimport pickle\npickle.dump(model, f)\n```"),
+    ("code", "- Don't use `unwrap()` in library code.", "```rust\nlet text = read(path).unwrap();\n```"),
+    # a requirement waived
+    ("modality", "- Every new model goes through a shadow deployment.", "- Shadow deployment is optional for small retrains."),
+    # a numbered procedure against a stated order
+    ("order", "1. Write the public API and its docs first.\n2. Implement behind that API.",
+     "- Document the public API once the implementation has stabilised."),
 ]
 
 
@@ -145,3 +152,21 @@ def test_a_bad_alternatives_file_is_one_line_error(tmp_path):
     (tmp_path / "a.md").write_text("# A\n\n- x\n", encoding="utf-8")
     proc = run_cli(tmp_path / "a.md", tmp_path / "a.md", "-o", tmp_path / "m.md", "--axes", axes)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "sccache" in proc.stderr
+
+
+def test_same_role_openings_are_a_note_and_both_stay(tmp_path):
+    pa, pb = tmp_path / "a.md", tmp_path / "b.md"
+    pa.write_text("You are a senior database engineer who tunes PostgreSQL.\n\n- Index foreign keys.\n", encoding="utf-8")
+    pb.write_text("You are an expert PostgreSQL database engineer.\n\n- Batch writes.\n", encoding="utf-8")
+    result = merge_files([str(pa), str(pb)])
+    assert [c for c in result.conflicts if c.kind == "persona"] == []
+    assert any("same role" in n for n in result.frontmatter_notes)
+    assert "You are a senior" in result.text and "You are an expert" in result.text
+
+
+def test_openings_for_different_roles_are_a_conflict(tmp_path):
+    pa, pb = tmp_path / "a.md", tmp_path / "b.md"
+    pa.write_text("You are a technical writer for API docs.\n\n- Use sentence case.\n", encoding="utf-8")
+    pb.write_text("You are a penetration tester.\n\n- Report every finding.\n", encoding="utf-8")
+    result = merge_files([str(pa), str(pb)])
+    assert [c.kind for c in result.conflicts if c.kind == "persona"] == ["persona"]

@@ -193,7 +193,8 @@ def grouped(ctx, kind: str, topic: str, clashes: Sequence[tuple[Said, str, Said,
     sides: dict[tuple[int, str], list[Said]] = {}
     for a, sa, b, sb in clashes:
         for s, stance in ((a, sa), (b, sb)):
-            members = sides.setdefault((s.source, stance), [])
+            # by the file the statement stands in: a report side points into one file
+            members = sides.setdefault((ctx.units[s.uid].source, stance), [])
             if all(m.uid != s.uid for m in members):
                 members.append(s)
     keys = sorted(sides, key=lambda k: (min(m.uid for m in sides[k]), k))

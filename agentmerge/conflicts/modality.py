@@ -79,11 +79,11 @@ def _key_terms(neg) -> set[str]:
 def _conflicting(neg, pos, kind_pos: str) -> tuple[bool, str]:
     """Whether a prohibition and a requirement/permission contradict, and the permission's situation."""
     core = _core(neg)
-    if not core:
-        return False, ""
+    if len(set(core)) < 2 or not set(core) - GENERIC_VERBS:
+        return False, ""  # "never guess", "no any", "never use it": too little to say what is prohibited
     shared = set(core) & pos.terms
     if kind_pos == "require":
-        if len(core) < 2 or not set(core) <= pos.terms or NEGATOR.search(pos.text):
+        if not set(core) <= pos.terms or NEGATOR.search(pos.text):
             return False, ""
         if not set(neg.st.heads) <= set(pos.st.heads) | pos.terms:
             return False, ""  # "never deploy :latest" is about `:latest`, which the other does not name

@@ -56,12 +56,12 @@ def _role_words(text: str) -> set[str]:
 
 
 def _same_role(texts: list[str]) -> bool:
-    """Whether every identity statement's role words appear in every other statement."""
+    """Whether, for every two identity statements, the role words of one appear in the other."""
     roles = [_role_words(_role(t)) for t in texts]
     whole = [_role_words(t) for t in texts]
-    for i, role in enumerate(roles):
-        for j, other in enumerate(whole):
-            if i != j and role and not role & other:
+    for i in range(len(texts)):
+        for j in range(i + 1, len(texts)):
+            if roles[i] and roles[j] and not (roles[i] & whole[j] or roles[j] & whole[i]):
                 return False
     return True
 

@@ -41,12 +41,45 @@ def _prohibited(s) -> list[str]:
     return out
 
 
+_NEVER_WORD = re.compile(r"\b(?i:never|don't|do not|no)\s+(?P<w>[a-z]{4,20})\b(?P<rest>[^.;]{0,60})")
+
+
+def _prohibited_word(s) -> tuple[str, tuple[str, ...]] | None:
+    """A prohibition of a word that code spells as a module or a call ("never pickle models": `pickle`),
+    with the other words of the rule, one of which the code's line must name too."""
+    if s.st.modality not in ("prohibit", "discourage") or s.st.code:
+        return None
+    m = _NEVER_WORD.search(s.text)
+    if m is None or m.group("w") in ("use", "make", "have", "rely", "let", "leave", "mix", "write", "call"):
+        return None
+    rest = tuple(w[:5] for w in re.findall(r"[a-z]{3,}", m.group("rest").lower())
+                 if w not in ("the", "and", "with", "for", "any", "from", "into", "your", "our", "that"))
+    return m.group("w"), rest
+
+
+def _uses_word(code: str, word: str, rest: tuple[str, ...]) -> int | None:
+    """The line that imports or calls `word` as code and names one of the rule's other words."""
+    pattern = re.compile(rf"(?:^\s*(?:import|from)\s+{re.escape(word)}\b|(?<![\w.-]){re.escape(word)}\s*[.(])")
+    lines = code.splitlines()
+    lower = code.lower()
+    for n, line in enumerate(lines, 1):
+        if _COMMENT.match(line) or not pattern.search(line):
+            continue
+        if not rest or any(r in lower for r in rest):
+            return n
+    return None
+
+
 def _uses(code: str, construct: str, call: bool) -> int | None:
     """The 1-based line of the block that uses the construct, or None."""
     name = construct[:-2] if construct.endswith("()") else construct
     if _IDENTIFIER.match(name):
-        pattern = re.compile(rf"(?<![\w.-]){re.escape(name)}\s*\(" if (call or construct.endswith("()"))
-                             else rf"(?<![\w.-]){re.escape(name)}(?![\w-])")
+        if construct.endswith("()"):  # a call named as one: `unwrap()` is also `.unwrap()`
+            pattern = re.compile(rf"(?<![\w-]){re.escape(name)}\s*\(")
+        elif call:
+            pattern = re.compile(rf"(?<![\w.-]){re.escape(name)}\s*\(")
+        else:
+            pattern = re.compile(rf"(?<![\w.-]){re.escape(name)}(?![\w-])")
     else:
         pattern = re.compile(re.escape(construct))
     for n, line in enumerate(code.splitlines(), 1):
@@ -106,6 +139,9 @@ def detect(ctx) -> list[Conflict]:
         return []
     rules = []
     for s in statements(ctx):
+        word = _prohibited_word(s)
+        if word is not None:
+            rules.append(("word", s, word, False))
         for construct in _prohibited(s):
             call = bool(re.search(rf"\bcall\w*\b[^.;]{{0,20}}{re.escape(construct)}", s.text, re.IGNORECASE))
             rules.append(("prohibit", s, construct, call))
@@ -123,7 +159,7 @@ def detect(ctx) -> list[Conflict]:
     violations: dict[tuple[int, str], dict] = {}
     shown: dict[int, bool] = {}
     for kind, s, construct, call in rules:
-        name = construct[1] if kind == "require" else construct
+        name = construct[1] if kind == "require" else construct[0] if kind == "word" else construct
         words = _WORDS.findall(name)
         if not words:
             continue
@@ -131,7 +167,11 @@ def detect(ctx) -> list[Conflict]:
             uid, code = blocks[n]
             if uid == s.uid:
                 continue
-            if kind == "prohibit":
+            if kind == "word":
+                line = _uses_word(code, *construct)
+                what = f"`{construct[0]}`"
+                why = f"the rule prohibits {construct[0]}; the code block does it"
+            elif kind == "prohibit":
                 line = _uses(code, construct, call)
                 what = f"`{construct.strip('.').removesuffix('()')}`"
                 why = f"the rule prohibits {what}; the code block uses it"
@@ -157,10 +197,11 @@ def detect(ctx) -> list[Conflict]:
         found.append(Conflict(
             id="", kind="code", topic=f"rule: {short(what, 40)}", severity="medium",
             message=f"{said} but the code at {block.path}:{block.line + line} does otherwise: {entry['why']}",
-            sides=(Side(uids=tuple(sorted({r.uid for r in rules})), stance="rule",
-                        phrase="; ".join(short(r.text, 120) for r in rules)),
-                   Side(uids=(uid,), stance="code",
-                        phrase=short(entry["code"].splitlines()[line - 1].strip(), 120))),
+            # a side per input: a report side points into one file
+            sides=tuple(Side(uids=tuple(sorted({r.uid for r in rules if ctx.units[r.uid].source == src})), stance="rule",
+                             phrase="; ".join(short(r.text, 120) for r in rules if ctx.units[r.uid].source == src))
+                        for src in sorted({ctx.units[r.uid].source for r in rules}))
+            + (Side(uids=(uid,), stance="code", phrase=short(entry["code"].splitlines()[line - 1].strip(), 120)),),
             suggestion="Change the example to follow the rule, or drop the rule if the example is how "
                        "the team works.",
         ))

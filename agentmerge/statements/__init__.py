@@ -161,8 +161,8 @@ class _Piece:
 # A one-line list item or paragraph whose text starts with none of these is one inline run: its block
 # tokens are known without parsing (list item: the text after the marker), which most units of a large
 # input are.
-_ONE_LINE_ITEM = re.compile(r"(?:[-*+]|(\d{1,9})[.)])[ \t]+(?![ \t]|[-*+#>`~|<]|\d{1,9}[.)]|\[[ xX]\][ \t]*\Z)(.+)\Z")
-_ONE_LINE_PARAGRAPH = re.compile(r"(?![ \t]|[-*+#>`~|<=_]|\d{1,9}[.)])(.+)\Z")
+_ONE_LINE_ITEM = re.compile(r"(?:[-*+]|(\d{1,9})[.)])[ \t]+(?![ \t]|[-*+#>`~|<]|\d{1,9}[.)]|\[(?![ xX]\][ \t]+[^\s\[]))(.+)\Z")
+_ONE_LINE_PARAGRAPH = re.compile(r"(?![ \t]|[-*+#>`~|<=_\[]|\d{1,9}[.)])(.+)\Z")
 
 
 def _pieces(text: str, kind: str, lead_in: bool) -> list[_Piece]:
