@@ -15,9 +15,10 @@ import typer
 from typer.core import TyperGroup
 
 from .model import AgentmergeError, MergeOptions, printable
+from .read import STDIN, STDIN_NAME  # `-` as an input reads standard input
 
 ON_CONFLICT = ("prefer-first", "keep-all", "mark")
-REPORT_SUFFIXES = (".md", ".json")
+REPORT_SUFFIXES = (".md", ".json", ".html", ".sarif")
 
 
 class DefaultCommandGroup(TyperGroup):
@@ -26,17 +27,33 @@ class DefaultCommandGroup(TyperGroup):
     default_command = "merge"
 
     def parse_args(self, ctx, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+        if args and args[0] not in self.commands and args[0] not in self._own_options(ctx):
+            if not ctx.resilient_parsing:
+                _no_such_command(args[0], list(self.commands))
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
+
+    def _own_options(self, ctx) -> set[str]:
+        return {name for p in self.get_params(ctx) for name in (*p.opts, *p.secondary_opts)}
 
     def list_commands(self, ctx) -> list[str]:
         return list(self.commands)
 
 
+def _no_such_command(word: str, commands: list[str]) -> None:
+    """`agentmerge scna DIR`: a mistyped command, not a file to merge (a file of that name is merged)."""
+    import difflib
+
+    if word.startswith("-") or os.path.exists(word) or any(c in word for c in "./\\"):
+        return
+    close = difflib.get_close_matches(word, commands, n=1, cutoff=0.6)
+    if close:
+        raise AgentmergeError(f"No such command '{word}'. Did you mean '{close[0]}'?")
+
+
 app = typer.Typer(
     cls=DefaultCommandGroup,
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -77,13 +94,16 @@ def _root(
     ),
 )
 def merge_command(
-    files: List[str] = typer.Argument(..., metavar="FILE...", help="Agent files, the first one leading."),
-    output: str = typer.Option(..., "-o", "--output", metavar="OUT", help="Where to write the merged agent; '-' for stdout."),
+    files: List[str] = typer.Argument(..., metavar="FILE...", help="Agent files, the first one leading; '-' reads "
+                                                                   "one from stdin."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="OUT",
+                                         help="Where to write the merged agent; '-' for stdout."),
     report: Optional[List[str]] = typer.Option(None, "--report", metavar="PATH",
-                                               help="Write a report; .md or .json by suffix. Repeatable."),
-    on_conflict: str = typer.Option("prefer-first", "--on-conflict", metavar="prefer-first|keep-all|mark",
-                                    help="prefer-first: the earliest input wins; keep-all: keep and label every side; "
-                                         "mark: git-style conflict blocks."),
+                                               help="Write a report; .md, .json, .html or .sarif by suffix. "
+                                                    "Repeatable."),
+    on_conflict: str = typer.Option("prefer-first", "--on-conflict", metavar="MODE",
+                                    help="prefer-first: the earliest input wins; keep-all: keep and label every "
+                                         "side; mark: git-style conflict blocks."),
     prefer: Optional[str] = typer.Option(None, "--prefer", metavar="FILE",
                                          help="This input wins every conflict it takes part in (frontmatter too)."),
     decisions: Optional[str] = typer.Option(None, "--decisions", metavar="FILE",
@@ -91,16 +111,20 @@ def merge_command(
     check: bool = typer.Option(False, "--check",
                                help="Exit 1 while a conflict is decided by neither --prefer nor a decision, or the "
                                     "merged agent may use tools an input did not allow."),
+    diff: bool = typer.Option(False, "--diff", help="Print a unified diff from the first input to the merged "
+                                                    "agent; write nothing."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be written; write nothing."),
     axes: Optional[List[str]] = typer.Option(None, "--axes", metavar="YAML",
                                              help="Extra conflict topics and stances (see docs/axes.md). Repeatable."),
-    max_examples: int = typer.Option(6, "--max-examples", min=0,
+    max_examples: int = typer.Option(6, "--max-examples", min=0, metavar="N",
                                      help="Most <example> blocks the merged description keeps."),
-    encoding: str = typer.Option("utf-8", "--encoding", help="Encoding of the inputs."),
+    encoding: str = typer.Option("utf-8", "--encoding", metavar="NAME", help="Encoding of the inputs."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="List unique guidance in full in the Markdown report."),
-    quiet: bool = typer.Option(False, "-q", "--quiet", help="No summary."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No summary, no warnings (errors still show)."),
 ) -> None:
-    plan = prepare(files, output, report, on_conflict, prefer, axes, max_examples, decisions)
-    result = plan.merge(encoding)
+    plan = prepare(files, output, report, on_conflict, prefer, axes, max_examples, decisions, diff=diff,
+                   dry_run=dry_run)
+    result = plan.merge(encoding, warn=not quiet)
     plan.write(result, verbose=verbose, quiet=quiet)
     if check:
         check_result(result)
@@ -109,23 +133,20 @@ def merge_command(
 class Plan:
     """A merge whose arguments were checked: what to read, with which options, and where to write."""
 
-    def __init__(self, files: list[str], output: str, reports: list[str], options: MergeOptions,
-                 decisions_path: str | None):
+    def __init__(self, files: list[str], output: str | None, reports: list[str], options: MergeOptions,
+                 decisions_path: str | None, diff: bool = False, dry_run: bool = False):
         self.files, self.output, self.reports, self.options = files, output, reports, options
         self.decisions_path = decisions_path
+        self.diff, self.dry_run = diff, dry_run
 
     def merge(self, encoding: str, warn: bool = True):
         """Read and merge; `warn`: print the inputs' warnings (a second merge of the same inputs does not)."""
         from .pipeline import merge_files
 
         result = merge_files(self.files, self.options, encoding=encoding)
-        result.output_path = None if self.output == "-" else printable(self.output)
-        seen_warnings = set()
-        for agent in result.agents if warn else ():
-            for warning in agent.warnings:
-                if warning not in seen_warnings:
-                    seen_warnings.add(warning)
-                    typer.echo(f"agentmerge: warning: {warning}", err=True)
+        result.output_path = None if self.output in (None, "-") else printable(self.output)
+        if warn:
+            _print_warnings(result.agents)
         for stale in result.stale:
             what = f"conflict {stale['conflict']}" if "conflict" in stale else "units " + ", ".join(stale["units"])
             typer.echo(f"agentmerge: warning: {self.decisions_path}:{stale['line']}: stale decision ({what}): "
@@ -136,41 +157,52 @@ class Plan:
         from . import report as reports
         from .write import write_all
 
-        # Every output is rendered, then written to its temporary file, before any of them replaces an old one.
-        outputs: list[tuple[str | None, str]] = [(None if self.output == "-" else self.output, result.text)]
-        for path in self.reports:
-            outputs.append((path, reports.json_text(result) if path.endswith(".json")
-                            else reports.markdown(result, verbose=verbose)))
-        write_all(outputs)
+        rendered = [(path, _render_report(path, result, verbose)) for path in self.reports]
+        writes = not self.diff and not self.dry_run
+        if self.diff:
+            sys.stdout.write(_unified_diff(result))
+            sys.stdout.flush()
+        elif self.dry_run:
+            typer.echo(_would_write(self.output, result.text, rendered), err=self.output == "-")
+        else:
+            # Every output is rendered, then written to its temporary file, before any replaces an old one.
+            write_all([(None if self.output == "-" else self.output, result.text), *rendered])
         if not quiet:
-            typer.echo(reports.summary(result, [printable(p) for p in self.reports]), err=self.output == "-")
+            typer.echo(reports.summary(result, [printable(p) for p in self.reports] if writes else []),
+                       err=self.output == "-" or self.diff)
 
 
 def prepare(files: list[str], output: str, report: Optional[List[str]], on_conflict: str, prefer: Optional[str],
-            axes: Optional[List[str]], max_examples: int, decisions: Optional[str], new_decisions: bool = False) -> Plan:
+            axes: Optional[List[str]], max_examples: int, decisions: Optional[str], new_decisions: bool = False,
+            diff: bool = False, dry_run: bool = False) -> Plan:
     """Check every argument before anything is read or written; one error line for the first problem.
     `new_decisions`: the decisions file may not exist yet (`resolve` writes it)."""
     from .write import check_writable, refuse_inputs, refuse_same_targets
 
+    if output is None and not diff:
+        raise AgentmergeError("Missing option '-o' / '--output' (or --diff to print the changes instead)")
     if on_conflict not in ON_CONFLICT:
         raise AgentmergeError(f"--on-conflict must be one of {', '.join(ON_CONFLICT)}, not {on_conflict!r}")
+    if files.count(STDIN) > 1:
+        raise AgentmergeError("'-' (stdin) can be given only once")
+    writes = not diff and not dry_run
     reports_to_write = list(report or [])
     for path in reports_to_write:
         if not path.endswith(REPORT_SUFFIXES):
             raise AgentmergeError(f"--report {path}: the suffix must be one of {', '.join(REPORT_SUFFIXES)}")
-    if output != "-" and not reports_to_write:
+    if output not in (None, "-") and not reports_to_write and not diff:
         base = output[:-3] if output.endswith(".md") else output.rstrip("/" + os.sep)
         reports_to_write.append(base + ".report.md")
-    if output == "-":
+    if output == "-" and writes:
         stdout_open()
-    targets = ([output] if output != "-" else []) + reports_to_write
+    targets = ([output] if output not in (None, "-") else []) + reports_to_write
     refuse_same_targets(targets)
     if prefer is not None and not any(os.path.abspath(prefer) == os.path.abspath(f) for f in files):
         raise AgentmergeError(f"--prefer {prefer}: not one of the inputs")
     for path in [*files, *(axes or [])]:
-        if not os.path.exists(path):
+        if path != STDIN and not os.path.exists(path):
             raise AgentmergeError(f"{path}: no such file")
-    refuse_inputs(targets, files)
+    refuse_inputs(targets, [f for f in files if f != STDIN])
     if decisions is not None:
         refuse_inputs([decisions], files)
         for path in targets:
@@ -193,10 +225,12 @@ def prepare(files: list[str], output: str, report: Optional[List[str]], on_confl
         loaded = load(decisions)
     elif decisions is not None and not new_decisions:
         raise AgentmergeError(f"{decisions}: no such decisions file")
+    if prefer == STDIN:
+        prefer = STDIN_NAME  # the name the input from stdin goes by
     options = MergeOptions(on_conflict=on_conflict, prefer=None if prefer is None else printable(prefer),
                            max_examples=max_examples, axes=tuple(axes or ()),
                            decisions=loaded)
-    return Plan(list(files), output, reports_to_write, options, decisions)
+    return Plan(list(files), output, reports_to_write, options, decisions, diff=diff, dry_run=dry_run)
 
 
 def check_result(result) -> None:
@@ -218,6 +252,65 @@ def check_result(result) -> None:
                  "or add their decision lines (in the report) to a decisions file and pass --decisions FILE")
     typer.echo("\n".join(lines), err=True)
     raise typer.Exit(1)
+
+
+def _render_report(path: str, result, verbose: bool = False) -> str:
+    """A report in the format its suffix names."""
+    from . import report as reports
+
+    if path.endswith(".json"):
+        return reports.json_text(result)
+    if path.endswith(".html"):
+        from .report_html import html
+
+        return html(reports.to_json(result))
+    if path.endswith(".sarif"):
+        from . import report_sarif
+
+        return report_sarif.text(report_sarif.merge_log(reports.to_json(result)))
+    return reports.markdown(result, verbose=verbose)
+
+
+def _print_warnings(agents) -> None:
+    """Each warning once; the inputs whose frontmatter strict YAML rejected (and was recovered) in one line."""
+    recovered = [a.path for a in agents if a.frontmatter is not None and a.frontmatter.recovered
+                 and not a.frontmatter.valid_yaml]
+    if len(recovered) < 2:
+        recovered = []  # one input: its own warning, with what strict YAML said
+    seen = set()
+    for agent in agents:
+        for warning in agent.warnings:
+            if agent.path in recovered and warning.startswith(f"{agent.path}: frontmatter is not valid YAML"):
+                continue
+            if warning not in seen:
+                seen.add(warning)
+                typer.echo(f"agentmerge: warning: {warning}", err=True)
+    if recovered:
+        typer.echo(f"agentmerge: warning: frontmatter that strict YAML rejects, recovered as plain key: value "
+                   f"lines: {', '.join(recovered)} (details in the report's Inputs)", err=True)
+
+
+def _unified_diff(result) -> str:
+    """`--diff`: from the first input to the merged agent, as `diff -u` prints it."""
+    import difflib
+
+    first = result.agents[0]
+    merged = result.text.replace("\r\n", "\n")
+    lines = difflib.unified_diff(first.text.splitlines(keepends=True), merged.splitlines(keepends=True),
+                                 fromfile=first.path, tofile=result.output_path or "merged")
+    out = []
+    for line in lines:
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def _would_write(output: str | None, text: str, rendered: list[tuple[str, str]]) -> str:
+    """`--dry-run`: what a run would write, one line per file."""
+    where = "stdout" if output == "-" else output
+    lines = [f"agentmerge: dry run: would write {where} ({len(text.encode('utf-8'))} bytes, "
+             f"{text.count(chr(10))} lines)"]
+    lines += [f"agentmerge: dry run: would write {path} ({len(body.encode('utf-8'))} bytes)" for path, body in rendered]
+    return "\n".join(lines)
 
 
 from .library_cli import register  # noqa: E402  (scan, consolidate, check)
@@ -256,7 +349,14 @@ def _main(args: list[str]) -> int:
     from .pipeline import AccountingError
 
     try:
-        code = app(args=args, prog_name="agentmerge", standalone_mode=False)
+        if not args:  # help, and the exit code of a usage error, with no error line after it
+            app(args=["--help"], prog_name="agentmerge", standalone_mode=False)
+            return 2
+        command = typer.main.get_command(app)
+        from .config import default_map, find
+
+        defaults = default_map(find(), command)  # [tool.agentmerge] / .agentmerge.toml; the command line wins
+        code = command.main(args=args, prog_name="agentmerge", standalone_mode=False, default_map=defaults or None)
     except AgentmergeError as exc:
         typer.echo(f"agentmerge: error: {_one_line(exc)}", err=True)
         return 2

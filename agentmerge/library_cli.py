@@ -37,7 +37,7 @@ def _threshold():
 
 
 def _jobs():
-    return typer.Option(0, "-j", "--jobs", min=0, help="Worker processes (0: one per core).")
+    return typer.Option(0, "-j", "--jobs", min=0, metavar="N", help="Worker processes (0: one per core).")
 
 
 def _exclude():
@@ -70,7 +70,7 @@ def _encoding():
 
 
 def _quiet():
-    return typer.Option(False, "-q", "--quiet", help="No progress bar, no summary.")
+    return typer.Option(False, "-q", "--quiet", help="No progress bar, no summary, no warnings (errors still show).")
 
 
 class _Bar:
@@ -132,7 +132,9 @@ def _options(threshold: float, jobs: int, exclude: Optional[List[str]], encoding
                        role_names=tuple(role_names or ()), roles=not no_roles, **extra)
 
 
-def _warn(warnings: list[str], limit: int = 20) -> None:
+def _warn(warnings: list[str], quiet: bool = False, limit: int = 20) -> None:
+    if quiet:
+        return
     for w in warnings[:limit]:
         typer.echo(f"agentmerge: warning: {printable(' '.join(w.split()))}", err=True)
     if len(warnings) > limit:
@@ -168,7 +170,8 @@ def _print_table(data: dict[str, Any], limit: int) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(width=None if sys.stdout.isatty() else 140, soft_wrap=False)
+    # highlight=False: rich would colour "file(s)" as a call and numbers at random places in the messages
+    console = Console(width=None if sys.stdout.isatty() else 140, soft_wrap=False, highlight=False)
     stats = data["stats"]
     clusters = data["clusters"]
     exact = [c for c in clusters if c["kind"] == "exact"]
@@ -189,7 +192,7 @@ def _print_table(data: dict[str, Any], limit: int) -> None:
         table.add_column("cluster")
         table.add_column("kind")
         table.add_column("score", justify="right")
-        table.add_column("members (the first one leads)")
+        table.add_column("members (the first one leads)", overflow="fold")  # a long path folds, never cut
         table.add_column("conflicts", justify="right")
         table.add_column("saves (tokens)", justify="right")
         for c in clusters[: limit or None]:
@@ -218,7 +221,7 @@ def _print_table(data: dict[str, Any], limit: int) -> None:
     if data["repeated_guidance"]:
         table = Table(title="Most repeated guidance", title_justify="left")
         table.add_column("agents", justify="right")
-        table.add_column("guidance")
+        table.add_column("guidance", overflow="fold")
         for r in data["repeated_guidance"]:
             table.add_row(str(r["agents"]), r["text"])
         console.print(table)
@@ -255,8 +258,8 @@ def register(app: typer.Typer) -> None:
         report: Optional[List[str]] = typer.Option(None, "--report", metavar="PATH",
                                                    help="Write the scan to a file; .md or .json by suffix. Repeatable."),
         threshold: float = _threshold(),
-        top: int = typer.Option(10, "--top", min=0, help="How many of the most repeated guidance units to list."),
-        limit: int = typer.Option(30, "--limit", min=0, help="Clusters shown in the terminal table (0: all)."),
+        top: int = typer.Option(10, "--top", min=0, metavar="N", help="How many of the most repeated guidance units to list."),
+        limit: int = typer.Option(30, "--limit", min=0, metavar="N", help="Clusters shown in the terminal table (0: all)."),
         no_conflicts: bool = typer.Option(False, "--no-conflicts",
                                           help="Skip merging each cluster (no conflicts, no merged-size estimate for near clusters)."),
         jobs: int = _jobs(),
@@ -280,7 +283,7 @@ def register(app: typer.Typer) -> None:
                            role_names=role_names, no_roles=no_roles, top=top, conflicts=not no_conflicts)
         result = scan(paths, options, progress=_progress(quiet))
         data = result.to_json()
-        _warn(result.warnings)
+        _warn(result.warnings, quiet)
         _write_reports(reports, data, _scan_inputs(result))
         if as_json:
             sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -300,8 +303,9 @@ def register(app: typer.Typer) -> None:
         paths: List[str] = _PATHS,
         outdir: str = typer.Option(..., "-o", "--output", metavar="OUTDIR", help="Folder for the merged agents."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be written; write nothing."),
-        on_conflict: str = typer.Option("prefer-first", "--on-conflict", metavar="prefer-first|keep-all|mark",
-                                        help="How each merge settles conflicts (as for `agentmerge FILE...`)."),
+        on_conflict: str = typer.Option("prefer-first", "--on-conflict", metavar="MODE",
+                                        help="How each merge settles conflicts: prefer-first, keep-all or mark "
+                                             "(as for `agentmerge FILE...`)."),
         max_examples: int = typer.Option(6, "--max-examples", min=0,
                                          help="Most <example> blocks a merged description keeps."),
         threshold: float = _threshold(),
@@ -322,7 +326,7 @@ def register(app: typer.Typer) -> None:
                            role_names=role_names, no_roles=no_roles, on_conflict=on_conflict,
                            max_examples=max_examples)
         outcome = consolidate(paths, outdir, options, dry_run=dry_run, progress=_progress(quiet))
-        _warn(outcome.warnings)
+        _warn(outcome.warnings, quiet)
         if not quiet or dry_run:
             typer.echo(outcome.summary())
 
@@ -339,6 +343,9 @@ def register(app: typer.Typer) -> None:
                                      help="A scan JSON (agentmerge-scan/1) listing the known duplicates and conflicts."),
         update_baseline: bool = typer.Option(False, "--update-baseline",
                                              help="Write the current findings to the baseline and exit 0."),
+        report: Optional[List[str]] = typer.Option(None, "--report", metavar="PATH",
+                                                   help="Write the new findings as SARIF 2.1.0 (.sarif), for "
+                                                        "code scanning. Repeatable."),
         threshold: float = _threshold(),
         jobs: int = _jobs(),
         exclude: Optional[List[str]] = _exclude(),
@@ -352,6 +359,11 @@ def register(app: typer.Typer) -> None:
         from .scan import compare, scan
         from .write import atomic_write, check_writable
 
+        sarif_reports = list(report or [])
+        for path in sarif_reports:
+            if not path.endswith(".sarif"):
+                raise AgentmergeError(f"--report {path}: the suffix must be one of .sarif")
+            check_writable(path)
         known = None
         if not update_baseline:
             known = load_baseline(baseline)
@@ -361,7 +373,7 @@ def register(app: typer.Typer) -> None:
                            role_names=role_names, no_roles=no_roles)
         result = scan(paths, options, progress=_progress(quiet))
         data = result.to_json()
-        _warn(result.warnings)
+        _warn(result.warnings, quiet)
         if update_baseline:
             from .write import refuse_inputs
 
@@ -376,6 +388,12 @@ def register(app: typer.Typer) -> None:
         marked = _with_markers(result, encoding)
         for where in marked:
             typer.echo(f"unresolved conflict markers: {where}")
+        if sarif_reports:
+            from . import report_sarif
+
+            text = report_sarif.text(report_sarif.check_log(new, data["roots"]))
+            for path in sarif_reports:
+                atomic_write(path, text)
         for d in new["duplicates"]:
             sign = "=" if d["kind"] == "exact" else "~"
             typer.echo(f"new {d['kind']} duplicate ({d['cluster']}, score {d['score']:.2f}): "

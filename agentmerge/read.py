@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import os
 import stat
+import sys
 from dataclasses import replace
 from collections.abc import Sequence
 
@@ -15,6 +16,10 @@ from .split import split
 
 # A file this large is not an agent definition; refusing it keeps memory bounded.
 MAX_FILE_BYTES = 50 * 1024 * 1024
+
+# `-` as an input path reads standard input; messages and the report call it this.
+STDIN = "-"
+STDIN_NAME = "<stdin>"
 
 
 # Byte-order marks, longest first (UTF-32's little-endian mark starts with UTF-16's).
@@ -172,6 +177,11 @@ def read_regular(path: str, limit: int, what: str = "an agent file") -> bytes:
 
 
 def read_bytes(path: str) -> bytes:
+    if path == STDIN:
+        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise AgentmergeError(f"{STDIN_NAME}: larger than the {MAX_FILE_BYTES}-byte limit for an agent file")
+        return data
     return read_regular(path, MAX_FILE_BYTES)
 
 
@@ -180,9 +190,9 @@ def read_agents(paths: Sequence[str], encoding: str = "utf-8") -> tuple[Agent, .
     agents: list[Agent] = []
     next_uid = 0
     for index, path in enumerate(paths):
-        shown = printable(path)  # a name that is not UTF-8 is shown escaped, and still read by its bytes
-        text = decode(read_bytes(path), shown, encoding)
-        agent = parse_agent(text, shown, index=index, first_uid=next_uid)
+        name = STDIN_NAME if path == STDIN else printable(path)  # not UTF-8: shown escaped, read by its bytes
+        text = decode(read_bytes(path), name, encoding)
+        agent = parse_agent(text, name, index=index, first_uid=next_uid)
         next_uid += len(agent.units)
         agents.append(agent)
     return tuple(agents)

@@ -48,7 +48,7 @@ def merge_one(tmp_path, name: str, data: bytes | str, *extra: str):
     """Write `data` to `name`, deduplicate it with the CLI into out.md (+ report.json)."""
     src = tmp_path / name
     src.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    proc = run_cli(src.name, "-o", "out.md", "--report", "report.json", "-q", *extra, cwd=tmp_path)
+    proc = run_cli(src.name, "-o", "out.md", "--report", "report.json", *extra, cwd=tmp_path)
     return src, proc
 
 

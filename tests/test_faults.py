@@ -92,7 +92,7 @@ def test_a_baseline_never_replaces_a_scanned_agent(tmp_path):
                                    "name: keyed\n1: one\n2024-01-01: newyear\n"], ids=["before", "after"])
 def test_frontmatter_keys_that_are_not_text_are_kept(tmp_path, front):
     (tmp_path / "a.md").write_text(f"---\n{front}description: Keys.\n---\n\n- Keep it.\n")
-    proc = run_cli("a.md", "-o", "out.md", "--report", "r.json", "-q", cwd=tmp_path)
+    proc = run_cli("a.md", "-o", "out.md", "--report", "r.json", cwd=tmp_path)
     said = works(proc, "a.md:1: frontmatter key(s) 1, 2024-01-01 are not text")
     assert len(said) == 1
     out = (tmp_path / "out.md").read_text()
@@ -103,7 +103,7 @@ def test_every_description_is_in_the_output_or_the_report(tmp_path):
     """The other inputs' description prose (outside <example> blocks) is kept or listed with its reason."""
     from agentmerge.frontmatter import prose_of
 
-    proc = run_cli(*SEED_FILES, "-o", "out.md", "--report", "r.json", "-q", cwd=tmp_path)
+    proc = run_cli(*SEED_FILES, "-o", "out.md", "--report", "r.json", cwd=tmp_path)
     works(proc)
     report = json.loads((tmp_path / "r.json").read_text())
     merged = parse_agent((tmp_path / "out.md").read_text(), "out.md").frontmatter.data["description"]
@@ -153,7 +153,7 @@ def test_names_that_are_not_utf8_are_shown_escaped(tmp_path):
     assert tmp_path.joinpath(os.fsdecode(b"o\xff.md")).read_text().startswith("---\nname: tidy\n")
     # a name holding an encoded surrogate (not valid UTF-8 either)
     tmp_path.joinpath(os.fsdecode(b"sur\xed\xa0\x80.md")).write_text(AGENT)
-    proc = run_raw([b"sur\xed\xa0\x80.md", b"-o", b"s.md", b"--report", b"s.json", b"-q"], tmp_path)
+    proc = run_raw([b"sur\xed\xa0\x80.md", b"-o", b"s.md", b"--report", b"s.json"], tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert json.loads((tmp_path / "s.json").read_bytes())["inputs"][0]["path"] == "sur\\xed\\xa0\\x80.md"
     # an error naming such a file is one line too
@@ -189,7 +189,7 @@ def test_scan_and_consolidate_show_names_that_are_not_utf8_escaped(tmp_path):
 def test_yaml_the_reader_used_to_choke_on(tmp_path, front, expected):
     (tmp_path / "a.md").write_text(f"---\n{front}\n---\n\n- Keep it.\n")
     (tmp_path / "b.md").write_text("---\nname: s\nmodel: sonnet\n---\n\n- Review it.\n")
-    proc = run_cli("a.md", "b.md", "-o", "out.md", "--report", "r.json", "-q", cwd=tmp_path)
+    proc = run_cli("a.md", "b.md", "-o", "out.md", "--report", "r.json", cwd=tmp_path)
     works(proc)
     assert expected in (tmp_path / "out.md").read_text()
     report = json.loads((tmp_path / "r.json").read_text())
@@ -213,7 +213,7 @@ def test_a_closed_standard_output_is_one_error(tmp_path, command):
 def test_tools_that_are_not_names_are_never_made_tool_names(tmp_path, tools, odd):
     (tmp_path / "a.md").write_text(f"---\nname: t\ntools: {tools}\n---\n\n- Keep it.\n")
     (tmp_path / "b.md").write_text(OTHER)
-    proc = run_cli("a.md", "b.md", "-o", "out.md", "--report", "r.json", "-q", cwd=tmp_path)
+    proc = run_cli("a.md", "b.md", "-o", "out.md", "--report", "r.json", cwd=tmp_path)
     said = works(proc, f"a.md:3: tools: not tool names: {odd}")
     assert len(said) == 1
     merged = parse_agent((tmp_path / "out.md").read_text(), "out.md").frontmatter.data["tools"]
@@ -221,7 +221,7 @@ def test_tools_that_are_not_names_are_never_made_tool_names(tmp_path, tools, odd
     notes = json.loads((tmp_path / "r.json").read_text())["frontmatter"]["notes"]
     assert any(odd in n for n in notes)
     # alone, the field is kept as written: nothing understood is never read as "no tools"
-    proc = run_cli("a.md", "-o", "alone.md", "-q", cwd=tmp_path)
+    proc = run_cli("a.md", "-o", "alone.md", cwd=tmp_path)
     works(proc)
     assert "\ntools: " in (tmp_path / "alone.md").read_text()
 
@@ -245,7 +245,7 @@ def test_a_named_pipe_nobody_uses_is_refused_not_waited_on(tmp_path, role):
 def test_a_named_pipe_someone_reads_gets_the_merged_agent(tmp_path):
     os.mkfifo(tmp_path / "pipe")
     reader = subprocess.Popen(["cat", str(tmp_path / "pipe")], stdout=subprocess.PIPE)
-    proc = run_cli(FASTAPI, "-o", "pipe", "--report", "r.json", "-q", cwd=tmp_path)
+    proc = run_cli(FASTAPI, "-o", "pipe", "--report", "r.json", cwd=tmp_path)
     works(proc)
     assert reader.communicate(timeout=60)[0].startswith(b"---\nname: database-engineer\n")
 
@@ -445,7 +445,7 @@ def test_a_report_that_does_not_fit_on_the_disk_leaves_every_old_output(tmp_path
                                   codecs.BOM_UTF16_BE + AGENT.encode("utf-16-be")], ids=["utf-16", "utf-32", "utf-16-be"])
 def test_utf16_and_utf32_with_a_byte_order_mark_need_no_encoding(tmp_path, data):
     (tmp_path / "wide.md").write_bytes(data)
-    proc = run_cli("wide.md", "-o", "out.md", "-q", cwd=tmp_path)
+    proc = run_cli("wide.md", "-o", "out.md", cwd=tmp_path)
     works(proc)
     assert (tmp_path / "out.md").read_text(encoding="utf-8") == AGENT
 
@@ -454,7 +454,7 @@ def test_utf16_without_a_byte_order_mark_is_refused_with_the_way_to_read_it(tmp_
     (tmp_path / "wide.md").write_bytes(AGENT.encode("utf-16-le"))
     proc = run_cli("wide.md", "-o", "out.md", cwd=tmp_path)
     one_error(proc, "wide.md: binary file", "--encoding utf-16-le")
-    proc = run_cli("wide.md", "-o", "out.md", "-q", "--encoding", "utf-16-le", cwd=tmp_path)
+    proc = run_cli("wide.md", "-o", "out.md", "--encoding", "utf-16-le", cwd=tmp_path)
     works(proc)
     assert (tmp_path / "out.md").read_text() == AGENT
 
@@ -468,6 +468,6 @@ def test_an_input_that_is_not_the_encoding_given_is_refused(tmp_path):
     assert not (tmp_path / "out.md").exists()
     # a UTF-8 file with a byte-order mark says what it is, whatever --encoding says
     (tmp_path / "plain.md").write_bytes(b"\xef\xbb\xbf" + OTHER.encode())
-    proc = run_cli("wide.md", "plain.md", "-o", "out.md", "-q", "--encoding", "utf-16", cwd=tmp_path)
+    proc = run_cli("wide.md", "plain.md", "-o", "out.md", "--encoding", "utf-16", cwd=tmp_path)
     works(proc)
     assert "- Review every query plan." in (tmp_path / "out.md").read_text()
