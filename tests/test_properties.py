@@ -346,13 +346,7 @@ def test_seed_merged_with_itself_equals_its_dedup(path):
 SEED_PAIRS = list(zip(SEED_FILES, SEED_FILES[1:] + SEED_FILES[:1]))
 
 
-_REMERGE_BROKEN = {("db-data-engineer", "db-engineer-fastapi"), ("db-engineer-fastapi", "db-engineer-performance"),
-                   ("db-engineer-sqlalchemy", "db-data-engineer")}
-
-
-@pytest.mark.parametrize("first, second", [
-    pytest.param(a, b, marks=pytest.mark.xfail(reason=MATCHER_REGRESSION, strict=True))
-    if (a.stem, b.stem) in _REMERGE_BROKEN else (a, b) for a, b in SEED_PAIRS], ids=lambda p: p.stem)
+@pytest.mark.parametrize("first, second", SEED_PAIRS, ids=lambda p: p.stem)
 def test_seeds_merged_again_with_an_input_add_nothing(first, second):
     texts = [first.read_text(encoding="utf-8"), second.read_text(encoding="utf-8")]
     merged = merge(agents_of(texts))
