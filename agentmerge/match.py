@@ -449,16 +449,57 @@ def _explained(groups: list[Group], by_uid: dict[int, Unit], norms: dict[int, No
         members = [g.members[0]]
         own = copy_of.get(g.kept, g.kept)
         scope = frozenset(titles.get(m.uid, "") for m in g.members if copy_of.get(m.uid, m.uid) == own)
+        copy = lambda uid: copy_of.get(uid, uid)  # noqa: E731
+        droppable = {m.uid: _may_drop(kept, by_uid[m.uid], introducing, titles, None if copy(m.uid) == own else scope)
+                     for m in g.members[1:]}
+        # a procedure never loses a step: the group keeps as many units as any one input has steps in it
+        for source in sorted({by_uid[m.uid].source for m in g.members}):
+            steps = [m.uid for m in g.members if by_uid[m.uid].source == source and _step(by_uid[m.uid])]
+            leaving = [uid for uid in steps if droppable.get(uid)]
+            while leaving and len(steps) > 1 + sum(not d for d in droppable.values()):
+                droppable[leaving.pop()] = False
+        # Copies kept apart from the carrier are still copies of each other: the first of them that may
+        # carry one does (`a.md a.md` equals `a.md`). A member whose exact copy stays in the output goes
+        # with that copy, whichever unit of the group the carrier is.
+        held: list[list[Member]] = []
         for m in g.members[1:]:
+            if droppable[m.uid]:
+                continue
             unit = by_uid[m.uid]
-            if not _may_drop(kept, unit, introducing, titles, None if copy_of.get(m.uid, m.uid) == own else scope):
-                if not other_context(titles.get(g.kept, ""), titles.get(m.uid, "")):
-                    apart.append(Pair(g.kept, m.uid, RELATED, m.score))
+            home = next((h for h in held if copy(h[0].uid) == copy(m.uid)
+                         and _may_drop(by_uid[h[0].uid], unit, introducing, titles)), None)
+            if home is not None:
+                home.append(replace(m, why=_why(by_uid[home[0].uid], unit, norms, words, mass, weights, th)))
+                dropped[m.uid] = home[0].uid
+                continue
+            held.append([Member(m.uid, 1.0)])
+            if not other_context(titles.get(g.kept, ""), titles.get(m.uid, "")):
+                apart.append(Pair(g.kept, m.uid, RELATED, m.score))
+        # an input's k-th copy of a step goes with the k-th copy the output keeps, whichever input leads
+        position: dict[int, int] = defaultdict(int)
+        for m in g.members[1:]:
+            if not droppable[m.uid]:
+                continue
+            unit = by_uid[m.uid]
+            if copy(m.uid) == own:
+                home = None
+                if _step(unit):
+                    homes = [None] + [h for h in held if copy(h[0].uid) == own and _step(by_uid[h[0].uid])
+                                      and _may_drop(by_uid[h[0].uid], unit, introducing, titles)]
+                    home = homes[position[unit.source] % len(homes)]
+                    position[unit.source] += 1
+            else:
+                home = next((h for h in held if copy(h[0].uid) == copy(m.uid)
+                             and _may_drop(by_uid[h[0].uid], unit, introducing, titles)), None)
+            if home is not None:
+                home.append(replace(m, why=_why(by_uid[home[0].uid], unit, norms, words, mass, weights, th)))
+                dropped[m.uid] = home[0].uid
                 continue
             members.append(replace(m, why=_why(kept, unit, norms, words, mass, weights, th)))
             dropped[m.uid] = g.kept
         if len(members) > 1:
             out.append(replace(g, members=tuple(members)))
+        out.extend(replace(g, kept=h[0].uid, members=(h[0], *sorted(h[1:], key=lambda m: m.uid))) for h in held if len(h) > 1)
     return out, dropped, apart
 
 
