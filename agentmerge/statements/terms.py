@@ -76,9 +76,13 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+_WHOLE_MARK = re.compile("[._/+#:\u2063]")
+
+
+@lru_cache(maxsize=65536)
 def _whole(tok: str) -> bool:
-    """Written as one: kept whole, not stemmed."""
-    return any(c in tok for c in "._/+#:\u2063") or (_HAS_DIGIT.search(tok) is not None and not _NUMBER.match(tok))
+    """Written as one: kept whole, not stemmed. Cached: a file repeats its words many times."""
+    return _WHOLE_MARK.search(tok) is not None or (_HAS_DIGIT.search(tok) is not None and not _NUMBER.match(tok))
 
 
 @dataclass(frozen=True)
@@ -284,7 +288,7 @@ class Analysis:
 _CLAUSE = re.compile(r"[,;:()]|\s[-\u2013\u2014]\s")
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=262144)  # matching and conflict detection both read every statement of a large input
 def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
     """Modality, negation scope, terms, head terms, numbers and order of one statement's plain text."""
     data = terms_data()
