@@ -244,11 +244,17 @@ def use_terms(extra: tuple[str, ...] = ()) -> None:
     prior.cache_clear()
 
 
+@lru_cache(maxsize=65536)
+def _surface(tok: str) -> str:
+    """A token as term_words reads it: whole terms and numbers as written, other words lemmatised."""
+    return tok if _whole(tok) or _NUMBER.match(tok) else lemma(tok)
+
+
 def term_words(text: str, data: Terms | None = None) -> list[tuple[str, str]]:
     """(surface lemma, canonical term) for each word of plain text, multi-word synonyms folded; numbers
     stay as they are written."""
     data = data or terms_data()
-    lemmas = [t if _whole(t) or _NUMBER.match(t) else lemma(t) for t in tokens(text)]
+    lemmas = [_surface(t) for t in tokens(text)]
     phrases, single = data.phrases, data.words
     out: list[tuple[str, str]] = []
     i, end = 0, len(lemmas)
