@@ -303,6 +303,12 @@ def _comparator_before(clause: str, start: int, table: Table) -> tuple[str, int]
     return op, start - (len(clause[max(0, start - 40):start]) - m.start())
 
 
+@lru_cache(maxsize=8)
+def _cadence_pattern(cadences: tuple[str, ...]) -> re.Pattern:
+    """Built once per table, not once per clause (a large input has tens of thousands)."""
+    return re.compile(rf"(?<![\w])(?:{_alternation(cadences)})\b", re.IGNORECASE)
+
+
 def _in_clause(clause: str, offset: int, table: Table) -> list[Quantity]:
     out: list[Quantity] = []
     taken: list[tuple[int, int]] = []
@@ -350,7 +356,7 @@ def _in_clause(clause: str, offset: int, table: Table) -> list[Quantity]:
             op, s = _comparator_before(clause, m.start(), table)
             out.append(_make(clause, offset, table, value, dim, base, op, (s, m.end())))
         taken.append((m.start(), m.end()))
-    for m in re.finditer(rf"(?<![\w])(?:{_alternation(table.cadences)})\b", clause, re.IGNORECASE):
+    for m in _cadence_pattern(tuple(table.cadences)).finditer(clause):
         if free(m.start(), m.end()):
             out.append(_make(clause, offset, table, table.cadences[m.group(0).lower()], "cadence", "s", "=",
                              (m.start(), m.end())))

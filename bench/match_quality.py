@@ -1,6 +1,6 @@
 """Matching quality on the labelled pairs and on the seeds' repeated guidance, through the public API only.
 
-    python bench/match_quality.py [--files legacy,tune,holdout,seed] [--json] [--show-misses]
+    python bench/match_quality.py [--files legacy,tune,extra,holdout,seed] [--json] [--show-misses]
 
 For each labelled pair, `a` and `b` become the bodies of two small agent files; `agentmerge.merge_files`
 merges them with default options and the JSON report (`agentmerge.report.to_json`) says whether a unit of
@@ -44,6 +44,7 @@ FILES = {  # short name -> path; `holdout` is the held-back half
     "tune": DATA / "match_tune.yaml",
     "holdout": DATA / "holdout" / "match_holdout.yaml",
     "seed": DATA / "seed_pairs.yaml",
+    "extra": DATA / "match_extra.yaml",
 }
 HELD_BACK = "holdout"
 BROKEN_DOWN = "tune"  # the only file with per-style and per-domain lines

@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .. import model
 from ..model import Conflict, Side
@@ -122,8 +123,13 @@ _PARENTHESES = re.compile(r"\([^()]*\)")
 def takes_no_stance(s: Said) -> bool:
     """Mentions, capability lists, history and questions state no rule. An example in parentheses
     ("(for example API-Version: 2024-06-01)") illustrates the rule; it does not make it a list."""
-    text = _PARENTHESES.sub("", s.text) if "(" in s.text else s.text
-    return bool(CAPABILITY.search(text) or HISTORY.search(s.text) or QUESTION.search(s.text))
+    return _no_stance(s.text)
+
+
+@lru_cache(maxsize=262144)  # every detector asks it of every statement
+def _no_stance(text: str) -> bool:
+    bare = _PARENTHESES.sub("", text) if "(" in text else text
+    return bool(CAPABILITY.search(bare) or HISTORY.search(text) or QUESTION.search(text))
 
 
 def scope_of(text: str) -> str:

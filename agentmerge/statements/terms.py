@@ -76,9 +76,13 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+_WHOLE_MARK = re.compile("[._/+#:\u2063]")
+
+
+@lru_cache(maxsize=65536)
 def _whole(tok: str) -> bool:
-    """Written as one: kept whole, not stemmed."""
-    return any(c in tok for c in "._/+#:\u2063") or (_HAS_DIGIT.search(tok) is not None and not _NUMBER.match(tok))
+    """Written as one: kept whole, not stemmed. Cached: a file repeats its words many times."""
+    return _WHOLE_MARK.search(tok) is not None or (_HAS_DIGIT.search(tok) is not None and not _NUMBER.match(tok))
 
 
 @dataclass(frozen=True)
@@ -240,11 +244,17 @@ def use_terms(extra: tuple[str, ...] = ()) -> None:
     prior.cache_clear()
 
 
+@lru_cache(maxsize=65536)
+def _surface(tok: str) -> str:
+    """A token as term_words reads it: whole terms and numbers as written, other words lemmatised."""
+    return tok if _whole(tok) or _NUMBER.match(tok) else lemma(tok)
+
+
 def term_words(text: str, data: Terms | None = None) -> list[tuple[str, str]]:
     """(surface lemma, canonical term) for each word of plain text, multi-word synonyms folded; numbers
     stay as they are written."""
     data = data or terms_data()
-    lemmas = [t if _whole(t) or _NUMBER.match(t) else lemma(t) for t in tokens(text)]
+    lemmas = [_surface(t) for t in tokens(text)]
     phrases, single = data.phrases, data.words
     out: list[tuple[str, str]] = []
     i, end = 0, len(lemmas)
@@ -284,7 +294,7 @@ class Analysis:
 _CLAUSE = re.compile(r"[,;:()]|\s[-\u2013\u2014]\s")
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=262144)  # matching and conflict detection both read every statement of a large input
 def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
     """Modality, negation scope, terms, head terms, numbers and order of one statement's plain text."""
     data = terms_data()
