@@ -321,6 +321,9 @@ def _match(units: Sequence[Unit], th: Thresholds, titles: dict[int, str]) -> Mat
             exact[(u.kind in _AS_TEXT, key)].append(u.uid)
     weights = weights_of([n for n in norms.values() if not n.code])
     classes = [uids for uids in exact.values()]
+    # The titles each exact class stands under: exact copies say one thing, so a unit that one copy
+    # carries in its scope is carried by all of them, whichever copy is the class's representative
+    scopes = {uid: frozenset(titles.get(c, "") for c in uids) for uids in classes for uid in uids}
     pairs: list[Pair] = []
     for uids in classes:
         for other in uids[1:]:
@@ -343,9 +346,10 @@ def _match(units: Sequence[Unit], th: Thresholds, titles: dict[int, str]) -> Mat
                 and words.get(a) == words.get(b) and x.numbers == y.numbers):
             carrier = 1  # same words: the longer wording is the more complete one
         first, second = (a, b) if carrier == 0 else (b, a)
-        if other_context(titles.get(a, ""), titles.get(b, "")):
+        if _apart(scopes.get(a, frozenset([titles.get(a, "")])), scopes.get(b, frozenset([titles.get(b, "")]))):
             return None  # the same words under headings that scope them differently
-        if relation == DUPLICATE and not _may_drop(by_uid[first], by_uid[second], introducing, titles):
+        if relation == DUPLICATE and not _may_drop(by_uid[first], by_uid[second], introducing, titles,
+                                                   scopes.get(first), scopes.get(second)):
             relation = RELATED  # a lead-in, or a step of its own file's procedure: kept, next to its carrier
         return Pair(first, second, relation, _score(norms[first], norms[second]))
 
@@ -382,19 +386,27 @@ def _match(units: Sequence[Unit], th: Thresholds, titles: dict[int, str]) -> Mat
                     rep_edges.append((pair.a, pair.b, pair.score))
     copy_of = {uid: uids[0] for uids in exact.values() for uid in uids} if blocked_text else None
     groups, dropped = _groups(units, norms, weights, classes, rep_edges, class_edges, copy_of, mass)
-    groups, dropped, kept_apart = _explained(groups, by_uid, norms, words, mass, weights, th, titles)
+    groups, dropped, kept_apart = _explained(groups, by_uid, norms, words, mass, weights, th, titles,
+                                             {uid: uids[0] for uids in classes for uid in uids})
     pairs.extend(kept_apart)
     return Matching(norms=norms, weights=weights, pairs=pairs, groups=groups, dropped=dropped, similar=similar)
 
 
-def _may_drop(kept: Unit, unit: Unit, introducing: frozenset[int], titles: dict[int, str]) -> bool:
+def _apart(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether every title of `a` scopes its units differently from every title of `b`."""
+    return all(other_context(x, y) for x in sorted(a) for y in sorted(b))
+
+
+def _may_drop(kept: Unit, unit: Unit, introducing: frozenset[int], titles: dict[int, str],
+              kept_scope: frozenset[str] | None = None, unit_scope: frozenset[str] | None = None) -> bool:
     """Whether `unit` may leave the output as a duplicate of `kept`: not a lead-in (except into another
     input's lead-in, which introduces the same list), not a procedure step or checklist item carried by
     another unit of its own file (the procedure would lose a step), not a unit whose section title scopes
-    it differently (`other_context`)."""
+    it differently (`other_context`) from every title `kept` stands under (`kept_scope`: its own and its
+    exact copies'; `unit_scope` likewise)."""
     if unit.uid in introducing and (kept.uid not in introducing or unit.source == kept.source):
         return False
-    if other_context(titles.get(kept.uid, ""), titles.get(unit.uid, "")):
+    if _apart(kept_scope or frozenset([titles.get(kept.uid, "")]), unit_scope or frozenset([titles.get(unit.uid, "")])):
         return False
     return not (_step(unit) and unit.source == kept.source)
 
@@ -420,11 +432,14 @@ def lead_ins(units: Sequence[Unit]) -> frozenset[int]:
 
 def _explained(groups: list[Group], by_uid: dict[int, Unit], norms: dict[int, Normalised],
                words: dict[int, frozenset[str]], mass: dict[int, float], weights: dict[str, float],
-               th: Thresholds, titles: dict[int, str]) -> tuple[list[Group], dict[int, int], list[Pair]]:
+               th: Thresholds, titles: dict[int, str],
+               copy_of: dict[int, int]) -> tuple[list[Group], dict[int, int], list[Pair]]:
     """Each dropped member with the reason its carrier carries it. Members that may not be dropped there
     stay, as `related` pairs of their carrier: a lead-in, unless into another input's lead-in (which
     introduces the same list), and a procedure step or checklist item carried by another unit of its own
-    file (the procedure would lose a step)."""
+    file (the procedure would lose a step). An exact copy of the carrier is scoped by the carrier's title;
+    any other member by the titles of the carrier and of its exact copies in the group (what one copy
+    carries, every copy carries)."""
     introducing = lead_ins(list(by_uid.values()))
     out: list[Group] = []
     dropped: dict[int, int] = {}
@@ -432,16 +447,59 @@ def _explained(groups: list[Group], by_uid: dict[int, Unit], norms: dict[int, No
     for g in groups:
         kept = by_uid[g.kept]
         members = [g.members[0]]
+        own = copy_of.get(g.kept, g.kept)
+        scope = frozenset(titles.get(m.uid, "") for m in g.members if copy_of.get(m.uid, m.uid) == own)
+        copy = lambda uid: copy_of.get(uid, uid)  # noqa: E731
+        droppable = {m.uid: _may_drop(kept, by_uid[m.uid], introducing, titles, None if copy(m.uid) == own else scope)
+                     for m in g.members[1:]}
+        # a procedure never loses a step: the group keeps as many units as any one input has steps in it
+        for source in sorted({by_uid[m.uid].source for m in g.members}):
+            steps = [m.uid for m in g.members if by_uid[m.uid].source == source and _step(by_uid[m.uid])]
+            leaving = [uid for uid in steps if droppable.get(uid)]
+            while leaving and len(steps) > 1 + sum(not d for d in droppable.values()):
+                droppable[leaving.pop()] = False
+        # Copies kept apart from the carrier are still copies of each other: the first of them that may
+        # carry one does (`a.md a.md` equals `a.md`). A member whose exact copy stays in the output goes
+        # with that copy, whichever unit of the group the carrier is.
+        held: list[list[Member]] = []
         for m in g.members[1:]:
+            if droppable[m.uid]:
+                continue
             unit = by_uid[m.uid]
-            if not _may_drop(kept, unit, introducing, titles):
-                if not other_context(titles.get(g.kept, ""), titles.get(m.uid, "")):
-                    apart.append(Pair(g.kept, m.uid, RELATED, m.score))
+            home = next((h for h in held if copy(h[0].uid) == copy(m.uid)
+                         and _may_drop(by_uid[h[0].uid], unit, introducing, titles)), None)
+            if home is not None:
+                home.append(replace(m, why=_why(by_uid[home[0].uid], unit, norms, words, mass, weights, th)))
+                dropped[m.uid] = home[0].uid
+                continue
+            held.append([Member(m.uid, 1.0)])
+            if not other_context(titles.get(g.kept, ""), titles.get(m.uid, "")):
+                apart.append(Pair(g.kept, m.uid, RELATED, m.score))
+        # an input's k-th copy of a step goes with the k-th copy the output keeps, whichever input leads
+        position: dict[int, int] = defaultdict(int)
+        for m in g.members[1:]:
+            if not droppable[m.uid]:
+                continue
+            unit = by_uid[m.uid]
+            if copy(m.uid) == own:
+                home = None
+                if _step(unit):
+                    homes = [None] + [h for h in held if copy(h[0].uid) == own and _step(by_uid[h[0].uid])
+                                      and _may_drop(by_uid[h[0].uid], unit, introducing, titles)]
+                    home = homes[position[unit.source] % len(homes)]
+                    position[unit.source] += 1
+            else:
+                home = next((h for h in held if copy(h[0].uid) == copy(m.uid)
+                             and _may_drop(by_uid[h[0].uid], unit, introducing, titles)), None)
+            if home is not None:
+                home.append(replace(m, why=_why(by_uid[home[0].uid], unit, norms, words, mass, weights, th)))
+                dropped[m.uid] = home[0].uid
                 continue
             members.append(replace(m, why=_why(kept, unit, norms, words, mass, weights, th)))
             dropped[m.uid] = g.kept
         if len(members) > 1:
             out.append(replace(g, members=tuple(members)))
+        out.extend(replace(g, kept=h[0].uid, members=(h[0], *sorted(h[1:], key=lambda m: m.uid))) for h in held if len(h) > 1)
     return out, dropped, apart
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import model
-from .match import DUPLICATE, RELATED, Matching
+from .match import DUPLICATE, RELATED, Matching, other_context
 from .model import Agent, Unit
 from .normalize import LABEL, words
 from .split import is_one_paragraph
@@ -115,6 +115,12 @@ def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionK
     checklist = {(a.index, s.index): _checklist_share(a, s.index, units) >= 0.5 for a in agents for s in a.sections}
     # two numbered procedures never run into one list (the steps of one would continue the other's count)
     procedure = {(a.index, s.index): _procedure_share(a, s.index, units) >= 0.5 for a in agents for s in a.sections}
+    # a pseudo-heading (`**Title:**` over a list) heads only the list right under it: a section holding
+    # anything else would end it, and its units would read back under the heading above
+    not_a_list = {(a.index, s.index) for a in agents for s in a.sections
+                  if any(units[u].kind != model.ITEM for u in s.units)}
+    pseudo = {(a.index, s.index) for a in agents for s in a.sections if s.pseudo}
+    raw_titles = {(a.index, s.index): s.title for a in agents for s in a.sections}
     mapping: dict[SectionKey, SectionKey] = {}
     for agent in agents[1:]:
         for section in agent.sections:
@@ -128,6 +134,12 @@ def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionK
                     okey = (earlier.index, other.index)
                     if okey in mapping or procedure[key] and procedure[okey]:
                         continue  # only onto sections that stand in the output in their own right
+                    if okey in pseudo and key in not_a_list:
+                        continue
+                    if other_context(raw_titles[key], raw_titles[okey]):
+                        # titles that scope their units differently (the matcher keeps the same line under
+                        # each apart): joined, the output would move a rule into the other scope
+                        continue
                     score = _section_score(links[key].get(okey, 0), len(section.units), len(other.units),
                                            titles[key], titles[okey], checklist[key] and checklist[okey])
                     if score >= SECTION_MATCH and (best is None or (score, -okey[0], -okey[1]) > best[0]):
