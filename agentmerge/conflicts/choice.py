@@ -191,6 +191,10 @@ def _states_choice(s) -> bool:
     """Whether a statement can state a choice at all (which option it takes is `_chosen`'s)."""
     if takes_no_stance(s):
         return False
+    if s.st.modality == "permit" and s.st.role in ("details", "head") and not SCOPE.search(s.text):
+        # "**Charts**: interactive charts in Plotly so readers can hover": a labelled setting; the "can"
+        # is about something else
+        return len(s.text.split()) <= NOUN_PHRASE_WORDS
     if s.st.modality in ("require", "recommend", "describe"):
         return s.st.modality != "describe" or len(s.text.split()) <= NOUN_PHRASE_WORDS or bool(
             _PROJECT.search(s.text))
