@@ -20,20 +20,30 @@ from .align import HISTORY, QUESTION
 COMPARED = ("time", "percent", "size", "cadence", "count")
 
 
-def _quantities(s, table) -> list:
-    found = [q for q in (s.st.quantities or quantities(s.text, table)) if q.dimension in COMPARED and q.terms]
-    return found
+def _quantities(s, table, head: str = "") -> list:
+    """The comparable quantities a statement states. A labelled item's details ("**ISR budget**: 50
+    microseconds") are read with their label, which names the quantity the details only give a value for."""
+    if head and s.st.role == "details":
+        text = f"{head}: {s.text}"
+        found = [q for q in quantities(text, table) if q.start >= len(head) + 2]
+    else:
+        found = s.st.quantities or quantities(s.text, table)
+    return [q for q in found if q.dimension in COMPARED and q.terms]
 
 
 def detect(ctx) -> list:
     table = load_table(tuple(ctx.options.axes))
     stated = {}
+    heads: dict[int, str] = {}
     for s in statements(ctx):
+        if s.st.role == "head":
+            heads[s.uid] = s.text
+            continue
         if HISTORY.search(s.text) or QUESTION.search(s.text):
             continue
         if takes_no_stance(s) and s.st.modality == "describe":
             continue
-        qs = _quantities(s, table)
+        qs = _quantities(s, table, heads.get(s.uid, ""))
         if qs:
             stated[s.index] = (s, qs)
     items = [s for s, _ in stated.values()]
