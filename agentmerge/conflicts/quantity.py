@@ -53,8 +53,10 @@ def detect(ctx) -> list:
         return {(q.dimension, t) for q in stated[s.index][1] for t in (q.terms & table.keys or q.terms)}
 
     for a, b in pairs(items, keys):
-        if scope_of(a.text).lower() != scope_of(b.text).lower():
+        scope_a, scope_b = scope_of(a.text).lower(), scope_of(b.text).lower()
+        if scope_a and scope_b and scope_a != scope_b:
             continue  # "timeout 30 s for reads" / "5 s for writes": two situations
+        # one side scoped ("at most once in CI" / "up to 3 times"): the other's rule covers that scope too
         qs_a, qs_b = stated[a.index][1], stated[b.index][1]
         for qa in qs_a:
             # each quantity meets the one of the other statement it is most like, and only if that one is
@@ -70,6 +72,8 @@ def detect(ctx) -> list:
             strict = stricter(qa, match)
             what = qa.name or match.name or "value"
             why = f"two values for {what}: {qa.text} and {match.text}"
+            if scope_a or scope_b:
+                why += f" (one side scoped: {scope_a or scope_b})"
             if strict is not None:
                 suggestion = f"Keep the stricter {what}: {strict.text} (it satisfies both)."
             else:
