@@ -157,7 +157,7 @@ standardize standardise standardized standardised default defaults go rely relie
 install installs installed manage managed migrate switch move deploy deployed deploys host hosted store
 stored keep keeps write format formatted lint linted test tested bundle bundled track tracked log logged
 model modelled orchestrate orchestrated provision provisioned package packaged serve served ship shipped
-as expose exposed design designed implement implemented
+as expose exposed design designed implement implemented conform conforms target targets comply complies meet
 """.split())
 # Words right after an option that open the thing it is used for ("Maven for builds", "Vite as the dev server").
 _CUE_AFTER = frozenset("for as to : — – - handles manages runs builds owns powers drives is are".split())
