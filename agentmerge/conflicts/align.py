@@ -32,6 +32,7 @@ CAPABILITY = re.compile(
 HISTORY = re.compile(
     r"\b(?:migrated|moved (?:from|off|away)|switched|used to|previously|formerly|legacy|deprecated|"
     r"in the past|historically|originally|no longer|were using|was using|we had|replaced|until \d{4}|"
+    r"until (?:recently|last (?:year|month|quarter|release|spring|summer|autumn|fall|winter))|\w+ years? ago|"
     r"in \d{4}|since \d{4}|back in|old (?:setup|stack|system)|before the move|sunset\w*)\b",
     re.IGNORECASE)
 QUESTION = re.compile(r"\?\s*$")

@@ -157,7 +157,7 @@ standardize standardise standardized standardised default defaults go rely relie
 install installs installed manage managed migrate switch move deploy deployed deploys host hosted store
 stored keep keeps write format formatted lint linted test tested bundle bundled track tracked log logged
 model modelled orchestrate orchestrated provision provisioned package packaged serve served ship shipped
-as expose exposed design designed implement implemented
+as expose exposed design designed implement implemented conform conforms target targets comply complies meet
 """.split())
 # Words right after an option that open the thing it is used for ("Maven for builds", "Vite as the dev server").
 _CUE_AFTER = frozenset("for as to : — – - handles manages runs builds owns powers drives is are".split())
@@ -191,6 +191,10 @@ def _states_choice(s) -> bool:
     """Whether a statement can state a choice at all (which option it takes is `_chosen`'s)."""
     if takes_no_stance(s):
         return False
+    if s.st.modality == "permit" and s.st.role in ("details", "head") and not SCOPE.search(s.text):
+        # "**Charts**: interactive charts in Plotly so readers can hover": a labelled setting; the "can"
+        # is about something else
+        return len(s.text.split()) <= NOUN_PHRASE_WORDS
     if s.st.modality in ("require", "recommend", "describe"):
         return s.st.modality != "describe" or len(s.text.split()) <= NOUN_PHRASE_WORDS or bool(
             _PROJECT.search(s.text))

@@ -112,6 +112,22 @@ def _clause_terms(text: str, pattern: re.Pattern, before: bool = False) -> set[s
     return {lemma(w) for w in re.findall(r"[a-z][a-z0-9_]*", clause.lower())}
 
 
+def _surface(text: str, lemmas, limit: int = 4) -> str:
+    """The words of `text` whose lemmas are `lemmas`, as written and in the text's order ("commit
+    notebooks outputs" rather than the stems "commit notebook output"); stems it cannot place are kept."""
+    from ..statements.terms import lemma
+
+    wanted = [t for t in lemmas][:limit]
+    out, used = [], set()
+    for word in re.findall(r"[A-Za-z][A-Za-z0-9_]*", text):
+        lem = lemma(word.lower())
+        if lem in wanted and lem not in used:
+            used.add(lem)
+            out.append(word)
+    out += [t for t in wanted if t not in used and t.lower() not in ("none", "null")]
+    return " ".join(out) or " ".join(wanted)
+
+
 def _condition(text: str) -> str:
     m = CONDITION.search(text)
     return m.group(0).strip() if m else ""
@@ -151,10 +167,10 @@ def detect(ctx) -> list:
                 continue  # two rules for two situations
             if neg_scope and not situation:
                 continue  # "never X in production" does not forbid X elsewhere
-            action = " ".join(_core(neg)[:4])
+            action = _surface(neg.text, _core(neg))
             scoped = f" (scoped: {situation})" if situation else ""
             verb = {"require": "requires", "permit": "allows"}[stance[pos.index]]
-            why = f"one prohibits what the other {verb}{scoped}"
+            why = f"one prohibits \"{action}\" and the other {verb} it{scoped}"
             stances = ("don't", stance[pos.index]) if a is neg else (stance[pos.index], "don't")
         elif kinds == {"require", "waive"}:
             req, waive = (a, b) if stance[a.index] == "require" else (b, a)
@@ -163,8 +179,9 @@ def detect(ctx) -> list:
             if len([t for t in shared if df[t] <= common]) < 2 or subject - _WAIVER_WORDS:
                 continue  # the waived thing must be the one required
             situation = scope_of(waive.text) or _condition(waive.text)
-            action = " ".join(sorted(shared)[:4])
-            why = "one requires what the other makes optional" + (f" (scoped: {situation})" if situation else "")
+            action = _surface(req.text, sorted(shared, key=lambda t: (req.lower.find(t), t)))
+            why = f"one requires \"{action}\" and the other makes it optional" + (
+                f" (scoped: {situation})" if situation else "")
             stances = ("required", "optional") if a is req else ("optional", "required")
         else:
             continue

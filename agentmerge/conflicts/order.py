@@ -21,7 +21,9 @@ _ONCE_FIRST = re.compile(r"^\W*(?:only )?(?:once|after|as soon as|when)\b(?P<a>[
 _ONCE_AFTER = re.compile(r"(?P<b>[^.;]{3,160}?)\b(?:only after|once|after|as soon as|until)\b(?P<a>[^.;]{3,120})",
                          re.IGNORECASE)
 _FIRST = re.compile(r"\bfirst\b", re.IGNORECASE)
-_ORDER_WORD = re.compile(r"\b(?:before|prior to|ahead of|once|after|as soon as|until|when)\b", re.IGNORECASE)
+# "tag the release first so the build is reproducible, then bump the version"
+_FIRST_THEN = re.compile(r"(?P<a>[^.;]{3,120}?)\bfirst\b[^.;]{0,80}?\bthen\b(?P<b>[^.;]{3,120})", re.IGNORECASE)
+_ORDER_WORD = re.compile(r"\b(?:before|prior to|ahead of|once|after|as soon as|until|when|then)\b", re.IGNORECASE)
 # what waits for these waits for the rest of the work to be done
 SETTLE = frozenset({"settl", "stabil", "stabl", "matur", "finish", "done", "complet", "freez", "frozen"})
 STEPS_AHEAD = 3
@@ -44,6 +46,9 @@ def _orders(s) -> list[tuple[frozenset[str], frozenset[str]]]:
     text = s.text
     if not _ORDER_WORD.search(text):
         return [(f - t, t - f) for f, t in out if f - t and t - f]  # most statements state no order
+    m = _FIRST_THEN.search(text)
+    if m:
+        out.append((_terms(m.group("a"), s), _terms(m.group("b"), s)))
     m = _ONCE_FIRST.search(text)
     if m:
         out.append((_terms(m.group("a"), s), _terms(m.group("b"), s)))

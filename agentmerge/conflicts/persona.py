@@ -7,7 +7,10 @@ Two openings for the same role are a merge note, not a contradiction: every open
 adds about the role is guidance), the first input's leads, and the note says so. They are a conflict only
 when they give the agent different roles: the role words of neither ("database engineer", "security
 auditor", generic ones such as "senior" or "specialist" left out) appear anywhere in the other's identity
-statement. Then one is kept and the others are listed with their text."""
+statement, and the inputs share almost no guidance (fewer than three statements of one input match, or
+nearly match, a statement of another: two agents that repeat each other's rules do one job, whatever each
+calls itself).
+Then one is kept and the others are listed with their text."""
 
 from __future__ import annotations
 
@@ -66,6 +69,24 @@ def _same_role(texts: list[str]) -> bool:
     return True
 
 
+_SHARED_GUIDANCE = 3  # matched statements across inputs that make two openings one job
+_NEAR = 75.0  # a candidate pair's token_set_ratio from which it counts as shared guidance
+
+
+def _share_guidance(ctx, sources: set[int]) -> bool:
+    """Whether every two of `sources` have at least _SHARED_GUIDANCE matched statements between them."""
+    shared: dict[tuple[int, int], int] = {}
+    both = {(p.a, p.b) for p in ctx.matching.pairs}
+    both |= {(x, y) for x, y, score in ctx.matching.similar if score >= _NEAR}
+    for ua, ub in sorted(both):
+        a, b = ctx.units[ua].source, ctx.units[ub].source
+        if a != b and a in sources and b in sources:
+            key = (min(a, b), max(a, b))
+            shared[key] = shared.get(key, 0) + 1
+    ordered = sorted(sources)
+    return all(shared.get((x, y), 0) >= _SHARED_GUIDANCE for i, x in enumerate(ordered) for y in ordered[i + 1:])
+
+
 def detect(ctx) -> list[Conflict]:
     found: list[Conflict] = []
     if len(ctx.agents) < 2:
@@ -78,7 +99,8 @@ def detect(ctx) -> list[Conflict]:
             continue
         verb = "open" if where == "opening" else "close"
         roles = "; ".join(f"{a.path}: {_role(ctx.units[uid].text)}" for a, uid in statements)
-        if _same_role([ctx.units[uid].text for _a, uid in statements]):
+        if (_same_role([ctx.units[uid].text for _a, uid in statements])
+                or _share_guidance(ctx, {ctx.units[uid].source for _a, uid in statements})):
             lead = statements[0][0].path
             ctx.notes.append(f"{len(statements)} inputs each {verb} with a \"You are …\" statement for the same role "
                              f"({roles}); the merged agent {'opens' if where == 'opening' else 'closes'} with "

@@ -20,20 +20,30 @@ from .align import HISTORY, QUESTION
 COMPARED = ("time", "percent", "size", "cadence", "count")
 
 
-def _quantities(s, table) -> list:
-    found = [q for q in (s.st.quantities or quantities(s.text, table)) if q.dimension in COMPARED and q.terms]
-    return found
+def _quantities(s, table, head: str = "") -> list:
+    """The comparable quantities a statement states. A labelled item's details ("**ISR budget**: 50
+    microseconds") are read with their label, which names the quantity the details only give a value for."""
+    if head and s.st.role == "details":
+        text = f"{head}: {s.text}"
+        found = [q for q in quantities(text, table) if q.start >= len(head) + 2]
+    else:
+        found = s.st.quantities or quantities(s.text, table)
+    return [q for q in found if q.dimension in COMPARED and q.terms]
 
 
 def detect(ctx) -> list:
     table = load_table(tuple(ctx.options.axes))
     stated = {}
+    heads: dict[int, str] = {}
     for s in statements(ctx):
+        if s.st.role == "head":
+            heads[s.uid] = s.text
+            continue
         if HISTORY.search(s.text) or QUESTION.search(s.text):
             continue
         if takes_no_stance(s) and s.st.modality == "describe":
             continue
-        qs = _quantities(s, table)
+        qs = _quantities(s, table, heads.get(s.uid, ""))
         if qs:
             stated[s.index] = (s, qs)
     items = [s for s, _ in stated.values()]
@@ -43,8 +53,10 @@ def detect(ctx) -> list:
         return {(q.dimension, t) for q in stated[s.index][1] for t in (q.terms & table.keys or q.terms)}
 
     for a, b in pairs(items, keys):
-        if scope_of(a.text).lower() != scope_of(b.text).lower():
+        scope_a, scope_b = scope_of(a.text).lower(), scope_of(b.text).lower()
+        if scope_a and scope_b and scope_a != scope_b:
             continue  # "timeout 30 s for reads" / "5 s for writes": two situations
+        # one side scoped ("at most once in CI" / "up to 3 times"): the other's rule covers that scope too
         qs_a, qs_b = stated[a.index][1], stated[b.index][1]
         for qa in qs_a:
             # each quantity meets the one of the other statement it is most like, and only if that one is
@@ -60,6 +72,8 @@ def detect(ctx) -> list:
             strict = stricter(qa, match)
             what = qa.name or match.name or "value"
             why = f"two values for {what}: {qa.text} and {match.text}"
+            if scope_a or scope_b:
+                why += f" (one side scoped: {scope_a or scope_b})"
             if strict is not None:
                 suggestion = f"Keep the stricter {what}: {strict.text} (it satisfies both)."
             else:

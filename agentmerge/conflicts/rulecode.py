@@ -5,6 +5,9 @@ block with `eval(expr)`; "always pass `timeout=` to requests" against `requests.
 - A prohibition names its construct in a code span or as an identifier-like head (`eval`, `SELECT *`,
   `--force`, `os.system`); a block conflicts when it uses it as code (a call for a function named with
   `()` or with "call"; the literal text otherwise), outside comments.
+- A prohibition of one construct on or in another ("don't put `onClick` on a `div`") needs both on one
+  line of the block; "never hard-code the keystore password" is a block that assigns a string literal to
+  a name holding the rule's last word (`storePassword = "…"`).
 - A requirement "pass/set/add/include X to/on/in/with Y" (X a code span) conflicts with a block that calls
   Y without X.
 - A block shown as the wrong way ("# bad", "vulnerable", "don't", "❌", "before:" in the block's first
@@ -25,12 +28,59 @@ _COMMENT = re.compile(r"^\s*(?:#|//|--|/\*|\*|<!--|;)")
 _REQUIRE = re.compile(r"\b(?:pass|set|add|include|specify|provide|supply|give)\s+`(?P<x>[^`]{1,40})`"
                       r"[^.;`]{0,30}?\b(?:to|on|in|with|for)\s+(?:every |each |all |the )?`?(?P<y>[A-Za-z_][\w.]{1,40})`?")
 _IDENTIFIER = re.compile(r"[A-Za-z_][\w.]*\Z")
+_HARD_CODE = re.compile(r"\bhard[- ]?cod\w*\s+(?:the |any |an? |your )?(?P<what>[a-z][a-z -]{2,40}?)"
+                        r"(?=\s+(?:in|into|inside|within|on)\b|[.;,]|$)", re.IGNORECASE)
 _WORDS = re.compile(r"\w+")
+
+
+def _prohibited_on(s) -> tuple[str, tuple[str, ...]] | None:
+    """A construct prohibited on or in others: (`onClick`, (`div`, `span`)), or None."""
+    if s.st.modality not in ("prohibit", "discourage") or len(s.st.code) < 2:
+        return None
+    spans = [c.strip() for c in s.st.code if c.strip()]
+    for i, x in enumerate(spans[:-1]):
+        host = spans[i + 1]
+        if re.search(rf"{re.escape(x)}\s+(?:on|in|inside|within|onto|to)\s+(?:an? |the |any )?{re.escape(host)}\b",
+                     s.text):
+            return x, tuple(spans[i + 1:])
+    return None
+
+
+def _uses_on(code: str, construct: str, hosts: tuple[str, ...]) -> int | None:
+    """The line that uses `construct` together with one of `hosts` (as a tag or a name)."""
+    for n, line in enumerate(code.splitlines(), 1):
+        if _COMMENT.match(line) or _uses(line, construct, False) is None:
+            continue
+        if any(re.search(rf"(?<![\w-]){re.escape(h)}(?![\w-])", line) for h in hosts):
+            return n
+    return None
+
+
+def _hard_coded(s) -> str | None:
+    """The thing a "never hard-code …" rule names, by its last word ("keystore password": "password")."""
+    if s.st.modality not in ("prohibit", "discourage"):
+        return None
+    m = _HARD_CODE.search(s.text)
+    if m is None:
+        return None
+    word = m.group("what").split()[-1].lower()
+    return word[:-1] if word.endswith("s") and len(word) > 4 else word
+
+
+def _assigns_literal(code: str, word: str) -> int | None:
+    """The line that assigns a non-empty string literal to a name holding `word` (`storePassword = "x"`)."""
+    pattern = re.compile(rf"\b\w*{re.escape(word)}\w*[\"']?\s*[:=]\s*[\"'][^\"'$%{{}}<>]{{3,}}[\"']", re.IGNORECASE)
+    for n, line in enumerate(code.splitlines(), 1):
+        if not _COMMENT.match(line) and pattern.search(line):
+            return n
+    return None
 
 
 def _prohibited(s) -> list[str]:
     """The constructs a prohibiting statement names in code spans."""
     if s.st.modality not in ("prohibit", "discourage"):
+        return []
+    if _prohibited_on(s) is not None:
         return []
     out = []
     for span in s.st.code:
@@ -59,7 +109,7 @@ def _prohibited_word(s) -> tuple[str, tuple[str, ...]] | None:
 
 def _uses_word(code: str, word: str, rest: tuple[str, ...]) -> int | None:
     """The line that imports or calls `word` as code and names one of the rule's other words."""
-    pattern = re.compile(rf"(?:^\s*(?:import|from)\s+{re.escape(word)}\b|(?<![\w.-]){re.escape(word)}\s*[.(])")
+    pattern = re.compile(rf"(?:^\s*(?:import|from)\s+{re.escape(word)}\b|(?<![\w.\-\"'/]){re.escape(word)}\s*[.(])")
     lines = code.splitlines()
     lower = code.lower()
     for n, line in enumerate(lines, 1):
@@ -140,8 +190,14 @@ def detect(ctx) -> list[Conflict]:
     rules = []
     for s in statements(ctx):
         word = _prohibited_word(s)
-        if word is not None:
+        if word is not None and _hard_coded(s) is None:
             rules.append(("word", s, word, False))
+        on = _prohibited_on(s)
+        if on is not None:
+            rules.append(("on", s, on, False))
+        secret = _hard_coded(s)
+        if secret is not None:
+            rules.append(("literal", s, secret, False))
         for construct in _prohibited(s):
             call = bool(re.search(rf"\bcall\w*\b[^.;]{{0,20}}{re.escape(construct)}", s.text, re.IGNORECASE))
             rules.append(("prohibit", s, construct, call))
@@ -159,15 +215,24 @@ def detect(ctx) -> list[Conflict]:
     violations: dict[tuple[int, str], dict] = {}
     shown: dict[int, bool] = {}
     for kind, s, construct, call in rules:
-        name = construct[1] if kind == "require" else construct[0] if kind == "word" else construct
+        name = construct[1] if kind == "require" else construct[0] if kind in ("word", "on") else construct
         words = _WORDS.findall(name)
         if not words:
             continue
-        for n in holding.get(max(words, key=len), ()):
+        # a literal's name only holds the rule's word (`storePassword`): every block is looked at
+        for n in range(len(blocks)) if kind == "literal" else holding.get(max(words, key=len), ()):
             uid, code = blocks[n]
             if uid == s.uid:
                 continue
-            if kind == "word":
+            if kind == "on":
+                line = _uses_on(code, *construct)
+                what = f"`{construct[0]}` on `{construct[1][0]}`"
+                why = f"the rule prohibits `{construct[0]}` on {' or '.join(f'`{h}`' for h in construct[1])}; the code block does it"
+            elif kind == "literal":
+                line = _assigns_literal(code, construct)
+                what = f"hard-coded {construct}"
+                why = f"the rule prohibits a hard-coded {construct}; the code block assigns one as a literal"
+            elif kind == "word":
                 line = _uses_word(code, *construct)
                 what = f"`{construct[0]}`"
                 why = f"the rule prohibits {construct[0]}; the code block does it"

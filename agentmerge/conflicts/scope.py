@@ -19,7 +19,7 @@ _ASK = re.compile(
     r"\b(?:ask(?: the user| a human| for (?:approval|permission|confirmation))?|confirm(?: with the user)?|"
     r"check (?:in )?with (?:the user|a human|the team|a maintainer|someone)|get (?:explicit |written )?"
     r"(?:approval|sign-off|permission|a go-ahead|confirmation)|wait for (?:approval|a go-ahead|confirmation|"
-    r"sign-off)|seek (?:approval|permission)|request (?:approval|permission))\b[^.;]{0,30}?\b(?:before|prior to)\b"
+    r"sign-off)|seek (?:approval|permission)|request (?:approval|permission))\b[^.;]{0,50}?\b(?:before|prior to)\b"
     r"(?P<act>[^.;]{3,80})"
     r"|\bnever (?P<act2>[^.;]{3,60}?) without (?:asking|approval|permission|confirmation|a go-ahead|sign-off|"
     r"a review|review|an approved review)"
@@ -33,6 +33,7 @@ _ALONE = re.compile(
     r"autonomously|independently|yourself|directly|no need to (?:ask|wait|check)|(?:don't|do not|never) "
     r"(?:ask|wait) (?:for|before)|without stopping to ask|proactively|at your discretion|unprompted)\b",
     re.IGNORECASE)
+_YOU_ALONE = re.compile(r"\b(?:yourself|on your own|without asking)\b", re.IGNORECASE)
 _LIMIT = re.compile(
     r"\b(?:only (?:edit|modify|touch|change|write(?: to)?|update|commit to|work (?:in|on)|make changes (?:in|to))|"
     r"(?:limit|restrict|confine) (?:your |all )?(?:changes|edits|work|writes) to|stay (?:within|inside|in)|"
@@ -41,7 +42,8 @@ _LIMIT = re.compile(
     re.IGNORECASE)
 # an edit and its object: the noun phrase right after the verb, up to a conjunction or a clause break
 _EDIT = re.compile(r"\b(?:edit|edits|modify|modifies|update|updates|change|touch|rewrite|rewrites|"
-                   r"patch|patches|bump|bumps|regenerate|regenerates|write to|commit to)\b"
+                   r"patch|patches|bump|bumps|regenerate|regenerates|write to|commit to|fix|fixes|adjust|adjusts|"
+                   r"refactor|refactors|rename|renames)\b"
                    r"(?P<obj>(?:(?!\b(?:and|or|but|when|if|so|then|to|before|after)\b)[^.;,:]){2,60})", re.IGNORECASE)
 _PATH = re.compile(r"(?<![\w@])(?:\.{0,2}/)?[\w.-]+/(?:[\w.*-]+/?)*")
 # Things an agent edits that a path limit does not cover unless it names them.
@@ -70,7 +72,8 @@ def _terms_of(phrase: str, s) -> frozenset[str]:
 
 def _authority(s):
     """('ask', action terms) or ('alone', action terms) or None."""
-    if s.st.modality == "describe" and s.st.role not in ("item", "nested", "details"):
+    addressed = bool(_YOU_ALONE.search(s.text))  # "… yourself", "on your own": said to the agent
+    if s.st.modality == "describe" and s.st.role not in ("item", "nested", "details") and not addressed:
         return None
     m = _ASK.search(s.text)
     if m:
