@@ -160,6 +160,7 @@ def _aggregate(analyses: list[Analysis], head: Analysis | None) -> Normalised:
         parts.append(frozenset(content))
         counts.extend(_counted(a))
         order.extend(a.order)
+        order.extend(a.sequence)
         negated = negated or a.negated or any(t in averts for t in a.terms)
         if a.verb and not a.negated and a.verb not in data.generic_verbs:
             verbs.add(a.verb)

@@ -279,3 +279,33 @@ def test_blocked_code_blocks(blocked):
     agent = parse_agent("# Code\n\n" + "\n\n".join(blocks) + "\n", "code.md")
     m = match(agent.units)
     assert m.dropped == {agent.units[7].uid: agent.units[40].uid}
+
+
+@pytest.mark.parametrize("a, b", [
+    ("- Roll back first, investigate later", "- Investigate first, roll back later"),
+    ("- Inline critical CSS, then load the rest asynchronously",
+     "- Load the full stylesheet asynchronously, then inline critical CSS"),
+    ("- Prefer precision-recall curves over ROC curves for rare positives",
+     "- Prefer ROC curves over precision-recall curves for rare positives"),
+    ("- Use composition instead of inheritance", "- Use inheritance instead of composition"),
+])
+def test_a_sequence_or_preference_reversed_across_clauses_is_never_a_duplicate(a, b):
+    x, y = normalise(a, "item"), normalise(b, "item")
+    kind, _ = relate(x, y, weights_of([x, y]))
+    assert kind != DUPLICATE
+
+
+@pytest.mark.parametrize("a, b", [
+    ("- Roll back first, investigate later", "- Roll back first, and investigate later"),
+    ("- Prefer composition over inheritance", "- Prefer composition over inheritance where you can"),
+])
+def test_the_same_sequence_or_preference_still_matches(a, b):
+    x, y = normalise(a, "item"), normalise(b, "item")
+    kind, _ = relate(x, y, weights_of([x, y]))
+    assert kind == DUPLICATE
+
+
+def test_a_condition_is_not_a_sequence():
+    from agentmerge.statements.terms import analyse
+    assert analyse("If the tests fail, then roll back", ()).sequence == ()
+    assert analyse("Roll back first, investigate later", ()).sequence == (("reversible", "investig"),)

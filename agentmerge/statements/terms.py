@@ -289,9 +289,27 @@ class Analysis:
     order: tuple[tuple[str, str], ...]
     quantities: tuple = ()
     verb: str = ""  # the leading verb of an imperative statement, as a term
+    # (first, then) across clauses ("A first, B later"; "A, then B"): the matcher keeps two statements
+    # whose sequence is reversed apart; conflict detection reads `order` only, as a clause's list of
+    # steps ("run lint, typecheck and test, then open the PR") names too much to pit against other orders
+    sequence: tuple[tuple[str, str], ...] = ()
 
 
 _CLAUSE = re.compile(r"[,;:()]|\s[-\u2013\u2014]\s")
+
+
+# Words that put a clause after the one before it ("..., then B"; "A first, B later"), words that only mark
+# a place in a sequence (never a side of the order), and the words of a condition ("if A, then B").
+_SEQUEL = frozenset({"then", "later", "afterward", "afterwards"})
+_SEQUENCE = _SEQUEL | {"first", "initi", "initially"}
+# Words that put what comes before them above what follows ("prefer A over B"): read like an order, so
+# that "A over B" and "B over A" are kept apart ("vs" names two things without ranking them).
+_PREFERENCE = frozenset({"over", "instead", "rather"})
+_CONDITIONS = frozenset({"if", "when", "unless", "whenev", "whenever"})
+
+
+def clause_starts_condition(surfaces: list[str]) -> bool:
+    return bool(surfaces) and surfaces[0] in _CONDITIONS
 
 
 @lru_cache(maxsize=262144)  # matching and conflict detection both read every statement of a large input
@@ -307,6 +325,8 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
     order: list[tuple[str, str]] = []
     modality = ""
     first_clause = True
+    sequence: list[tuple[str, str]] = []
+    earlier: list[str] = []  # the terms of the clause before, for an order across clauses
     for clause in clauses:
         pairs = term_words(clause, data)
         clause_terms: list[str] = []
@@ -314,6 +334,7 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
         scope: list[str] = []
         previous: list[str] = []
         pending: tuple[str, list[str]] | None = None  # an order word and the terms before it
+        preferred: list[str] | None = None  # the terms before a preference word
         for k, (surface, term) in enumerate(pairs):
             if _NUMBER.match(surface):
                 numbers.append(surface.replace(",", ""))
@@ -349,6 +370,10 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
                 pending = (data.order[surface], list(previous))
                 previous = []
                 continue
+            if surface in _PREFERENCE and previous and preferred is None:
+                preferred = list(previous)  # "A over B", "A instead of B", "A rather than B"
+                previous = []
+                continue
             if surface in data.stop:
                 continue
             clause_terms.append(term)
@@ -361,6 +386,17 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
             direction, left = pending
             first, then = (left, previous) if direction == "before" else (previous, left)
             order.append((" ".join(first), " ".join(then)))
+        if preferred is not None and previous:
+            sequence.append((" ".join(preferred), " ".join(previous)))
+        # "A, then B" / "A first, B later": the order runs across the clauses (not after "if A, then B")
+        surfaces = [surface for surface, _term in pairs]
+        side = [term for surface, term in pairs if surface not in data.stop and surface not in _SEQUENCE
+                and not _NUMBER.match(surface)]
+        if (pending is None and earlier and side and _SEQUEL.intersection(surfaces)
+                and not (surfaces and surfaces[0] in _CONDITIONS)):
+            sequence.append((" ".join(earlier), " ".join(side)))
+        if side:
+            earlier = [] if clause_starts_condition(surfaces) else side
         all_terms.extend(clause_terms)
         actions.extend(scope)
         if clause.strip():
@@ -380,7 +416,7 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
         numbers.sort()
     return Analysis(modality=modality, negated=negated, actions=tuple(actions), terms=tuple(all_terms),
                     heads=tuple(dict.fromkeys(heads)), numbers=tuple(sorted(numbers)), order=tuple(order),
-                    quantities=found, verb=verb)
+                    quantities=found, verb=verb, sequence=tuple(sequence))
 
 
 _EVERY_UNIT = re.compile(r"\b(?:every|each|per|once an?|an?)\s+(?:second|minute|hour|day|week|month|quarter|year)\b",
