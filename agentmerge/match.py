@@ -462,15 +462,23 @@ def _explained(groups: list[Group], by_uid: dict[int, Unit], norms: dict[int, No
         # carry one does (`a.md a.md` equals `a.md`). A member whose exact copy stays in the output goes
         # with that copy, whichever unit of the group the carrier is.
         held: list[list[Member]] = []
+
+        def copy_held(m: Member, unit: Unit) -> list[Member] | None:
+            """The first held copy of `m` that may carry it."""
+            return next((h for h in held if copy(h[0].uid) == copy(m.uid)
+                         and _may_drop(by_uid[h[0].uid], unit, introducing, titles)), None)
+
+        def join(home: list[Member], m: Member, unit: Unit) -> None:
+            home.append(replace(m, why=_why(by_uid[home[0].uid], unit, norms, words, mass, weights, th)))
+            dropped[m.uid] = home[0].uid
+
         for m in g.members[1:]:
             if droppable[m.uid]:
                 continue
             unit = by_uid[m.uid]
-            home = next((h for h in held if copy(h[0].uid) == copy(m.uid)
-                         and _may_drop(by_uid[h[0].uid], unit, introducing, titles)), None)
+            home = copy_held(m, unit)
             if home is not None:
-                home.append(replace(m, why=_why(by_uid[home[0].uid], unit, norms, words, mass, weights, th)))
-                dropped[m.uid] = home[0].uid
+                join(home, m, unit)
                 continue
             held.append([Member(m.uid, 1.0)])
             if not other_context(titles.get(g.kept, ""), titles.get(m.uid, "")):
@@ -489,11 +497,9 @@ def _explained(groups: list[Group], by_uid: dict[int, Unit], norms: dict[int, No
                     home = homes[position[unit.source] % len(homes)]
                     position[unit.source] += 1
             else:
-                home = next((h for h in held if copy(h[0].uid) == copy(m.uid)
-                             and _may_drop(by_uid[h[0].uid], unit, introducing, titles)), None)
+                home = copy_held(m, unit)
             if home is not None:
-                home.append(replace(m, why=_why(by_uid[home[0].uid], unit, norms, words, mass, weights, th)))
-                dropped[m.uid] = home[0].uid
+                join(home, m, unit)
                 continue
             members.append(replace(m, why=_why(kept, unit, norms, words, mass, weights, th)))
             dropped[m.uid] = g.kept
