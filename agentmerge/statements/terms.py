@@ -103,6 +103,10 @@ class Terms:
     generic_verbs: frozenset[str] = frozenset()  # leading verbs that name no action of their own
     priors: dict[str, float] | None = None  # term -> how specific it is, where English frequency misleads
     imperatives: frozenset[str] = frozenset()  # first words of imperative statements, as written
+    sequel: frozenset[str] = frozenset()  # lemmas that put their clause after the one before ("then")
+    sequence: frozenset[str] = frozenset()  # sequel words and marks ("first"): never a side of an order
+    conditions: frozenset[str] = frozenset()  # a clause starting with one is a condition ("if A, then B")
+    preference: frozenset[str] = frozenset()  # "A over B": A ranked above B
 
 
 def _read(text: str) -> Any:
@@ -137,6 +141,10 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
     averts: set[str] = set()
     modal: dict[str, str] = {}
     order: dict[str, str] = {}
+    sequel: set[str] = set()
+    marks: set[str] = set()
+    conditions: set[str] = set()
+    preference: set[str] = set()
     generic_verbs: set[str] = set()
     priors: dict[str, float] = {}
     imperatives: set[str] = set()
@@ -173,6 +181,10 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
             order[lemma(word)] = "before"
         for word in _split_words(data.get("after")):
             order[lemma(word)] = "after"
+        sequel.update(lemma(w) for w in _split_words(data.get("sequel")))
+        marks.update(lemma(w) for w in _split_words(data.get("sequence_marks")))
+        conditions.update(lemma(w) for w in _split_words(data.get("conditions")))
+        preference.update(lemma(w) for w in _split_words(data.get("preference")))
     phrases.sort(key=lambda p: (-len(p[0]), p[0]))
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for phrase, canonical in phrases:
@@ -181,7 +193,9 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
                  phrases={k: tuple(v) for k, v in by_first.items()}, words=words,
                  negators=frozenset(negators), discourage=frozenset(discourage), averts=frozenset(averts),
                  modal=modal, modal_words=frozenset(k for k in modal if " " not in k), order=order,
-                 generic_verbs=frozenset(generic_verbs), priors=priors, imperatives=frozenset(imperatives), scope_end=frozenset(lemma(w) for w in ("but", "unless", "except",
+                 generic_verbs=frozenset(generic_verbs), priors=priors, imperatives=frozenset(imperatives),
+                 sequel=frozenset(sequel), sequence=frozenset(sequel | marks), conditions=frozenset(conditions),
+                 preference=frozenset(preference), scope_end=frozenset(lemma(w) for w in ("but", "unless", "except",
                                                                                   "instead", "rather")))
 
 
@@ -298,20 +312,6 @@ class Analysis:
 _CLAUSE = re.compile(r"[,;:()]|\s[-\u2013\u2014]\s")
 
 
-# Words that put a clause after the one before it ("..., then B"; "A first, B later"), words that only mark
-# a place in a sequence (never a side of the order), and the words of a condition ("if A, then B").
-_SEQUEL = frozenset({"then", "later", "afterward", "afterwards"})
-_SEQUENCE = _SEQUEL | {"first", "initi", "initially"}
-# Words that put what comes before them above what follows ("prefer A over B"): read like an order, so
-# that "A over B" and "B over A" are kept apart ("vs" names two things without ranking them).
-_PREFERENCE = frozenset({"over", "instead", "rather"})
-_CONDITIONS = frozenset({"if", "when", "unless", "whenev", "whenever"})
-
-
-def clause_starts_condition(surfaces: list[str]) -> bool:
-    return bool(surfaces) and surfaces[0] in _CONDITIONS
-
-
 @lru_cache(maxsize=262144)  # matching and conflict detection both read every statement of a large input
 def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
     """Modality, negation scope, terms, head terms, numbers and order of one statement's plain text."""
@@ -370,7 +370,7 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
                 pending = (data.order[surface], list(previous))
                 previous = []
                 continue
-            if surface in _PREFERENCE and previous and preferred is None:
+            if surface in data.preference and previous and preferred is None:
                 preferred = list(previous)  # "A over B", "A instead of B", "A rather than B"
                 previous = []
                 continue
@@ -390,13 +390,13 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
             sequence.append((" ".join(preferred), " ".join(previous)))
         # "A, then B" / "A first, B later": the order runs across the clauses (not after "if A, then B")
         surfaces = [surface for surface, _term in pairs]
-        side = [term for surface, term in pairs if surface not in data.stop and surface not in _SEQUENCE
+        condition = bool(surfaces) and surfaces[0] in data.conditions
+        side = [term for surface, term in pairs if surface not in data.stop and surface not in data.sequence
                 and not _NUMBER.match(surface)]
-        if (pending is None and earlier and side and _SEQUEL.intersection(surfaces)
-                and not (surfaces and surfaces[0] in _CONDITIONS)):
+        if pending is None and earlier and side and not condition and data.sequel.intersection(surfaces):
             sequence.append((" ".join(earlier), " ".join(side)))
         if side:
-            earlier = [] if clause_starts_condition(surfaces) else side
+            earlier = [] if condition else side
         all_terms.extend(clause_terms)
         actions.extend(scope)
         if clause.strip():
