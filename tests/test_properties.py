@@ -246,7 +246,7 @@ def report_sets(result) -> dict:
     every = [(frozenset(unit(m) for m in g["members"]), unit(g["kept"]) in sides)
              for g in data["shared"] if g["kind"] == "duplicate"]
     duplicates = {members for members, of_a_side in every if not of_a_side}
-    group_of = {member: members for members, _ in every for member in members}
+    group_of = {member: group for group in duplicates for member in group}
     canon = lambda u: group_of.get(u, frozenset([u]))  # noqa: E731
     conflicts = set()
     in_conflict = set()
@@ -620,3 +620,65 @@ def test_fixtures_merged_are_a_fixpoint_and_adding_an_input_again_changes_nothin
     assert_accounted(merged)
     assert_fixpoint(merged, on_conflict)
     assert_idempotent(merged, texts, on_conflict)
+
+
+def _same_sets_either_order(a: str, b: str) -> None:
+    ab = merge([parse_agent(a, "a.md", index=0), parse_agent(b, "b.md", index=1)])
+    ba = merge([parse_agent(b, "b.md", index=0), parse_agent(a, "a.md", index=1)])
+    assert report_sets(ab) == report_sets(ba)
+
+
+def test_regression_an_exact_copy_of_a_losing_side_leaves_with_it():
+    # freed from the losing copy it duplicated, the second `- timeout 5` became a conflict side of its own
+    # in one input order only
+    _same_sets_either_order("# use\n\n- timeout 5\n- timeout 5\n", "timeout 30\n")
+
+
+def test_regression_what_a_losing_side_carried_goes_to_another_carrier():
+    # `use timeout 30` carried `- use timeout` and lost; `- timeout 15` carries it too
+    texts = ["# use\n\n- use timeout\n- timeout 15\n", "use timeout 30\n"]
+    merged = merge(agents_of(texts))
+    assert merged.text == "# use\n\n- timeout 15\n"
+    assert_fixpoint(merged, "prefer-first")
+
+
+def test_regression_a_later_inputs_section_goes_after_its_own_units():
+    # the dropped third item's copy moved the cursor back, and `## never` was written above `- use use use`
+    texts = ["# use\n", "# avoid\n\n- use use\n- use use use\n- use use\n\n## never\n"]
+    for mode in ON_CONFLICT:
+        merged = merge(agents_of(texts), MergeOptions(on_conflict=mode))
+        assert merged.text == "# use\n\n# avoid\n\n- use use\n- use use use\n\n## never\n"
+        assert_idempotent(merged, texts, mode)
+
+
+def test_regression_two_lists_of_one_input_stay_two_lists():
+    # dropping the bullet list's last item fused the numbered list into it, as bullets: merged again, its
+    # steps were steps no more
+    texts = ["# use\n", "- use use use\n- use use\n\n1. use use\n2. use use\n"]
+    merged = merge(agents_of(texts))
+    assert merged.text == "- use use use\n\n1. use use\n2. use use\n\n# use\n"
+    assert_idempotent(merged, texts, "prefer-first")
+
+
+@pytest.mark.parametrize("a, b", [
+    ("- [ ] use use\n", "# use\n\n- [ ] use use\n- [ ] use use\n"),
+    ("- [ ] use use\n- [ ] use use\n", "# use\n\n# use\n\n- [ ] use use\n- [ ] use use\n- [ ] use use\n\n# use\n"),
+], ids=["one-and-two", "two-and-three"])
+def test_regression_checklist_copies_keep_the_count_of_the_input_with_most_in_either_order(a, b):
+    # a held copy was given to another carrier, or joined another held copy: the output kept fewer copies
+    # than one input has, in one input order only
+    _same_sets_either_order(a, b)
+    most = max(a.count("- [ ]"), b.count("- [ ]"))
+    for texts in ([a, b], [b, a]):
+        assert merge(agents_of(texts)).text.count("- [ ] use use") == most
+
+
+def test_regression_a_unit_freed_from_a_carrier_that_stays_goes_back_into_it():
+    # the carrier lost to `- never Redis` until the unit it carried, read on its own, agreed with it from
+    # the first input: both stayed, and the merged agent deduplicated alone dropped one of them
+    a = "- use use\n  - never retries\n  - Redis use\n- never Redis\n"
+    b = "# use\n\n# use\n\n- never retries await 5 N+1\n  - Redis indexes\n"
+    merged = merge(agents_of([a, b]))
+    assert "- use use" not in merged.text
+    assert_fixpoint(merged, "prefer-first")
+    assert_idempotent(merged, [a, b], "prefer-first")
