@@ -95,6 +95,9 @@ class Table:
     unit_pattern: Any = field(default=None, compare=False)
     before_pattern: Any = field(default=None, compare=False)
     after_pattern: Any = field(default=None, compare=False)
+    # what every quantity needs somewhere in its text (a digit, a number, cadence or times word, "a day"):
+    # most statements state none, and this one search says so before the clause-by-clause reading
+    may_state: Any = field(default=None, compare=False)
 
 
 def _stem(word: str) -> str:
@@ -164,12 +167,18 @@ def _table(data: dict) -> Table:
     before_pattern = re.compile(rf"(?:^|(?<=[\s(:]))(?P<op>{_alternation(p for p, _ in before)})\s?(?:of\s|:\s?)?$",
                                 re.IGNORECASE)
     after_pattern = re.compile(rf"^\s?(?P<op>{_alternation(p for p, _ in after)})(?![\w])", re.IGNORECASE)
+    cadences = {str(k).lower(): float(v) for k, v in data.get("cadences", {}).items()}
+    # one literal of each pattern `_in_clause` reads, with the same word boundaries: a digit (`_DIGITS`,
+    # `_NINES`), a number word, a cadence word, once/twice/thrice, or "a"/"an" before a unit (`_A_UNIT`)
+    words = _alternation([*word_numbers, *cadences, "once", "twice", "thrice", "two", "three", "four", "five", "six"])
+    may_state = re.compile(rf"\d|(?<!\w)(?:{words})(?!\w)|(?<!\w)an? (?:second|minute|hour|day|week|month|year)\b",
+                           re.IGNORECASE)
     return Table(units=units, numbers=numbers, multipliers=multipliers, before=before, after=after,
-                 cadences={str(k).lower(): float(v) for k, v in data.get("cadences", {}).items()},
+                 cadences=cadences,
                  times={str(k).lower(): float(v) for k, v in data.get("times", {}).items()},
                  nines={str(k).lower(): float(v) for k, v in data.get("nines", {}).items()},
                  names=names, keys=frozenset(names.values()), pattern=re.compile(number), unit_pattern=unit_pattern,
-                 before_pattern=before_pattern, after_pattern=after_pattern)
+                 before_pattern=before_pattern, after_pattern=after_pattern, may_state=may_state)
 
 
 def _value(m: re.Match, table: Table) -> float | None:
@@ -274,6 +283,8 @@ def _terms(phrase: str, table: Table) -> frozenset[str]:
 def quantities(text: str, table: Table | None = None) -> list[Quantity]:
     """Every quantity the (plain) text states, in order. Spans index `text`."""
     table = table or load_table()
+    if table.may_state is not None and not table.may_state.search(text):
+        return []
     found: list[Quantity] = []
     pos = 0
     for clause in _CLAUSE_BREAK.split(text):
