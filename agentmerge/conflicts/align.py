@@ -118,7 +118,36 @@ def code_blocks(ctx) -> list[tuple[int, str]]:
     return out
 
 
+class Quick:
+    """Whether a pattern matches, answered by RE2 for printable ASCII text: a DFA over the text instead of
+    trying each of a long alternation's words at every word boundary. On such text (no control characters,
+    so `\\s` is a space in both; no other letters, so ignoring case is the same) RE2 and Python's `re` find a
+    match in the same texts; other text, and a pattern RE2 cannot read, goes to `re` itself."""
+
+    __slots__ = ("pattern", "_fast")
+
+    def __init__(self, pattern: re.Pattern) -> None:
+        self.pattern = pattern
+        self._fast = None
+        if pattern.pattern.isascii() and not pattern.flags & ~(re.IGNORECASE | re.UNICODE):
+            import re2
+
+            options = re2.Options()
+            options.case_sensitive = not pattern.flags & re.IGNORECASE
+            options.log_errors = False
+            try:
+                self._fast = re2.compile(pattern.pattern, options)
+            except re2.error:
+                pass
+
+    def found(self, text: str) -> bool:
+        if self._fast is not None and text.isascii() and text.isprintable():
+            return self._fast.search(text) is not None
+        return self.pattern.search(text) is not None
+
+
 _PARENTHESES = re.compile(r"\([^()]*\)")
+_CAPABILITY, QUICK_HISTORY = Quick(CAPABILITY), Quick(HISTORY)
 
 
 def takes_no_stance(s: Said) -> bool:
@@ -130,7 +159,7 @@ def takes_no_stance(s: Said) -> bool:
 @lru_cache(maxsize=262144)  # every detector asks it of every statement
 def _no_stance(text: str) -> bool:
     bare = _PARENTHESES.sub("", text) if "(" in text else text
-    return bool(CAPABILITY.search(bare) or HISTORY.search(text) or QUESTION.search(text))
+    return _CAPABILITY.found(bare) or QUICK_HISTORY.found(text) or QUESTION.search(text) is not None
 
 
 def scope_of(text: str) -> str:

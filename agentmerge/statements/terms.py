@@ -429,9 +429,31 @@ _MAY_COUNT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|t
                         re.IGNORECASE)
 
 
+_COUNT_WORDS = frozenset("""one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
+hundred thousand million dozen half twice thrice once single double nines hourly daily weekly monthly nightly
+yearly annually""".split())  # _MAY_COUNT's words
+_PERIODS = frozenset("second minute hour day week month quarter year".split())  # and its periods
+_RUN = re.compile(r"\w+")
+_ASCII_DIGIT = re.compile(r"[0-9]")
+
+
+def _may_count(text: str) -> bool:
+    """`_MAY_COUNT.search(text)`, told for ASCII text by its words where they suffice: `\\b` around a word
+    means a whole run of word characters, and ignoring case is lower-casing."""
+    if text.isascii():
+        if _ASCII_DIGIT.search(text):
+            return True
+        runs = set(_RUN.findall(text.lower()))
+        if not runs.isdisjoint(_COUNT_WORDS):
+            return True
+        if runs.isdisjoint(_PERIODS):
+            return False  # the cadence alternative ends with a period word
+    return _MAY_COUNT.search(text) is not None
+
+
 def _quantities(text: str) -> tuple:
     """The quantities `agentmerge.quantities` reads in the text (value + unit + comparator)."""
-    if not _MAY_COUNT.search(text):
+    if not _may_count(text):
         return ()
     from ..quantities import load_table, quantities
 
