@@ -60,13 +60,8 @@ _GLUE = frozenset("a an the at to of in on by for and or not no up out least mos
 def tokens(text: str) -> list[str]:
     """Lower-case tokens of plain text; `joinedload/selectinload` is two words, `I/O` and `CI/CD` one.
     An abbreviation in capitals (`OAS`, `IDs`) is marked to be kept whole: it is not an English word."""
-    if _CAPS.search(text):
-        text = _CAPS.sub(lambda m: m.group().rstrip("s") + "\u2063" if len(m.group()) > 2 else m.group(), text)
-    text = text.lower()
-    if "n'" in text or "n\u2019" in text:
-        text = _CONTRACTION.sub(" not", text)
     out: list[str] = []
-    for tok in _TOKEN.findall(text):
+    for tok in _TOKEN.findall(_folded(text)):
         if "/" in tok and all(len(p) >= 3 and not p.isdigit() for p in tok.split("/")):
             out.extend(tok.split("/"))
         elif "-" in tok and not _HAS_DIGIT.search(tok) and not any(p in _GLUE or len(p) == 1 for p in tok.split("-")):
@@ -74,6 +69,31 @@ def tokens(text: str) -> list[str]:
         elif len(tok) > 1 or tok.isdigit() or tok == "%":
             out.append(tok)  # a lone letter ("platform's", "-m") is no word
     return out
+
+
+def _folded(text: str) -> str:
+    """The text `tokens` reads its tokens from: capitals marked, lower-cased, contractions spelt out."""
+    if _CAPS.search(text):
+        text = _CAPS.sub(lambda m: m.group().rstrip("s") + "\u2063" if len(m.group()) > 2 else m.group(), text)
+    text = text.lower()
+    if "n'" in text or "n\u2019" in text:
+        text = _CONTRACTION.sub(" not", text)
+    return text
+
+
+def _first_token(text: str) -> str | None:
+    """`tokens(text)[0]` (None when there is none), without reading the rest of the text."""
+    for m in _TOKEN.finditer(_folded(text)):
+        tok = m.group()
+        if "/" in tok and all(len(p) >= 3 and not p.isdigit() for p in tok.split("/")):
+            return tok.split("/")[0]
+        if "-" in tok and not _HAS_DIGIT.search(tok) and not any(p in _GLUE or len(p) == 1 for p in tok.split("-")):
+            parts = [p for p in tok.split("-") if p]
+            if parts:
+                return parts[0]
+        elif len(tok) > 1 or tok.isdigit() or tok == "%":
+            return tok
+    return None
 
 
 _WHOLE_MARK = re.compile("[._/+#:\u2063]")
@@ -312,10 +332,27 @@ class Analysis:
 _CLAUSE = re.compile(r"[,;:()]|\s[-\u2013\u2014]\s")
 
 
+@lru_cache(maxsize=65536)
+def _is_number(surface: str) -> bool:
+    return _NUMBER.match(surface) is not None
+
+
+_OPENINGS: list = [None, frozenset()]  # the term data last asked about, and its modal phrases' openings
+
+
+def _modal_openings(data: Terms) -> frozenset[str]:
+    """What a modal phrase's words before one of its spaces can be ("have" of "have to"): only a surface
+    among these can start a two-word modal entry with the next one."""
+    if _OPENINGS[0] is not data:
+        _OPENINGS[:] = [data, frozenset(k[:i] for k in data.modal for i, c in enumerate(k) if c == " ")]
+    return _OPENINGS[1]
+
+
 @lru_cache(maxsize=262144)  # matching and conflict detection both read every statement of a large input
 def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
     """Modality, negation scope, terms, head terms, numbers and order of one statement's plain text."""
     data = terms_data()
+    opening = _modal_openings(data)
     clauses = _CLAUSE.split(text)
     all_terms: list[str] = []
     numbers: list[str] = []
@@ -336,13 +373,13 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
         pending: tuple[str, list[str]] | None = None  # an order word and the terms before it
         preferred: list[str] | None = None  # the terms before a preference word
         for k, (surface, term) in enumerate(pairs):
-            if _NUMBER.match(surface):
+            if _is_number(surface):
                 numbers.append(surface.replace(",", ""))
                 continue
             if surface == "%":
                 continue
             key = data.modal.get(surface)
-            if key is None and k + 1 < len(pairs):
+            if key is None and k + 1 < len(pairs) and surface in opening:
                 key = data.modal.get(surface + " " + pairs[k + 1][0])
             if key is not None and not modality:
                 modality = key
@@ -380,7 +417,7 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
             previous.append(term)
             if in_scope:
                 scope.append(term)
-            if _whole(surface) and not _NUMBER.match(surface):
+            if _whole(surface):  # numbers were taken above
                 heads.append(term)
         if pending is not None and previous:
             direction, left = pending
@@ -392,7 +429,7 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
         surfaces = [surface for surface, _term in pairs]
         condition = bool(surfaces) and surfaces[0] in data.conditions
         side = [term for surface, term in pairs if surface not in data.stop and surface not in data.sequence
-                and not _NUMBER.match(surface)]
+                and not _is_number(surface)]
         if pending is None and earlier and side and not condition and data.sequel.intersection(surfaces):
             sequence.append((" ".join(earlier), " ".join(side)))
         if side:
@@ -471,10 +508,10 @@ _IMPERATIVE_SKIP = re.compile(r"^(?:please|always|also|then|first|and)\s+", re.I
 
 def _imperative(text: str, data: Terms) -> str:
     """An imperative sentence ("Index foreign keys") requires; anything else describes."""
-    words = tokens(_IMPERATIVE_SKIP.sub("", text))
-    if not words:
+    first = _first_token(_IMPERATIVE_SKIP.sub("", text))
+    if first is None:
         return "describe"
-    return "require" if words[0] in data.imperatives else "describe"
+    return "require" if first in data.imperatives else "describe"
 
 
 # --- how much a term decides ----------------------------------------------------------------------------------
