@@ -337,6 +337,32 @@ def _is_number(surface: str) -> bool:
     return _NUMBER.match(surface) is not None
 
 
+# What analyse needs to know of a surface, as bits (see _word_class).
+_WHOLE, _SPECIAL, _NO_SIDE = 1, 2, 4
+_CLASSES: list = [None, {}]  # the term data last asked about, and each surface's class under it
+
+
+def _plain_words(data: Terms) -> dict[str, int]:
+    """surface -> its _word_class under `data` (filled as surfaces are met)."""
+    if _CLASSES[0] is not data or len(_CLASSES[1]) > 262144:
+        _CLASSES[:] = [data, {}]
+    return _CLASSES[1]
+
+
+def _word_class(surface: str, data: Terms, opening: frozenset[str]) -> int:
+    """_SPECIAL: a number, "%", a modal word or the start of one, a negator, a word that discourages,
+    ends a scope, orders, prefers or is stopped (analyse reads it rule by rule); otherwise a plain term,
+    _WHOLE when it is written as one (`_whole`). _NO_SIDE: not a term of a clause's side in an order
+    across clauses (a stop word, a sequence word or a number)."""
+    number = _is_number(surface)
+    found = 0 if surface not in data.stop and surface not in data.sequence and not number else _NO_SIDE
+    if (number or surface == "%" or surface in data.modal or surface in opening
+            or surface in data.negators or surface in data.discourage or surface in data.scope_end
+            or surface in data.order or surface in data.preference or surface in data.stop):
+        return found | _SPECIAL
+    return found | (_WHOLE if _whole(surface) else 0)
+
+
 _OPENINGS: list = [None, frozenset()]  # the term data last asked about, and its modal phrases' openings
 
 
@@ -353,6 +379,7 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
     """Modality, negation scope, terms, head terms, numbers and order of one statement's plain text."""
     data = terms_data()
     opening = _modal_openings(data)
+    plain_words = _plain_words(data)
     clauses = _CLAUSE.split(text)
     all_terms: list[str] = []
     numbers: list[str] = []
@@ -372,7 +399,22 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
         previous: list[str] = []
         pending: tuple[str, list[str]] | None = None  # an order word and the terms before it
         preferred: list[str] | None = None  # the terms before a preference word
+        side: list[str] = []  # the clause's terms for an order across clauses
         for k, (surface, term) in enumerate(pairs):
+            word = plain_words.get(surface)
+            if word is None:
+                word = plain_words[surface] = _word_class(surface, data, opening)
+            if not word & _NO_SIDE:
+                side.append(term)
+            if not word & _SPECIAL:
+                # a content word that is nothing else (most are): a term of the clause, as below
+                clause_terms.append(term)
+                previous.append(term)
+                if in_scope:
+                    scope.append(term)
+                if word & _WHOLE:
+                    heads.append(term)
+                continue
             if _is_number(surface):
                 numbers.append(surface.replace(",", ""))
                 continue
@@ -428,8 +470,6 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
         # "A, then B" / "A first, B later": the order runs across the clauses (not after "if A, then B")
         surfaces = [surface for surface, _term in pairs]
         condition = bool(surfaces) and surfaces[0] in data.conditions
-        side = [term for surface, term in pairs if surface not in data.stop and surface not in data.sequence
-                and not _is_number(surface)]
         if pending is None and earlier and side and not condition and data.sequel.intersection(surfaces):
             sequence.append((" ".join(earlier), " ".join(side)))
         if side:
@@ -448,8 +488,10 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
         actions = [t for t in all_terms if t not in data.low][:4]
     found = _quantities(text)
     if not found:
-        # "every hour", "once a day": one of the unit, a value like any other ("every 24 hours" is not it)
-        numbers.extend("1" for _ in _EVERY_UNIT.finditer(text))
+        # "every hour", "once a day": one of the unit, a value like any other ("every 24 hours" is not it);
+        # each ends with a period word standing whole, which ASCII text without one lacks
+        if not text.isascii() or not _PERIODS.isdisjoint(_RUN.findall(text.lower())):
+            numbers.extend("1" for _ in _EVERY_UNIT.finditer(text))
         numbers.sort()
     return Analysis(modality=modality, negated=negated, actions=tuple(actions), terms=tuple(all_terms),
                     heads=tuple(dict.fromkeys(heads)), numbers=tuple(sorted(numbers)), order=tuple(order),
