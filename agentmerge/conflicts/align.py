@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .. import model
 from ..model import Conflict, Side
@@ -64,11 +64,11 @@ class Said:
     text: str  # plain text
     lower: str
 
-    @property
+    @cached_property  # every detector reads them, some for every pair (the instance's dict; fields unchanged)
     def terms(self) -> frozenset[str]:
         return frozenset(t for t in self.st.terms if not t.startswith("~"))
 
-    @property
+    @cached_property
     def actions(self) -> frozenset[str]:
         return frozenset(t for t in self.st.actions if not t.startswith("~"))
 
@@ -168,9 +168,13 @@ def scope_of(text: str) -> str:
 
 
 def pairs(items: Sequence[Said], keys: Callable[[Said], Iterable], limit: int = BLOCK_LIMIT,
+          kind: Callable[[Said], str] | None = None, meets: dict[str, frozenset[str]] | None = None,
           ) -> Iterator[tuple[Said, Said]]:
     """Pairs of statements sharing a key, each pair once, statements of one unit never paired; blocks
-    larger than `limit` are skipped. Pairs come in a deterministic order."""
+    larger than `limit` are skipped. Pairs come in a deterministic order.
+
+    With `kind` and `meets`, only pairs whose kinds can disagree (`kind(b)` in `meets[kind(a)]`; meets
+    is symmetric): the others are never yielded, so the pairs that are come in the same order as without."""
     blocks: dict = defaultdict(list)
     for s in items:
         for k in set(keys(s)):
@@ -179,6 +183,21 @@ def pairs(items: Sequence[Said], keys: Callable[[Said], Iterable], limit: int = 
     for key in sorted(blocks, key=repr):
         block = blocks[key]
         if len(block) < 2 or len(block) > limit:
+            continue
+        if kind is not None and meets is not None:
+            kinds = [kind(s) for s in block]
+            for i, a in enumerate(block):
+                others = meets.get(kinds[i])
+                if not others:
+                    continue
+                for j in range(i + 1, len(block)):
+                    if kinds[j] not in others:
+                        continue
+                    b = block[j]
+                    if a.uid == b.uid or (a.index, b.index) in seen:
+                        continue
+                    seen.add((a.index, b.index))
+                    yield a, b
             continue
         for i, a in enumerate(block):
             for b in block[i + 1 :]:

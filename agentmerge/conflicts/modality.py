@@ -47,6 +47,9 @@ def _core(s) -> list[str]:
 
 
 _WAIVER, _PERMISSION, _REQUIRED = Quick(WAIVER), Quick(PERMISSION), Quick(REQUIRED)
+# The stances that can contradict each other (detect looks at no other pair).
+_MEETS = {"prohibit": frozenset({"require", "permit"}), "require": frozenset({"prohibit", "waive"}),
+          "permit": frozenset({"prohibit"}), "waive": frozenset({"require"})}
 
 
 def _stance(s) -> str:
@@ -158,7 +161,7 @@ def detect(ctx) -> list:
         return [t for t in s.terms if df[t] <= common]
 
     found = []
-    for a, b in pairs(said, keys):
+    for a, b in pairs(said, keys, kind=lambda s: stance[s.index], meets=_MEETS):
         kinds = {stance[a.index], stance[b.index]}
         if kinds in ({"prohibit", "require"}, {"prohibit", "permit"}):
             neg, pos = (a, b) if stance[a.index] == "prohibit" else (b, a)
