@@ -575,6 +575,9 @@ def _explained(groups: list[Group], by_uid: dict[int, Unit], norms: dict[int, No
         for source in sorted({by_uid[m.uid].source for m in g.members}):
             steps = [m.uid for m in g.members if by_uid[m.uid].source == source and _step(by_uid[m.uid])]
             leaving = [uid for uid in steps if droppable.get(uid)]
+            # the copies that stay for the count are the ones least like the carrier: an exact copy of it
+            # leaves first, whichever input leads
+            leaving.sort(key=lambda uid: plain(by_uid[uid].text) != plain(kept.text))
             while leaving and len(steps) > 1 + sum(not d for d in droppable.values()):
                 counted.add(leaving[-1])
                 droppable[leaving.pop()] = False
@@ -635,17 +638,23 @@ def rehomed(matching: Matching, units: dict[int, Unit], leaving: set[int], th: T
     conflict, or stands in a conflict block), or None if no duplicate is carried by one. Such a unit's
     duplicates do not go with it: they said only part of what it said, maybe not the part in conflict. Each
     stays, unless a unit that stays carries it (a verified duplicate pair; the most complete carrier
-    first). Its exact copies, and members in `leaving` themselves, stay in its group."""
+    first). Its exact copies, and members in `leaving` themselves, stay in its group: they say what lost,
+    and read again they would lose the same way."""
+    norms = matching.norms
+
+    def same(a: int, b: int) -> bool:
+        """An exact copy: read again on its own, it takes the side the other took (a paraphrase may not)."""
+        return plain(units[a].text) == plain(units[b].text)
+
     orphaned = [g for g in matching.groups if g.kind == DUPLICATE and g.kept in leaving
-                and any(m.uid not in leaving and plain(units[m.uid].text) != plain(units[g.kept].text)
-                        for m in g.members[1:])]
+                and any(m.uid not in leaving and not same(g.kept, m.uid) for m in g.members[1:])]
     if not orphaned:
         return None
     carriers: dict[int, dict[int, Pair]] = defaultdict(dict)  # carried uid -> carrier uid -> pair
     for p in matching.pairs:
         if p.relation == DUPLICATE:
             carriers[p.b].setdefault(p.a, p)
-    norms, weights = matching.norms, matching.weights
+    weights = matching.weights
     words = {uid: frozenset(n.tokens) for uid, n in norms.items()}
     mass = {uid: _weight(w, weights) for uid, w in words.items()}
     dropped = dict(matching.dropped)
@@ -653,8 +662,7 @@ def rehomed(matching: Matching, units: dict[int, Unit], leaving: set[int], th: T
     groups = [g for g in matching.groups if g not in orphaned]
     free: list[int] = []
     for g in orphaned:
-        same = plain(units[g.kept].text)
-        stays = [m for m in g.members[1:] if m.uid in leaving or plain(units[m.uid].text) == same]
+        stays = [m for m in g.members[1:] if m.uid in leaving or same(g.kept, m.uid)]
         if stays:
             groups.append(replace(g, members=(g.members[0], *stays)))
         for m in g.members[1:]:

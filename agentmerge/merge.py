@@ -121,6 +121,12 @@ def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionK
                   if any(units[u].kind != model.ITEM for u in s.units)}
     pseudo = {(a.index, s.index) for a in agents for s in a.sections if s.pseudo}
     raw_titles = {(a.index, s.index): s.title for a in agents for s in a.sections}
+    raw_of = {u.uid: raw_titles[section_of[u.uid]] for u in units.values()}
+    partners: dict[int, list[int]] = defaultdict(list)  # uid -> the other members of its duplicate group
+    for g in matching.groups:
+        if g.kind == DUPLICATE:
+            for m in g.members:
+                partners[m.uid].extend(o.uid for o in g.members if o.uid != m.uid)
     mapping: dict[SectionKey, SectionKey] = {}
     for agent in agents[1:]:
         for section in agent.sections:
@@ -140,6 +146,8 @@ def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionK
                         # titles that scope their units differently (the matcher keeps the same line under
                         # each apart): joined, the output would move a rule into the other scope
                         continue
+                    if _rescoped(section, raw_titles[okey], raw_titles[key], partners, raw_of):
+                        continue
                     score = _section_score(links[key].get(okey, 0), len(section.units), len(other.units),
                                            titles[key], titles[okey], checklist[key] and checklist[okey])
                     if score >= SECTION_MATCH and (best is None or (score, -okey[0], -okey[1]) > best[0]):
@@ -147,6 +155,14 @@ def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionK
             if best is not None:
                 mapping[key] = best[1]
     return mapping
+
+
+def _rescoped(section, title: str, own: str, partners: dict[int, list[int]], raw_of: dict[int, str]) -> bool:
+    """Whether joining `section` (titled `own`) under `title` would scope one of its units apart from a
+    duplicate it shares a group with, where its own title does not: merged again, under the joined title,
+    the two would be kept apart, and the merged file would not be a fixpoint."""
+    return any(other_context(title, raw_of[p]) and not other_context(own, raw_of[p])
+               for uid in section.units for p in partners.get(uid, ()))
 
 
 def _section_score(shared: int, size_a: int, size_b: int, title_a: set[str], title_b: set[str], checklists: bool) -> float:
@@ -176,9 +192,14 @@ class Builder:
         self.node_of_section: dict[SectionKey, Node] = {}
         # A kept variant from a later input stands in the slot of its group's earliest member.
         self.anchor: dict[int, int] = {}
+        title = lambda uid: agents[self.units[uid].source].sections[self.units[uid].section].title  # noqa: E731
         for g in matching.groups:
             first = min(m.uid for m in g.members)
-            if self.units[first].source != self.units[g.kept].source:
+            # never under a title that scopes a member otherwise than the kept unit's own title does: merged
+            # again, it would keep that member's copy apart
+            if self.units[first].source != self.units[g.kept].source and not any(
+                    other_context(title(first), title(m.uid)) and not other_context(title(g.kept), title(m.uid))
+                    for m in g.members):
                 self.anchor[g.kept] = first
         self.anchored_slot = {v: k for k, v in self.anchor.items()}
         self.related: dict[int, list[tuple[float, int]]] = defaultdict(list)
@@ -388,16 +409,20 @@ def render_blocks(root: Node, agents: Sequence[Agent], units: dict[int, Unit], s
     labels = labels or {}
     blocks: list[Block] = []
 
+    def originally_empty(node: Node) -> bool:
+        return section_units.get((node.agent, node.ref), 0) == 0
+
     def has_units(node: Node) -> bool:
-        return any(k.kind in ("unit", "conflict") or (k.kind == "section" and has_units(k)) for k in node.children)
+        # a heading its input left empty is written too, so the section above it stays to hold it
+        return any(k.kind in ("unit", "conflict") or (k.kind == "section" and (has_units(k) or originally_empty(k)))
+                   for k in node.children)
 
     def walk(node: Node) -> None:
         for child in node.children:
             if child.kind == "section":
                 agent = agents[child.agent]
                 section = agent.sections[child.ref]
-                originally_empty = section_units.get((child.agent, child.ref), 0) == 0
-                if not has_units(child) and not originally_empty:
+                if not has_units(child) and not originally_empty(child):
                     continue
                 text = section.heading
                 if child.level != section.level and not section.pseudo:
