@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from . import model
 from .match import DUPLICATE, RELATED, Matching, other_context
 from .model import Agent, Unit
-from .normalize import LABEL, words
+from .normalize import LABEL, plain, words
 from .split import is_one_paragraph
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?=[ \t]|$)")
@@ -122,11 +122,20 @@ def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionK
     pseudo = {(a.index, s.index) for a in agents for s in a.sections if s.pseudo}
     raw_titles = {(a.index, s.index): s.title for a in agents for s in a.sections}
     raw_of = {u.uid: raw_titles[section_of[u.uid]] for u in units.values()}
-    partners: dict[int, list[int]] = defaultdict(list)  # uid -> the other members of its duplicate group
+    # uid -> the other members of its duplicate group, and its exact copies (kept apart by their titles)
+    partners: dict[int, list[int]] = defaultdict(list)
     for g in matching.groups:
         if g.kind == DUPLICATE:
             for m in g.members:
                 partners[m.uid].extend(o.uid for o in g.members if o.uid != m.uid)
+    copies: dict[str, list[int]] = defaultdict(list)
+    for u in units.values():
+        if u.kind not in (model.CODE, model.TABLE, model.HTML, model.CONFLICT):
+            copies[plain(u.text)].append(u.uid)
+    for uids in copies.values():
+        if 1 < len(uids) <= 64:  # (a line repeated thousands of times is no scope question)
+            for uid in uids:
+                partners[uid].extend(o for o in uids if o != uid)
     mapping: dict[SectionKey, SectionKey] = {}
     for agent in agents[1:]:
         for section in agent.sections:
@@ -158,10 +167,11 @@ def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionK
 
 
 def _rescoped(section, title: str, own: str, partners: dict[int, list[int]], raw_of: dict[int, str]) -> bool:
-    """Whether joining `section` (titled `own`) under `title` would scope one of its units apart from a
-    duplicate it shares a group with, where its own title does not: merged again, under the joined title,
-    the two would be kept apart, and the merged file would not be a fixpoint."""
-    return any(other_context(title, raw_of[p]) and not other_context(own, raw_of[p])
+    """Whether joining `section` (titled `own`) under `title` would change how one of its units is scoped
+    against a duplicate or an exact copy of it elsewhere: apart where its own title is not, or the other
+    way round. Merged again, under the joined title, the two would be judged otherwise, and the merged
+    file would not be a fixpoint."""
+    return any(other_context(title, raw_of[p]) != other_context(own, raw_of[p])
                for uid in section.units for p in partners.get(uid, ()))
 
 

@@ -718,3 +718,13 @@ def test_regression_a_keep_all_label_is_never_read_as_guidance():
     merged = merge(agents_of(texts), MergeOptions(on_conflict="keep-all"))
     assert merged.text.count("<!-- agentmerge conflict") == 2
     assert_fixpoint(merged, "keep-all")
+
+
+def test_regression_a_section_never_joins_one_whose_title_scopes_its_units_otherwise():
+    # `**never:**` joined `**use:**`: there its `- use use` was no longer scoped apart from the copy under
+    # `**avoid:**`, and the merged agent deduplicated alone dropped it
+    texts = ["# use\n\n**use:**\n- use always\n", "# use\n\n**avoid:**\n- use use\n\n**never:**\n- use use\n- use always\n"]
+    merged = merge(agents_of(texts))
+    assert merged.text.count("- use use") == 2
+    assert_fixpoint(merged, "prefer-first")
+    assert_idempotent(merged, texts, "prefer-first")
