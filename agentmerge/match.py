@@ -320,8 +320,14 @@ def _match(units: Sequence[Unit], th: Thresholds, titles: dict[int, str]) -> Mat
     classes = [uids for uids in exact.values()]
     # The titles each exact class stands under: exact copies say one thing, so a unit that one copy
     # carries in its scope is carried by all of them, whichever copy is the class's representative
-    scopes = {uid: frozenset(titles.get(c, "") for c in uids) for uids in classes for uid in uids}
-    longest = {uid: max(len(by_uid[c].text) for c in uids) for uids in classes for uid in uids}
+    scopes: dict[int, frozenset[str]] = {}
+    longest: dict[int, int] = {}
+    for uids in classes:  # once per class, shared by its members: linear however many copies
+        scope = frozenset(titles.get(c, "") for c in uids)
+        most = max(len(by_uid[c].text) for c in uids)
+        for uid in uids:
+            scopes[uid] = scope
+            longest[uid] = most
     pairs: list[Pair] = []
     for uids in classes:
         for other in uids[1:]:

@@ -122,20 +122,24 @@ def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionK
     pseudo = {(a.index, s.index) for a in agents for s in a.sections if s.pseudo}
     raw_titles = {(a.index, s.index): s.title for a in agents for s in a.sections}
     raw_of = {u.uid: raw_titles[section_of[u.uid]] for u in units.values()}
-    # uid -> the other members of its duplicate group, and its exact copies (kept apart by their titles)
-    partners: dict[int, list[int]] = defaultdict(list)
+    # uid -> the titles its duplicate group's members and its exact copies stand under (one set per group
+    # and per text, shared by its members: linear however many copies there are)
+    partners: dict[int, set[str]] = defaultdict(set)
     for g in matching.groups:
         if g.kind == DUPLICATE:
+            shared = {raw_of[m.uid] for m in g.members}
             for m in g.members:
-                partners[m.uid].extend(o.uid for o in g.members if o.uid != m.uid)
+                partners[m.uid] |= shared
     copies: dict[str, list[int]] = defaultdict(list)
     for u in units.values():
         if u.kind not in (model.CODE, model.TABLE, model.HTML, model.CONFLICT):
             copies[plain(u.text)].append(u.uid)
     for uids in copies.values():
-        if 1 < len(uids) <= 64:  # (a line repeated thousands of times is no scope question)
+        if len(uids) > 1:
+            shared = {raw_of[u] for u in uids}
             for uid in uids:
-                partners[uid].extend(o for o in uids if o != uid)
+                partners[uid] |= shared
+    scoped: dict[SectionKey, frozenset[str]] = {}  # a section -> the titles its units' copies stand under
     mapping: dict[SectionKey, SectionKey] = {}
     for agent in agents[1:]:
         for section in agent.sections:
@@ -155,7 +159,9 @@ def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionK
                         # titles that scope their units differently (the matcher keeps the same line under
                         # each apart): joined, the output would move a rule into the other scope
                         continue
-                    if _rescoped(section, raw_titles[okey], raw_titles[key], partners, raw_of):
+                    if key not in scoped:
+                        scoped[key] = frozenset().union(*(partners.get(uid, ()) for uid in section.units))
+                    if _rescoped(scoped[key], raw_titles[okey], raw_titles[key]):
                         continue
                     score = _section_score(links[key].get(okey, 0), len(section.units), len(other.units),
                                            titles[key], titles[okey], checklist[key] and checklist[okey])
@@ -166,13 +172,12 @@ def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionK
     return mapping
 
 
-def _rescoped(section, title: str, own: str, partners: dict[int, list[int]], raw_of: dict[int, str]) -> bool:
-    """Whether joining `section` (titled `own`) under `title` would change how one of its units is scoped
-    against a duplicate or an exact copy of it elsewhere: apart where its own title is not, or the other
-    way round. Merged again, under the joined title, the two would be judged otherwise, and the merged
+def _rescoped(others: frozenset[str], title: str, own: str) -> bool:
+    """Whether joining a section titled `own` under `title` would change how one of its units is scoped
+    against a duplicate or an exact copy of it elsewhere (`others`: the titles those stand under): apart
+    where its own title is not, or the other way round. Merged again, under the joined title, the two would be judged otherwise, and the merged
     file would not be a fixpoint."""
-    return any(other_context(title, raw_of[p]) != other_context(own, raw_of[p])
-               for uid in section.units for p in partners.get(uid, ()))
+    return any(other_context(title, other) != other_context(own, other) for other in sorted(others))
 
 
 def _section_score(shared: int, size_a: int, size_b: int, title_a: set[str], title_b: set[str], checklists: bool) -> float:
