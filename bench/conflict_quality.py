@@ -1,12 +1,13 @@
 """How well the conflict detectors do on labelled agent pairs: recall by form, precision, agreements flagged.
 
-    python bench/conflict_quality.py                 # legacy, tune, more and holdout sets
+    python bench/conflict_quality.py                 # legacy, tune, more, extra and holdout sets
     python bench/conflict_quality.py --show-misses   # also list misses and unlabelled reports (legacy, tune)
     python bench/conflict_quality.py --self          # re-analyse each merged agent on its own
     python bench/conflict_quality.py --json          # the same numbers as JSON
 
 Sets: `legacy` is fixtures/pairs, `tune` is fixtures/conflicts, `more` is fixtures/conflicts-more (more
-tuning pairs, not balanced against the held-back half), `holdout` is fixtures/holdout. Each pair
+tuning pairs, not balanced against the held-back half), `extra` is fixtures/conflicts-extra (six more pairs
+in other domains, labelled before the detectors were tuned on them), `holdout` is fixtures/holdout. Each pair
 directory holds a.md, b.md and expected.yaml (see fixtures/conflicts/README.md). Every pair is merged with
 `merge_files([a, b], MergeOptions())` and the report's conflicts are matched to the expected ones by their
 sides: a reported conflict matches an expected one when each expected side's `file:line` falls inside one
@@ -40,6 +41,7 @@ from agentmerge.report import to_json  # noqa: E402
 
 SETS = {"legacy": ROOT / "fixtures" / "pairs", "tune": ROOT / "fixtures" / "conflicts",
         "more": ROOT / "fixtures" / "conflicts-more",
+        "extra": ROOT / "fixtures" / "conflicts-extra",
         "holdout": ROOT / "fixtures" / "holdout"}
 HIDDEN = {"holdout"}  # sets whose items are never printed
 STRATEGIES = ("prefer-first", "keep-all", "mark")
@@ -214,7 +216,8 @@ def run_self(sets: list[str], show: bool) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sets", default="legacy,tune,more,holdout", help="comma-separated: legacy, tune, more, holdout")
+    ap.add_argument("--sets", default="legacy,tune,more,extra,holdout",
+                    help="comma-separated: legacy, tune, more, extra, holdout")
     ap.add_argument("--show-misses", action="store_true", help="list misses and unlabelled reports (not for holdout)")
     ap.add_argument("--self", dest="self_check", action="store_true", help="re-analyse each merged agent on its own")
     ap.add_argument("--json", action="store_true", help="print JSON instead of text")
