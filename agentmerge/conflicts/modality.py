@@ -38,6 +38,8 @@ CONDITION = re.compile(r"\b(?:when|if|during|while|unless|in|for|on|as long as|p
                        re.IGNORECASE)
 _WAIVER_WORDS = frozenset({"is", "are", "option", "optional", "for", "not", "requir", "need", "necessari",
                            "mandatori", "no", "to", "can", "be", "skip", "skipped", "may", "small", "the", "a"})
+# "never X without Y", "no X without Y": a double negative, the requirement of Y for X
+_WITHOUT = re.compile(r"\b(?:not|never|no|don't|do not)\b.*\bwithout\b", re.IGNORECASE)
 GENERIC_VERBS = frozenset({"use", "make", "do", "have", "get", "run", "put", "let", "go", "take"})
 
 
@@ -85,6 +87,9 @@ def _conflicting(neg, pos, kind_pos: str) -> tuple[bool, str]:
     if kind_pos == "require":
         if not set(core) <= pos.terms or NEGATOR.search(pos.text):
             return False, ""
+        if _WITHOUT.search(neg.text):
+            return False, ""  # "no X without Y" requires Y for X: a requirement naming both says the same
+
         if not set(neg.st.heads) <= set(pos.st.heads) | pos.terms:
             return False, ""  # "never deploy :latest" is about `:latest`, which the other does not name
         return True, scope_of(pos.text)
@@ -101,7 +106,7 @@ def _conflicting(neg, pos, kind_pos: str) -> tuple[bool, str]:
 def _clause_terms(text: str, pattern: re.Pattern, before: bool = False) -> set[str]:
     """The lemmas of the clause (between commas, semicolons, colons) where `pattern` matches (with
     `before`, of its part before the match: the subject of "… is optional")."""
-    from ..statements.terms import lemma
+    from ..statements.terms import lemma, term_words
 
     m = pattern.search(text)
     if m is None:
@@ -109,7 +114,10 @@ def _clause_terms(text: str, pattern: re.Pattern, before: bool = False) -> set[s
     start = max(text.rfind(",", 0, m.start()), text.rfind(";", 0, m.start()), text.rfind(":", 0, m.start())) + 1
     ends = [i for i in (text.find(",", m.end()), text.find(";", m.end())) if i >= 0]
     clause = text[start : m.start() if before else (min(ends) if ends else len(text))]
-    return {lemma(w) for w in re.findall(r"[a-z][a-z0-9_]*", clause.lower())}
+    # the clause's terms as the statement model reads them ("rolling back" is `reversible`, "logged-out"
+    # one word), and its plain lemmas besides
+    return ({term for _surface, term in term_words(clause)}
+            | {lemma(w) for w in re.findall(r"[a-z][a-z0-9_]*", clause.lower())})
 
 
 def _surface(text: str, lemmas, limit: int = 4) -> str:
@@ -150,8 +158,9 @@ def detect(ctx) -> list:
 
     def keys(s):
         if stance[s.index] == "prohibit":
-            core = [t for t in _core(s) if df[t] <= common]
-            return sorted(core, key=lambda t: (df[t], t))[:2]
+            # every term of the prohibited action: the other side may share any of them (its rarest
+            # terms are often the ones the other words differently)
+            return [t for t in _core(s) if df[t] <= common]
         return [t for t in s.terms if df[t] <= common]
 
     found = []

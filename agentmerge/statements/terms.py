@@ -309,6 +309,7 @@ class Analysis:
     sequence: tuple[tuple[str, str], ...] = ()
 
 
+_PASSIVE = frozenset({"be", "been", "get"})  # "must not be applied", "should never get merged"
 _CLAUSE = re.compile(r"[,;:()]|\s[-\u2013\u2014]\s")
 
 
@@ -325,17 +326,25 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
     order: list[tuple[str, str]] = []
     modality = ""
     first_clause = True
+    after_condition = False
     sequence: list[tuple[str, str]] = []
     earlier: list[str] = []  # the terms of the clause before, for an order across clauses
     for clause in clauses:
         pairs = term_words(clause, data)
+        # "if a migration cannot be reversed, …": a negation inside a condition prohibits nothing, and the
+        # clause after the condition is where the statement's own stance starts
+        conditional = bool(pairs) and pairs[0][0] in data.conditions
         clause_terms: list[str] = []
         in_scope = False
         scope: list[str] = []
         previous: list[str] = []
         pending: tuple[str, list[str]] | None = None  # an order word and the terms before it
         preferred: list[str] | None = None  # the terms before a preference word
+        skip = ""  # the permission word of "not allowed": the modality, not part of the action
         for k, (surface, term) in enumerate(pairs):
+            if skip and surface == skip:
+                skip = ""
+                continue
             if _NUMBER.match(surface):
                 numbers.append(surface.replace(",", ""))
                 continue
@@ -349,9 +358,15 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
             if surface in data.negators:
                 if _comparator(pairs, k):
                     continue
-                if first_clause or (k > 0 and pairs[k - 1][0] in data.modal_words):
+                opens = not after_condition or k == 0 or pairs[k - 1][0] in ("then", "just", "please")
+                if not conditional and ((first_clause and opens) or (k > 0 and pairs[k - 1][0] in data.modal_words)):
                     negated = True
                     in_scope = True
+                    nxt = pairs[k + 1][0] if k + 1 < len(pairs) else ""
+                    if clause_terms and (nxt in _PASSIVE or data.modal.get(nxt) == "permit"):
+                        # "X must not be applied to Y", "X are not allowed": the subject is what is prohibited
+                        scope.extend(clause_terms)
+                        skip = nxt if nxt not in _PASSIVE else ""
                     if modality in ("", "require", "recommend", "permit"):
                         modality = "prohibit"
                     continue
@@ -400,7 +415,10 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
         all_terms.extend(clause_terms)
         actions.extend(scope)
         if clause.strip():
-            first_clause = False
+            # after "if …," the stance is the imperative that follows ("if …, never …"), not a description
+            # ("if …, it isn't …")
+            after_condition = conditional and first_clause
+            first_clause = first_clause and conditional
     verb = ""
     if _imperative(text, data) == "require":
         verb = all_terms[0] if all_terms else ""
