@@ -107,6 +107,7 @@ class Terms:
     sequence: frozenset[str] = frozenset()  # sequel words and marks ("first"): never a side of an order
     conditions: frozenset[str] = frozenset()  # a clause starting with one is a condition ("if A, then B")
     preference: frozenset[str] = frozenset()  # "A over B": A ranked above B
+    settle: frozenset[str] = frozenset()  # what a step waits for when it waits for the rest of the work
 
 
 def _read(text: str) -> Any:
@@ -145,6 +146,7 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
     marks: set[str] = set()
     conditions: set[str] = set()
     preference: set[str] = set()
+    settle: set[str] = set()
     generic_verbs: set[str] = set()
     priors: dict[str, float] = {}
     imperatives: set[str] = set()
@@ -185,6 +187,7 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
         marks.update(lemma(w) for w in _split_words(data.get("sequence_marks")))
         conditions.update(lemma(w) for w in _split_words(data.get("conditions")))
         preference.update(lemma(w) for w in _split_words(data.get("preference")))
+        settle.update(lemma(w) for w in _split_words(data.get("settle")))
     phrases.sort(key=lambda p: (-len(p[0]), p[0]))
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for phrase, canonical in phrases:
@@ -195,7 +198,7 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
                  modal=modal, modal_words=frozenset(k for k in modal if " " not in k), order=order,
                  generic_verbs=frozenset(generic_verbs), priors=priors, imperatives=frozenset(imperatives),
                  sequel=frozenset(sequel), sequence=frozenset(sequel | marks), conditions=frozenset(conditions),
-                 preference=frozenset(preference), scope_end=frozenset(lemma(w) for w in ("but", "unless", "except",
+                 preference=frozenset(preference), settle=frozenset(settle), scope_end=frozenset(lemma(w) for w in ("but", "unless", "except",
                                                                                   "instead", "rather")))
 
 
