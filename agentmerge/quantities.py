@@ -155,12 +155,15 @@ def _table(data: dict) -> Table:
     names: dict[tuple[str, ...], str] = {}
     for key, spellings in data.get("names", {}).items():
         for s in [key, *spellings]:
-            words = tuple(_stem(w) for w in _WORD.findall(str(s).lower().replace("_", " ")))
-            if words:
-                names.setdefault(words, str(key))
+            # "start-up" as written and as two words: a name's phrase is read with its hyphens split
+            for spelling in dict.fromkeys((str(s).lower().replace("_", " "), str(s).lower().replace("_", " ").replace("-", " "))):
+                words = tuple(_stem(w) for w in _WORD.findall(spelling))
+                if words:
+                    names.setdefault(words, str(key))
     word_numbers = [w for w in numbers if w not in ("a", "an")]
     number = rf"(?<![\w.$€£/#:+*^-])(?:(?P<digits>{_DIGITS})(?P<mult>[kKM](?![a-zA-Z]))?|(?P<word>(?i:{_alternation(word_numbers)}))(?:[ -](?P<word2>(?i:one|two|three|four|five|six|seven|eight|nine|hundred|thousand|million)))?(?![\w]))(?![0-9_]|\.\d)"
-    unit_pattern = re.compile(rf"\s?(?P<unit>{_alternation(list(units))})(?![\w])", re.IGNORECASE)
+    # "10 min", "10min", and the adjective "10-minute", "48-hour"
+    unit_pattern = re.compile(rf"(?:\s|-(?=[a-z]))?(?P<unit>{_alternation(list(units))})(?![\w])", re.IGNORECASE)
     before_pattern = re.compile(rf"(?:^|(?<=[\s(:]))(?P<op>{_alternation(p for p, _ in before)})\s?(?:of\s|:\s?)?$",
                                 re.IGNORECASE)
     after_pattern = re.compile(rf"^\s?(?P<op>{_alternation(p for p, _ in after)})(?![\w])", re.IGNORECASE)
@@ -224,18 +227,25 @@ def _words_with_spans(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(0).lower().rstrip(".-/"), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
+_LABEL_JOINS = frozenset("a an the and or of for in on to with by at".split())
+
+
 def _name_before(clause: str, start: int) -> str:
     """The noun phrase before a value: back to a break (comma, conjunction, a previous number)."""
     left = clause[:start]
     cut = max((m.end() for m in _SEGMENT_BREAK.finditer(left)), default=0)
-    digit = max((m.end() for m in re.finditer(r"\d[\w%]*", left)), default=0)
+    # a previous value ends the name; a digit inside a word ("p99", "s3") is part of it
+    digit = max((m.end() for m in re.finditer(r"(?<![\w.])\d[\w%]*", left)), default=0)
     segment = left[max(cut, digit):]
-    if ":" in segment and not segment.split(":")[-1].strip(" :=*"):
-        segment = segment.rsplit(":", 1)[0]  # "pipeline budget: 25 min"
-    elif ":" in segment:
-        segment = segment.rsplit(":", 1)[1]
-    words = [w for w, _s, _e in _words_with_spans(segment)]
-    content = [w for w in words if w not in _FILLER]
+    label = ""
+    if ":" in segment:
+        label, segment = segment.rsplit(":", 1)  # "pipeline budget: 25 min", "Latency: p99 budget of 0.4 s"
+    content = [w for w, _s, _e in _words_with_spans(segment) if w not in _FILLER]
+    # the label names what the value after it measures; the words after the colon narrow it down
+    # a label is a noun phrase as written: only its articles and joins leave ("First stage" keeps "stage")
+    named = [w for w, _s, _e in _words_with_spans(label) if w not in _LABEL_JOINS]
+    if named:
+        return " ".join(named[-4:] if not content else named[-2:] + content[-3:])
     return " ".join(content[-4:])
 
 
@@ -288,7 +298,9 @@ def _make(clause: str, offset: int, table: Table, value: float, dimension: str, 
           span: tuple[int, int], counted: str = "", low: float | None = None, high: float | None = None) -> Quantity:
     lo, hi = _bounds(op, value) if low is None else (low, high)
     name = _name_before(clause, span[0])
-    after = counted or ("" if name else _name_after(clause, span[1]))
+    # a value written as an adjective ("a 48-hour timelock") measures the noun after it
+    adjective = re.search(r"\d-[a-z]", clause[span[0]:span[1]], re.IGNORECASE) is not None
+    after = counted or ("" if name and not adjective else _name_after(clause, span[1]))
     terms = _terms(" ".join(p for p in (name, after) if p), table)
     return Quantity(value=value, unit=unit, dimension=dimension, comparator=op, low=lo, high=hi,
                     name=name or after, terms=terms, text=clause[span[0]:span[1]].strip(),
@@ -521,9 +533,24 @@ def comparable(a: Quantity, b: Quantity, table: Table | None = None) -> bool:
         return False  # "400 lines" and "10 files"; "retry 3 times" counts what its name says
     keys = (table or load_table()).keys
     ka, kb = a.terms & keys, b.terms & keys
+    # the words besides the keys: what the quantity is of ("webhook" in "webhook handlers answer")
+    shared = (a.terms - keys) & (b.terms - keys)
+    if ka and kb:
+        # one name narrower than the other ("raw event logs deleted after" is log retention, "raw events
+        # retained" retention): the same thing when the words besides the keys meet too
+        return ka == kb or (bool(shared) and (ka < kb or kb < ka))
     if ka or kb:
-        return ka == kb
-    return similarity(a, b) > 0.5 or bool(a.terms) and bool(b.terms) and (a.terms <= b.terms or b.terms <= a.terms)
+        # a name the keys do not cover against one they do: the same thing only as the same kind of value
+        # (two budgets, two floors, two points) of something both name
+        return bool(shared) and _kind(a) == _kind(b)
+    if similarity(a, b) > 0.5 or bool(a.terms) and bool(b.terms) and (a.terms <= b.terms or b.terms <= a.terms):
+        return True
+    return len(shared) >= 2 and _kind(a) == _kind(b)
+
+
+def _kind(q: Quantity) -> str:
+    """A budget (an upper bound), a floor (a lower bound), a point, a range or an estimate."""
+    return "upper" if q.upper else "lower" if q.lower else "point" if q.point else q.comparator
 
 
 def similarity(a: Quantity, b: Quantity) -> float:
