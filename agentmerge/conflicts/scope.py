@@ -4,9 +4,13 @@
   before deploying", "never merge without a review"), another lets the agent do it on its own ("open PRs
   without asking", "deploy directly", "merge autonomously"). The two must name the same action: its verb
   and object terms are shared.
+- Authority the other way round: "never X yourself" makes X wait for someone as "ask before X" does, and
+  "do not X without written approval" as "never X without approval".
 - Touch scope: one statement limits what the agent edits ("only edit files under src/", "limit changes to
   the docs folder"), another has it edit something outside that ("update the deployment manifests when
-  needed"). The outside thing is a path not under the limit, or an object the limit does not name.
+  needed"). The outside thing is a path not under the limit, or an object the limit does not name; a
+  limit that names a kind of thing ("only touch renderer code under src/renderer/") leaves out an
+  instruction in another file to edit a thing of another kind ("change the main process").
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ _ASK = re.compile(
     r"(?:approval|sign-off|permission|a go-ahead|confirmation)|wait for (?:approval|a go-ahead|confirmation|"
     r"sign-off)|seek (?:approval|permission)|request (?:approval|permission))\b[^.;]{0,50}?\b(?:before|prior to)\b"
     r"(?P<act>[^.;]{3,80})"
-    r"|\bnever (?P<act2>[^.;]{3,60}?) without (?:asking|approval|permission|confirmation|a go-ahead|sign-off|"
-    r"a review|review|an approved review)"
+    r"|\b(?:never|do not|don't) (?P<act2>[^.;]{3,60}?) without (?:(?:explicit|written|prior) )?(?:asking|approval|"
+    r"permission|confirmation|a go-ahead|sign-off|a review|review|an approved review)"
     r"|\b(?P<act3>[^.;]{3,60}?) (?:only )?(?:after|once) (?:the user|a human|a maintainer|someone)? ?"
     r"(?:approves|has approved|confirms|signs off|gives the go-ahead)"
     r"|\b(?P<act4>[^.;]{3,60}?) (?:requires?|needs?) (?:explicit |written )?(?:approval|sign-off|permission|"
@@ -81,6 +85,11 @@ def _authority(s):
         terms = _terms_of(act, s)
         return ("ask", terms) if len(terms) >= 1 else None
     m = _ALONE.search(s.text)
+    if m and s.st.negated and _YOU_ALONE.match(m.group(0)) and not re.search(r"\b(?:don't|do not|never) (?:ask|wait)",
+                                                                          s.text, re.I):
+        # "never send transactions from the deployer key yourself": acting alone is what is prohibited
+        terms = _terms_of(s.text[: m.start()], s)
+        return ("ask", terms) if terms else None
     if m and not s.st.negated or (m and re.search(r"\b(?:don't|do not|never) (?:ask|wait)", s.text, re.I)):
         act = s.text[: m.start()] or s.text[m.end():]
         terms = _terms_of(act, s)
@@ -93,7 +102,11 @@ def _limit(s):
     if not m:
         return None
     scope = m.group("scope")
-    return {"paths": set(_PATH.findall(scope)), "words": _words(scope)}
+    # the kind of thing limited: the words before where it is ("renderer code" of "renderer code under
+    # src/renderer/"; nothing in "files under infra/")
+    where = re.search(rf"\b(?:{'|'.join(sorted(_WHERE))})\b|`|(?<![\w@])\.{{0,2}}/?[\w.-]+/", scope)
+    kind = _words(scope[: where.start()] if where else scope)
+    return {"paths": set(_PATH.findall(scope)), "words": _words(scope), "kind": kind}
 
 
 def _edits(s):
@@ -103,11 +116,24 @@ def _edits(s):
     if not m:
         return None
     obj = m.group("obj")
-    return {"paths": set(_PATH.findall(obj)), "words": _words(obj)}
+    imperative = s.st.role != "head" and m.start() == len(s.text) - len(_LEADING.sub("", s.text))
+    return {"paths": set(_PATH.findall(obj)), "words": _words(obj), "imperative": imperative,
+            "object": [w for w in re.findall(r"[a-z][\w-]*", obj.lower()) if w not in _STOP]}
 
 
-def _outside(limit, edit) -> str | None:
-    """What the edit touches that the limit leaves out, or None."""
+# Words of a limit that say where, not what kind of thing ("only touch renderer code under src/renderer/":
+# the kind is "renderer").
+_WHERE = frozenset("under inside within in into below beneath folder folders directory directories dir dirs "
+                   "package packages module modules tree path paths only".split())
+
+
+_LEADING = re.compile(r"^(?:(?:always|also|then|just|please)\s+)*", re.IGNORECASE)
+
+
+def _outside(limit, edit, elsewhere: bool = False) -> str | None:
+    """What the edit touches that the limit leaves out, or None. With `elsewhere` (the edit stands in
+    another file), a limit that names a kind of thing ("only touch renderer code under src/renderer/")
+    also leaves out an edit of something it does not name ("change the main process")."""
     for path in sorted(edit["paths"]):
         if limit["paths"] and not any(path.lstrip("./").startswith(p.lstrip("./")) for p in limit["paths"]):
             return path
@@ -115,6 +141,11 @@ def _outside(limit, edit) -> str | None:
         named = sorted(w for w in edit["words"] & _OUTSIDE if w not in limit["words"])
         if named:
             return named[0]
+        if elsewhere and edit.get("imperative"):
+            kinds = {w for w in limit["kind"] if w not in _WHERE and len(w) >= 4}
+            objects = [w for w in edit["object"] if w not in _WHERE and len(w) >= 4]
+            if kinds and objects and not any(o[:5] == k[:5] for o in objects for k in kinds):
+                return " ".join(objects[:3])
     return None
 
 
@@ -146,7 +177,7 @@ def detect(ctx) -> list:
                 b = by_index[ei]
                 if a.uid == b.uid:
                     continue
-                what = _outside(lim, edit)
+                what = _outside(lim, edit, ctx.units[a.uid].source != ctx.units[b.uid].source)
                 if what is None:
                     continue
                 why = f"one limits edits to {', '.join(sorted(lim['paths'])) or 'a scope'}, the other edits {what}"
