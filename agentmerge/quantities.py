@@ -532,20 +532,37 @@ def comparable(a: Quantity, b: Quantity, table: Table | None = None) -> bool:
     if a.dimension == "count" and a.unit != b.unit and (a.unit and b.unit or "/" in a.unit + b.unit):
         return False  # "400 lines" and "10 files"; "retry 3 times" counts what its name says
     keys = (table or load_table()).keys
+    pa, pb = set(_PERCENTILE.findall(a.name)), set(_PERCENTILE.findall(b.name))
+    if pa and pb and not pa & pb:
+        return False  # "p99 latency" and "p95 latency" are two quantities
     ka, kb = a.terms & keys, b.terms & keys
-    # the words besides the keys: what the quantity is of ("webhook" in "webhook handlers answer")
-    shared = (a.terms - keys) & (b.terms - keys)
+    # the words besides the keys: what the quantity is of ("webhook" in "webhook handlers answer"); a
+    # word that only places the value in time ("after", "every") names nothing
+    shared = (a.terms - keys) & (b.terms - keys) - _PLACING
     if ka and kb:
         # one name narrower than the other ("raw event logs deleted after" is log retention, "raw events
         # retained" retention): the same thing when the words besides the keys meet too
         return ka == kb or (bool(shared) and (ka < kb or kb < ka))
     if ka or kb:
         # a name the keys do not cover against one they do: the same thing only as the same kind of value
-        # (two budgets, two floors, two points) of something both name
-        return bool(shared) and _kind(a) == _kind(b)
+        # (two budgets, two floors, two points) of something both name: in two words ("payment records"),
+        # or in one rare word ("webhook"; not "refresh", which many things do)
+        return (len(shared) >= 2 or any(_rare(t) for t in shared)) and _kind(a) == _kind(b)
     if similarity(a, b) > 0.5 or bool(a.terms) and bool(b.terms) and (a.terms <= b.terms or b.terms <= a.terms):
         return True
     return len(shared) >= 2 and _kind(a) == _kind(b)
+
+
+_PERCENTILE = re.compile(r"\bp\d{2,3}\b")
+_PLACING = frozenset({"after", "befor", "before", "until", "everi", "every", "per", "each", "onc", "once", "start",
+                      "end", "time"})
+
+
+def _rare(stem: str) -> bool:
+    """A word of a name specific enough to say what is measured on its own (its English prior)."""
+    from .statements.terms import prior
+
+    return prior(stem) >= 0.9
 
 
 def _kind(q: Quantity) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 
+from ..statements.terms import prior
 from .align import NEGATOR, conflict, document_frequency, pairs, scope_of, sort, statements, takes_no_stance
 
 POSITIVE = ("require", "recommend", "permit")
@@ -40,6 +41,7 @@ _WAIVER_WORDS = frozenset({"is", "are", "option", "optional", "for", "not", "req
                            "mandatori", "no", "to", "can", "be", "skip", "skipped", "may", "small", "the", "a"})
 # "never X without Y", "no X without Y": a double negative, the requirement of Y for X
 _WITHOUT = re.compile(r"\b(?:not|never|no|don't|do not)\b.*\bwithout\b", re.IGNORECASE)
+SPECIFIC_KEY = 0.8  # the English prior a lone shared word needs ("grch37" 1.0; "log" 0.64, "install" ...)
 GENERIC_VERBS = frozenset({"use", "make", "do", "have", "get", "run", "put", "let", "go", "take"})
 
 
@@ -97,10 +99,52 @@ def _conflicting(neg, pos, kind_pos: str) -> tuple[bool, str]:
     # points at the bug" permits force unwrapping, not crashes)
     permitted = _clause_terms(pos.text, PERMISSION) & pos.terms
     shared &= permitted
+    named = set(pos.st.heads) | pos.terms | permitted
+    # its code spans and identifiers, and abbreviations in capitals ("POST", "PII")
+    marked = set(neg.st.heads) | {t for t in core if len(t) > 1 and t.isupper()}
+    if any(h not in named and not _last_word(h) & named for h in marked):
+        return False, ""  # "never retry a POST automatically" is about `POST`, which the other does not name
     situation = scope_of(pos.text) or _condition(pos.text)
-    if len(shared) >= 2 or (shared & _key_terms(neg) and situation):
+    # or one word of the action and one of the prohibition's subject ("updates must never install …" /
+    # "installing updates silently … is fine")
+    subject = (neg.terms - set(core)) & permitted
+    # what is shared must reach the prohibited action's head (its first words, its verb): "never
+    # hard-delete rows from warehouse tables" / "scratch tables in the warehouse are fine" share only objects
+    if not shared & (set(core[:2]) | _key_terms(neg)):
+        return False, ""
+    if len(shared) >= 2 or (shared and subject):
+        return True, situation
+    # one shared word is enough only when it names the thing on its own ("GRCh37"), and the permission
+    # says where it holds: a common verb alone ("log", "commit") meets too many other permissions
+    # or when the permission's clause opens with the prohibited action itself, as a gerund ("applying
+    # from your machine is fine in an emergency" / "never run `terraform apply` from a laptop")
+    key = shared & _key_terms(neg)
+    if key and situation and (any(prior(t) >= SPECIFIC_KEY for t in key) or _gerund(pos.text, PERMISSION) & key):
         return True, situation
     return False, ""
+
+
+def _last_word(head: str) -> set[str]:
+    """The lemma of a code span's or identifier's last word (`terraform apply` -> "appli")."""
+    from ..statements.terms import lemma
+
+    words = re.findall(r"[a-z]+", head.lower())
+    return {lemma(words[-1])} if words else set()
+
+
+def _gerund(text: str, pattern: re.Pattern) -> set[str]:
+    """The lemma of the -ing word that opens the clause where `pattern` matches, or nothing."""
+    from ..statements.terms import lemma, term_words
+
+    m = pattern.search(text)
+    if m is None:
+        return set()
+    start = max(text.rfind(",", 0, m.start()), text.rfind(";", 0, m.start()), text.rfind(":", 0, m.start())) + 1
+    words = re.findall(r"[A-Za-z][\w-]*", text[start : m.start()])
+    if not words or not words[0].lower().endswith("ing"):
+        return set()
+    first = words[0].lower()
+    return {lemma(first), *(term for _s, term in term_words(first))}
 
 
 def _clause_terms(text: str, pattern: re.Pattern, before: bool = False) -> set[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from .. import model
-from ..statements.terms import terms_data
+from ..statements.terms import analyse, prior, terms_data
 from .align import document_frequency, grouped, pairs, sort, statements, takes_no_stance
 
 _BEFORE = re.compile(r"(?P<a>[^.;]{3,120}?)\b(?:before|prior to|ahead of)\b(?P<b>[^.;]{3,120})", re.IGNORECASE)
@@ -134,6 +134,15 @@ def _unit_sequences(said) -> dict[int, list[tuple[frozenset[str], frozenset[str]
     return out
 
 
+SPECIFIC = 0.8  # the summed English prior of what an order moves: "design note" 0.86, "write change" 0.72
+
+
+def _specific(terms: frozenset[str]) -> bool:
+    """Words that together name a thing: two ordinary nouns ("design note", "status page") or one rare
+    word ("notarise", "OpenAPI", "reconciliation"), not common verbs ("write", "change")."""
+    return sum(prior(t) for t in terms) >= SPECIFIC
+
+
 _SEQUENCE_TERMS = frozenset({"first", "then", "later", "afterward", "afterwards", "initi"})
 
 
@@ -186,14 +195,23 @@ def detect(ctx) -> list:
                                            ctx.units[a.uid].source == ctx.units[b.uid].source):
                     continue  # a procedure's steps say little alone: only against a stated order in another file
                 found = _reversed(x, y, a.text, bool(step_y), a.index in stated)
-                settled = bool(found)
-                if found is None:
+                if found is not None:
+                    moved, waited = found
+                else:
                     other = _reversed(y, x, b.text, bool(step_x), b.index in stated)
                     found = (other[1], other[0]) if other else None
-                settled = found and (found[1] if settled else found[0]) <= terms_data().settle
+                    waited, moved = found if found else (frozenset(), frozenset())
+                settled = bool(found) and waited <= terms_data().settle
                 if (found and (step_x or step_y) and len(found[0]) + len(found[1]) < 3
                         and not (a.index in stated and b.index in stated) and not settled):
                     found = None  # a step moved by one shared word is too little to go on, unless both say "first"
+                if found and (settled or step_x or step_y):
+                    # what moves must name a thing, not only common verbs ("1. Write …" / "write … once it has
+                    # settled"; "write …" / "change …"): its words, the verb both statements open with left
+                    # out, weigh as much as two ordinary words (their English priors)
+                    verbs = {analyse(a.text).verb} & {analyse(b.text).verb}
+                    if not _specific((moved if settled else found[0] | found[1]) - verbs):
+                        found = None
                 if found:
                     hit, later = found, step_x or step_y
                     break

@@ -175,8 +175,10 @@ def _logs(code: str, what: tuple[str, ...]) -> int | None:
         m = _LOG_CALL.search(line)
         if m is None:
             continue
-        names = re.split(r"[^A-Za-z0-9]+|_", _STRING.sub(" ", line[m.end():]).lower())
-        if any(word.startswith(stem) for word in names if word for stem in what):
+        # the leaf of each name (`user.email` is an email; `user` owns it), split at `_` and camelCase
+        leaves = [ident.split(".")[-1] for ident in re.findall(r"[A-Za-z_][\w.]*", _STRING.sub(" ", line[m.end():]))]
+        words = [w.lower() for leaf in leaves for w in re.findall(r"[a-z0-9]+|[A-Z][a-z0-9]*", leaf)]
+        if any(word.startswith(stem) for word in words for stem in what):
             return n
     return None
 

@@ -116,7 +116,10 @@ def _edits(s):
     if not m:
         return None
     obj = m.group("obj")
-    imperative = s.st.role != "head" and m.start() == len(s.text) - len(_LEADING.sub("", s.text))
+    # an instruction that opens with a verb of changing a place in the code ("change the main process",
+    # "edit the query parser"); "fix the bug", "update the status page" name a problem or a document
+    imperative = (s.st.role != "head" and m.start() == len(s.text) - len(_LEADING.sub("", s.text))
+                  and _PLACE_VERB.match(m.group(0)) is not None)
     return {"paths": set(_PATH.findall(obj)), "words": _words(obj), "imperative": imperative,
             "object": [w for w in re.findall(r"[a-z][\w-]*", obj.lower()) if w not in _STOP]}
 
@@ -127,6 +130,7 @@ _WHERE = frozenset("under inside within in into below beneath folder folders dir
                    "package packages module modules tree path paths only".split())
 
 
+_PLACE_VERB = re.compile(r"(?:edit|modify|change|touch|rewrite|refactor)s?\b", re.IGNORECASE)
 _LEADING = re.compile(r"^(?:(?:always|also|then|just|please)\s+)*", re.IGNORECASE)
 
 
