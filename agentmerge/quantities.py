@@ -52,7 +52,7 @@ class Quantity:
 
     value: float  # normalised: seconds, percent, bytes; a count as written
     unit: str  # the base unit ("s", "%", "B", "/s" for cadences as their period) or the counted noun
-    dimension: str  # time | percent | size | cadence | count | number
+    dimension: str  # time | percent | size | cadence | count | ratio | number
     comparator: str  # "=", "<=", "<", ">=", ">", "~", "range"
     low: float
     high: float
@@ -410,7 +410,12 @@ def _in_clause(clause: str, offset: int, table: Table) -> list[Quantity]:
             lo_hi = (min(value, hi), max(value, hi))
             op = "range"
         counted = ""
-        if unit_m:
+        ratio = _RATIO.match(rest) if m.group("digits") and not upto else None
+        if ratio:  # "a contrast of at least 4.5:1": a ratio, compared by its first term
+            dim, base, factor = "ratio", ":1", 1.0
+            end += ratio.end()
+            rest = clause[end:]
+        elif unit_m:
             dim, base, factor = table.units[unit_m.group("unit").lower()]
             end += unit_m.end()
             rest = clause[end:]
@@ -470,6 +475,9 @@ def _in_clause(clause: str, offset: int, table: Table) -> list[Quantity]:
         taken.append((s, end))
     out.sort(key=lambda q: q.start)
     return out
+
+
+_RATIO = re.compile(r":1(?![\d.:])")
 
 
 def _flip(op: str) -> str:

@@ -147,6 +147,13 @@ def _gerund(text: str, pattern: re.Pattern) -> set[str]:
     return {lemma(first), *(term for _s, term in term_words(first))}
 
 
+def _same_scope(a: str, b: str) -> bool:
+    """One qualifier in two statements: the same words, or one the start of the other ("in library code" /
+    "in library code to roll out risky changes")."""
+    a, b = a.lower(), b.lower()
+    return a.startswith(b) or b.startswith(a)
+
+
 def _clause_terms(text: str, pattern: re.Pattern, before: bool = False) -> set[str]:
     """The lemmas of the clause (between commas, semicolons, colons) where `pattern` matches (with
     `before`, of its part before the match: the subject of "… is optional")."""
@@ -216,7 +223,7 @@ def detect(ctx) -> list:
             if not ok:
                 continue
             neg_scope = scope_of(neg.text)
-            if neg_scope and situation and neg_scope.lower() != situation.lower():
+            if neg_scope and situation and not _same_scope(neg_scope, situation):
                 continue  # two rules for two situations
             if neg_scope and not situation:
                 continue  # "never X in production" does not forbid X elsewhere
