@@ -20,14 +20,14 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import islice, repeat
 
 from rapidfuzz import fuzz, process
 
-from .model import ITEM, PARAGRAPH, Group, Member, Unit
-from .normalize import Normalised, normalise, plain, reversed_order
+from .model import CONFLICT, ITEM, PARAGRAPH, Group, Member, Unit
+from .normalize import Normalised, normalise, plain, reversed_order, unlabelled
 from .statements.terms import lemma, prior, terms_data, tokens
 
 _CHECKBOX = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX]\]")
@@ -91,18 +91,15 @@ class Matching:
     groups: list[Group]
     dropped: dict[int, int]  # dropped uid -> kept uid
     similar: list[tuple[int, int, float]]  # every candidate pair with its token_set_ratio: a softer signal
+    freed: dict[int, int] = field(default_factory=dict)  # uid -> the conflict side that carried it (`rehomed`)
 
 
 def weights_of(norms: Sequence[Normalised]) -> dict[str, float]:
-    """Each content term's weight: its inverse document frequency across the run's units (at least 1)
-    times how specific it is in general English (`prior`): rare, specific terms decide, common ones
-    ("use", "data", "implement") do not."""
-    df: dict[str, int] = defaultdict(int)
-    for n in norms:
-        for t in set(n.tokens):
-            df[t] += 1
-    total = max(len(norms), 1)
-    return {t: (1.0 + math.log(total / c)) * prior(t) for t, c in df.items()}
+    """Each content term's weight: how specific it is in general English (`prior`): specific terms decide,
+    common ones ("use", "data", "implement") do not. Not how often the run's other units use it: then
+    whether two units are duplicates would depend on what else is merged with them, and merging the merged
+    file again with one of its inputs would decide otherwise."""
+    return {t: prior(t) for t in sorted({t for n in norms for t in n.tokens})}
 
 
 def _weight(tokens: set[str] | frozenset[str], weights: dict[str, float]) -> float:
@@ -389,7 +386,122 @@ def _match(units: Sequence[Unit], th: Thresholds, titles: dict[int, str]) -> Mat
     groups, dropped, kept_apart = _explained(groups, by_uid, norms, words, mass, weights, th, titles,
                                              {uid: uids[0] for uids in classes for uid in uids})
     pairs.extend(kept_apart)
-    return Matching(norms=norms, weights=weights, pairs=pairs, groups=groups, dropped=dropped, similar=similar)
+    groups = _other_carriers(groups, dropped, pairs, norms, by_uid, words, mass, weights, th, introducing, titles)
+    freed: dict[int, int] = {}
+    groups = _carried_by_blocks(units, norms, groups, dropped, pairs, weights, freed)
+    return Matching(norms=norms, weights=weights, pairs=pairs, groups=groups, dropped=dropped, similar=similar,
+                    freed=freed)
+
+
+def _other_carriers(groups: list[Group], dropped: dict[int, int], pairs: Sequence[Pair],
+                    norms: dict[int, Normalised], by_uid: dict[int, Unit], words, mass, weights, th,
+                    introducing: frozenset[int], titles: dict[int, str]) -> list[Group]:
+    """A unit that its group's carrier may not take (another scope, a step of the carrier's own procedure)
+    goes to another unit that stays and carries it in other words, if one does: a verified duplicate pair
+    that passed the same checks. The most complete such carrier takes it. An exact copy held apart stays
+    (a procedure keeps as many copies of a step as any one input has). Updates `dropped`; returns the
+    groups."""
+    kept = {g.kept for g in groups}
+    offers: dict[int, list[Pair]] = defaultdict(list)
+    for p in pairs:
+        if (p.relation == DUPLICATE and p.b not in dropped and p.b not in kept and p.a not in dropped
+                and plain(by_uid[p.a].text) != plain(by_uid[p.b].text)
+                and _may_drop(by_uid[p.a], by_uid[p.b], introducing, titles)):
+            offers[p.b].append(p)
+    if not offers:
+        return groups
+    joined: dict[int, list[Member]] = defaultdict(list)
+    for uid in sorted(offers):
+        if uid in joined or uid in dropped:
+            continue  # it carries others now
+        best = min(offers[uid], key=lambda p: (-len(norms[p.a].tokens), -len(by_uid[p.a].text), p.a))
+        if best.a in dropped:
+            continue
+        why = _why(by_uid[best.a], by_uid[uid], norms, words, mass, weights, th)
+        joined[best.a].append(Member(uid, best.score, why))
+        dropped[uid] = best.a
+    out = []
+    for g in groups:
+        if g.kept in joined:
+            g = replace(g, members=(g.members[0], *sorted((*g.members[1:], *joined.pop(g.kept)), key=lambda m: m.uid)))
+        out.append(g)
+    out += [Group("", DUPLICATE, carrier, (Member(carrier, 1.0), *sorted(ms, key=lambda m: m.uid)))
+            for carrier, ms in joined.items()]
+    out.sort(key=lambda g: min(m.uid for m in g.members))
+    return out
+
+
+def _carried_by_blocks(units: Sequence[Unit], norms: dict[int, Normalised], groups: list[Group],
+                       dropped: dict[int, int], pairs: Sequence[Pair], weights: dict[str, float],
+                       freed_from: dict[int, int]) -> list[Group]:
+    """A unit that is, word for word, what one side of an unresolved conflict block says is carried by the
+    block (merging a `--on-conflict mark` output with one of its inputs brings no side back next to its
+    block). With it go the duplicates it carried. Updates `dropped`; returns the groups."""
+    blocks = [u for u in units if u.kind == CONFLICT]
+    if not blocks:
+        return groups
+    from . import markers
+    from .split import blocks_of
+
+    said: dict[tuple[bool, str], int] = {}  # what a block side says (as an exact-copy key) -> the block
+    for b in blocks:
+        for block in markers.blocks(b.text):
+            for side in block["sides"]:
+                lines = side.split("\n")
+                for piece in blocks_of(lines):
+                    if piece.kind in ("heading", "rule", CONFLICT):
+                        continue
+                    text = "\n".join(lines[piece.start:piece.end])
+                    as_text = piece.kind in _AS_TEXT
+                    key = normalise(text, piece.kind).folded if as_text else plain(text)
+                    if key:
+                        said.setdefault((as_text, key), b.uid)
+    if not said:
+        return groups
+    group_of = {g.kept: g for g in groups if g.kind == DUPLICATE}
+    by_uid = {u.uid: u for u in units}
+    joined: dict[int, list[Member]] = defaultdict(list)
+    gone: set[int] = set()
+    freed: list[int] = []
+    for u in units:
+        if u.kind == CONFLICT or u.uid in dropped:
+            continue
+        as_text = u.kind in _AS_TEXT
+        block = said.get((as_text, norms[u.uid].folded if as_text else plain(u.text)))
+        if block is None:
+            continue
+        why = "what one side of an unresolved conflict block says"
+        joined[block].append(Member(u.uid, 1.0, why))
+        dropped[u.uid] = block
+        carried = group_of.get(u.uid)
+        if carried is not None:
+            # its exact copies go with it; what it carried in other words stands on its own, as what a side
+            # standing in a block carries does when the block is written (resolving it may delete the side)
+            gone.add(u.uid)
+            for m in carried.members[1:]:
+                if plain(by_uid[m.uid].text) == plain(u.text):
+                    joined[block].append(Member(m.uid, m.score, why))
+                    dropped[m.uid] = block
+                else:
+                    freed.append(m.uid)
+                    freed_from[m.uid] = u.uid
+    out = [g for g in groups if g.kept not in gone]
+    if freed:
+        carriers: dict[int, dict[int, Pair]] = defaultdict(dict)
+        for p in pairs:
+            if p.relation == DUPLICATE:
+                carriers[p.b].setdefault(p.a, p)
+        words = {uid: frozenset(n.tokens) for uid, n in norms.items()}
+        out = _regrouped(freed, carriers, by_uid, norms, words, {u: _weight(w, weights) for u, w in words.items()},
+                         weights, DEFAULT, dropped, out)
+    for block, members in joined.items():
+        home = next((g for g in out if g.kept == block), None)
+        if home is not None:
+            out.remove(home)
+        extra = home.members[1:] if home is not None else ()
+        out.append(Group("", DUPLICATE, block, (Member(block, 1.0), *sorted((*extra, *members), key=lambda m: m.uid))))
+    out.sort(key=lambda g: min(m.uid for m in g.members))
+    return out
 
 
 def _apart(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -422,7 +534,7 @@ def lead_ins(units: Sequence[Unit]) -> frozenset[int]:
     by_uid = {u.uid: u for u in units}
     found = set()
     for u in units:
-        if u.kind != PARAGRAPH or not u.text.rstrip().endswith(":"):
+        if u.kind != PARAGRAPH or not unlabelled(u.text).rstrip().endswith(":"):
             continue
         after = by_uid.get(u.uid + 1)
         if after is not None and after.kind == ITEM and after.source == u.source and after.section == u.section:
@@ -507,6 +619,75 @@ def _explained(groups: list[Group], by_uid: dict[int, Unit], norms: dict[int, No
             out.append(replace(g, members=tuple(members)))
         out.extend(replace(g, kept=h[0].uid, members=(h[0], *sorted(h[1:], key=lambda m: m.uid))) for h in held if len(h) > 1)
     return out, dropped, apart
+
+
+def rehomed(matching: Matching, units: dict[int, Unit], leaving: set[int], th: Thresholds = DEFAULT) -> Matching | None:
+    """The matching without dropping anything into a unit that leaves the output or may (`leaving`: it lost a
+    conflict, or stands in a conflict block), or None if no duplicate is carried by one. Such a unit's
+    duplicates do not go with it: they said only part of what it said, maybe not the part in conflict. Each
+    stays, unless a unit that stays carries it (a verified duplicate pair; the most complete carrier
+    first). Its exact copies, and members in `leaving` themselves, stay in its group."""
+    orphaned = [g for g in matching.groups if g.kind == DUPLICATE and g.kept in leaving
+                and any(m.uid not in leaving and plain(units[m.uid].text) != plain(units[g.kept].text)
+                        for m in g.members[1:])]
+    if not orphaned:
+        return None
+    carriers: dict[int, dict[int, Pair]] = defaultdict(dict)  # carried uid -> carrier uid -> pair
+    for p in matching.pairs:
+        if p.relation == DUPLICATE:
+            carriers[p.b].setdefault(p.a, p)
+    norms, weights = matching.norms, matching.weights
+    words = {uid: frozenset(n.tokens) for uid, n in norms.items()}
+    mass = {uid: _weight(w, weights) for uid, w in words.items()}
+    dropped = dict(matching.dropped)
+    freed = dict(matching.freed)
+    groups = [g for g in matching.groups if g not in orphaned]
+    free: list[int] = []
+    for g in orphaned:
+        same = plain(units[g.kept].text)
+        stays = [m for m in g.members[1:] if m.uid in leaving or plain(units[m.uid].text) == same]
+        if stays:
+            groups.append(replace(g, members=(g.members[0], *stays)))
+        for m in g.members[1:]:
+            if m not in stays:
+                free.append(m.uid)
+                freed[m.uid] = g.kept
+    groups = _regrouped(free, carriers, units, norms, words, mass, weights, th, dropped, groups, leaving)
+    groups.sort(key=lambda g: min(m.uid for m in g.members))
+    return replace(matching, groups=groups, dropped=dropped, freed=freed)
+
+
+def _regrouped(free: Sequence[int], carriers: dict[int, dict[int, Pair]], units, norms: dict[int, Normalised],
+               words, mass, weights, th: Thresholds, dropped: dict[int, int], groups: list[Group],
+               leaving: set[int] = frozenset()) -> list[Group]:
+    """Units freed from their carrier, placed again: each stays unless a unit that stays carries it (a
+    verified duplicate pair), the most complete carrier first; a freed unit carries others once it stands.
+    A unit outside the freed ones carries one only in other words: an exact copy that stands apart was held
+    apart for a reason (its title, a step of its own procedure). Updates `dropped`; returns the groups."""
+    completeness = lambda uid: (-len(norms[uid].tokens), -len(units[uid].text), uid)  # noqa: E731
+    pending = set(free)
+    for uid in free:
+        dropped.pop(uid, None)
+    joined: dict[int, list[Member]] = defaultdict(list)
+    for uid in sorted(free, key=completeness):
+        pending.discard(uid)
+        options = [c for c in carriers.get(uid, {})
+                   if c != uid and c not in leaving and c not in dropped and c not in pending
+                   and (c in free or plain(units[c].text) != plain(units[uid].text))]
+        if not options:
+            continue
+        carrier = min(options, key=completeness)
+        why = _why(units[carrier], units[uid], norms, words, mass, weights, th)
+        joined[carrier].append(Member(uid, carriers[uid][carrier].score, why))
+        dropped[uid] = carrier
+    out = []
+    for g in groups:
+        if g.kind == DUPLICATE and g.kept in joined:
+            g = replace(g, members=(g.members[0], *sorted((*g.members[1:], *joined.pop(g.kept)), key=lambda m: m.uid)))
+        out.append(g)
+    out += [Group("", DUPLICATE, carrier, (Member(carrier, 1.0), *sorted(ms, key=lambda m: m.uid)))
+            for carrier, ms in joined.items()]
+    return out
 
 
 def _why(kept: Unit, unit: Unit, norms: dict[int, Normalised], words: dict[int, frozenset[str]],

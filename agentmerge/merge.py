@@ -313,7 +313,9 @@ class Builder:
             node = self.content(uid)
             if node is None:
                 other = self.counterpart(uid)
-                if other is not None and other.parent is container:
+                # after what stands for it, if an earlier input placed that: what this input placed itself
+                # is behind its cursor already (going back would put its next section above its own units)
+                if other is not None and other.parent is container and other.agent != agent.index:
                     cursor[id(container)] = other
                 continue
             anchor = self._related_anchor(uid, container)
@@ -438,7 +440,9 @@ def join_blocks(blocks: list[Block], agents: Sequence[Agent], starts: list[int] 
             if not prev.is_item:
                 run_tight = _tight(block, agents) if block.is_item else True
             sep = _separator(prev, block, agents)
-            if prev.is_item and block.is_item and not _adjacent(prev, block):
+            if prev.is_item and block.is_item and _other_list(prev, block) and not _adjacent(prev, block):
+                run_tight = _tight(block, agents)  # another list of the input begins
+            elif prev.is_item and block.is_item and not _adjacent(prev, block):
                 sep = "\n" if run_tight else "\n\n"  # a list keeps the spacing of the list it joins
             out.append(sep)
             size += len(sep)
@@ -487,6 +491,8 @@ def _block_class(block: Block) -> str:
 def _separator(prev: Block, cur: Block, agents: Sequence[Agent]) -> str:
     if _adjacent(prev, cur):
         return agents[cur.agent].layout[cur.layout_pos].sep
+    if prev.is_item and cur.is_item and _other_list(prev, cur):
+        return "\n\n"  # two lists of the input, apart as they were
     if prev.agent == cur.agent and 0 <= prev.layout_pos < cur.layout_pos:
         # Only blocks between them were removed: keep the spacing the input had after `prev`, as long as
         # what followed `prev` there is the same kind of block as `cur` (an item after an item, ...).
@@ -510,6 +516,18 @@ def _tight(block: Block, agents: Sequence[Agent]) -> bool:
     return not seps or min(len(s) for s in seps) == 1
 
 
+def _list_kind(text: str) -> str:
+    """What starts a new list in CommonMark when it changes: the bullet character, or the ordered delimiter."""
+    m = _ITEM.match(text)
+    return "" if m is None else m.group(2) or m.group(4)
+
+
+def _other_list(prev: Block, cur: Block) -> bool:
+    """Two items of one input that stood in different lists there (a bullet list, then a numbered one):
+    they stay two lists, each with its own markers (a numbered procedure keeps its numbers)."""
+    return prev.agent == cur.agent and _list_kind(prev.text) != _list_kind(cur.text)
+
+
 def _restyle_runs(blocks: list[Block]) -> list[Block]:
     out = list(blocks)
     i = 0
@@ -518,7 +536,7 @@ def _restyle_runs(blocks: list[Block]) -> list[Block]:
             i += 1
             continue
         j = i
-        while j + 1 < len(out) and out[j + 1].is_item:
+        while j + 1 < len(out) and out[j + 1].is_item and not _other_list(out[j], out[j + 1]):
             j += 1
         run = out[i : j + 1]
         if any(not _adjacent(run[k - 1], run[k]) for k in range(1, len(run))):

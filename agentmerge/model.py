@@ -227,3 +227,4 @@ class MergeResult:
     blocks: tuple[dict[str, Any], ...] = ()  # conflict blocks written: line, end_line, labels, uids
     decided: tuple[dict[str, Any], ...] = ()  # decisions that applied: what they matched
     stale: tuple[dict[str, Any], ...] = ()  # decisions that matched nothing, with why
+    freed: dict[int, int] = field(default_factory=dict)  # kept uid -> the conflict side that had carried it

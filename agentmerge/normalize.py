@@ -117,6 +117,11 @@ def reversed_order(x: Normalised, y: Normalised) -> bool:
     return False
 
 
+def unlabelled(text: str) -> str:
+    """The text without the keep-all labels an earlier merge wrote on it (agentmerge's note, not guidance)."""
+    return LABEL.sub("", text) if "<!-- agentmerge conflict" in text else text
+
+
 def normalise(unit_text: str, kind: str) -> Normalised:
     if "<!-- agentmerge conflict" in unit_text:  # a keep-all label is agentmerge's note, not the unit's guidance
         unit_text = LABEL.sub("", unit_text)

@@ -8,7 +8,7 @@ from dataclasses import replace
 from . import conflicts as conflict_engine
 from . import frontmatter as fm
 from . import keys, markers, model
-from .match import DUPLICATE, FULL_MATRIX_LIMIT, RELATED, Thresholds, collector_paused, match
+from .match import DUPLICATE, FULL_MATRIX_LIMIT, RELATED, Thresholds, collector_paused, match, rehomed
 from .merge import Builder, align_sections, join_blocks, joined, render_blocks
 from .model import Agent, AgentmergeError, Conflict, Group, Member, MergeOptions, MergeResult, Unit
 from .read import numbered, read_agents
@@ -50,6 +50,17 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
     ctx = conflict_engine.Context(agents=agents, units=units, matching=matching, options=options, topics=topics)
     found = conflict_engine.detect(ctx)
     resolved, losing, marked, outcomes = conflict_engine.resolve(found, agents, units, options)
+    # What a losing side carried as duplicates stays unless it loses a conflict itself, and so does what a
+    # side standing in a conflict block carried (resolving the block may delete that side): read again with
+    # those units standing for themselves, until no such unit carries one (each round frees more)
+    for _round in range(len(units)):
+        freed = rehomed(matching, units, losing | {u for uids in marked.values() for u in uids}, thresholds)
+        if freed is None:
+            break
+        matching = freed
+        ctx = conflict_engine.Context(agents=agents, units=units, matching=matching, options=options, topics=topics)
+        found = conflict_engine.detect(ctx)
+        resolved, losing, marked, outcomes = conflict_engine.resolve(found, agents, units, options)
     outcomes += unit_outcomes
     mapping = align_sections(agents, matching)
     writer = _BlockWriter(marked, resolved, units)
@@ -120,7 +131,8 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
                          field_lines=field_lines, blocks=tuple(block_rows),
                          decided=tuple(sorted((o for o in outcomes if o["applied"]), key=lambda o: o["line"])),
                          stale=tuple(sorted((o for o in outcomes if not o["applied"]), key=lambda o: o["line"])),
-                         dropped_descriptions=tuple(prose_left_out))
+                         dropped_descriptions=tuple(prose_left_out),
+                         freed={u: c for u, c in sorted(matching.freed.items()) if u not in matching.dropped})
     check_accounting(result, losing)
     check_frontmatter_accounting(result)
     return result
@@ -151,6 +163,8 @@ def _labels(conflicts: Sequence[Conflict], units: dict[int, Unit]) -> dict[int, 
     for c in conflicts:
         if c.resolution is not None or c.kind == "frontmatter":
             continue
+        if all("<!-- agentmerge conflict" in units[u].text for side in c.sides for u in side.uids):
+            continue  # an earlier merge labelled every side: its labels, naming the original inputs, stand
         for i, side in enumerate(c.sides):
             others = ", ".join(f"{units[s.uids[0]].where} ({s.stance})" for j, s in enumerate(c.sides) if j != i and s.uids)
             for uid in side.uids:

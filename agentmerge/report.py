@@ -116,6 +116,16 @@ def conflict_json(result: MergeResult, c: Conflict) -> dict[str, Any]:
                                                                         [decisions_mod.line(c.key, "all")])}
 
 
+def _freed(result: MergeResult, uid: int) -> dict:
+    """For a unit kept because the unit that carried it as a duplicate is a conflict side: which one, and why."""
+    carrier = result.freed.get(uid)
+    if carrier is None:
+        return {}
+    c = result.units[carrier]
+    return {"carried_by": {"path": c.path, "line": c.line},
+            "why": f"kept on its own: {c.where}, which says it too, is a side of a conflict"}
+
+
 def classify(result: MergeResult) -> tuple[list[dict], list[dict], list[dict]]:
     """(shared, unique, conflicts) as the JSON report lists them."""
     units = result.units
@@ -131,7 +141,7 @@ def classify(result: MergeResult) -> tuple[list[dict], list[dict], list[dict]]:
                         for m in g.members],
         })
     in_conflict = {u for c in result.conflicts for side in c.sides for u in side.uids}
-    unique = [_unit(result, units[uid], section=_section(result, units[uid]))
+    unique = [_unit(result, units[uid], section=_section(result, units[uid]), **_freed(result, uid))
               for uid in sorted(result.kept) if uid not in grouped and uid not in in_conflict]
     conflicts = [conflict_json(result, c) for c in result.conflicts]
     return shared, unique, conflicts
@@ -375,7 +385,8 @@ def markdown(result: MergeResult, verbose: bool = False) -> str:
         out += [f"### `{path}` ({len(items)})", ""]
         for u in items:
             where = f" · {u['section']}" if u["section"] else ""
-            out.append(f"- {_loc(u['path'], u['line'], u['end_line'])}{where} `{u['key']}`: {_cell(u['text'])}")
+            why = f" ({u['why']})" if u.get("why") else ""
+            out.append(f"- {_loc(u['path'], u['line'], u['end_line'])}{where} `{u['key']}`{why}: {_cell(u['text'])}")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 

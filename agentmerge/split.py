@@ -9,6 +9,7 @@ because markdown-it-py has already read the fence as one block.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -75,8 +76,27 @@ def blocks_of(lines: list[str]) -> list[Block]:
                 blocks.append(Block(model.CONFLICT, start, end))
                 pos = end
             blocks += [_shifted(b, pos) for b in _blocks(lines[pos:])]
-            return _with_labels(lines, _cover_gaps(lines, blocks))
+            return _with_labels(lines, _cover_gaps(lines, _pseudo_over_blocks(lines, blocks)))
     return _with_labels(lines, _cover_gaps(lines, _blocks(lines)))
+
+
+def _pseudo_over_blocks(lines: list[str], blocks: list[Block]) -> list[Block]:
+    """A bold pseudo-heading right before a conflict block whose sides are list items still heads its
+    list: the block stands where items of that list stood (`--on-conflict mark` writes it there)."""
+    for k, block in enumerate(blocks[:-1]):
+        after = blocks[k + 1]
+        if block.kind != model.PARAGRAPH or after.kind != model.CONFLICT:
+            continue
+        first = next((line for line in lines[after.start + 1:after.end] if line.strip()), "")
+        if not _ITEM_START.match(first):
+            continue
+        probe = _blocks(lines[block.start:block.end] + ["", "- x"])
+        if probe and probe[0].kind == "heading" and probe[0].pseudo:
+            blocks[k] = Block("heading", block.start, block.end, title=probe[0].title, pseudo=True)
+    return blocks
+
+
+_ITEM_START = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 
 
 def _with_labels(lines: list[str], blocks: list[Block]) -> list[Block]:
@@ -267,7 +287,10 @@ def split(
             pseudo_open = None
             layout.append(Slot("rule", -1, text, sep))
         else:
-            if pseudo_open is not None and block.kind != model.ITEM and sections[pseudo_open]["units"]:
+            # a conflict block of list items in the list (or right under its pseudo-heading) is part of it
+            in_list = block.kind == model.ITEM or (block.kind == model.CONFLICT and n + 1 < len(blocks)
+                                                   and blocks[n + 1].kind == model.ITEM)
+            if pseudo_open is not None and not in_list and sections[pseudo_open]["units"]:
                 pseudo_open = None  # a pseudo-heading groups the list that follows it, no more
             owner = pseudo_open if pseudo_open is not None else stack[-1]
             uid = first_uid + len(units)

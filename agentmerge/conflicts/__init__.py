@@ -90,15 +90,15 @@ def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[
     A conflict whose sides all come from one input is never settled by input order.
     """
     prefer = _input_index(agents, options.prefer)
-    resolved: list[Conflict] = []
-    losing: set[int] = set()
+    resolved: list[Conflict | None] = []
     marked: dict[int, tuple[int, ...]] = {}
     open_sets: list[set[int]] = []  # for `mark`: the units of each conflict left open
-    preferred: set[int] = set()  # units on the side whose input won a conflict
     decisions = options.decisions
     outcomes: list[dict] = []
     decided_keep: set[int] = set()  # units a decision keeps
     decided_drop: set[int] = set()  # units a decision drops
+    settled: list[_Settled] = []  # body conflicts settled by input order (or --prefer), decided below
+    fixed_losing: set[int] = set()  # losing sides of frontmatter conflicts (they hold no units)
     for c in conflicts:
         sources = [_side_source(c, i, units) for i in range(len(c.sides))]
         decision = decisions.for_conflict(c.key) if decisions is not None else None
@@ -111,46 +111,42 @@ def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[
                 for i, side in enumerate(c.sides):
                     (decided_keep if i in kept else decided_drop).update(side.uids)
                 continue
-        winner: list[int] | None = None
-        strategy = options.on_conflict
         if c.kind == "frontmatter" and c.topic == "tools":
             # every input's tools are allowed: the union (or every tool) is what the merged agent gets
             resolved.append(replace(c, resolution=Resolution(strategy="union", kept=tuple(range(len(c.sides))))))
             continue
-        if c.kind == "frontmatter" and any(f.get("value") is None for f in c.fields):
-            # a key some inputs leave out: the merged agent has the value of the preferred input, else of
-            # the first that sets it (as merge_frontmatter takes it; see frontmatter._absent)
-            setting = [s for s, f in zip(sources, c.fields) if f.get("value") is not None]
-            first = prefer if prefer in setting else setting[0]
-            winner = [i for i, s in enumerate(sources) if s == first]
-            strategy = "prefer" if prefer == first else "prefer-first"
-        elif prefer is not None and prefer in sources and len(set(sources)) > 1:
-            winner = [i for i, s in enumerate(sources) if s == prefer]
-            strategy = "prefer"
-        elif c.kind == "frontmatter" or (options.on_conflict == "prefer-first" and len(set(sources)) > 1):
-            first = min(sources)
-            winner = [i for i, s in enumerate(sources) if s == first]
-            strategy = "prefer-first"
-        if winner is not None:
-            for i in winner:
-                preferred.update(c.sides[i].uids)
-        if winner is not None and c.kind != "frontmatter":
-            # a side that takes the winning stance agrees with the winner: it stays too
-            stances = {c.sides[i].stance for i in winner}
-            winner = [i for i, side in enumerate(c.sides) if i in winner or side.stance in stances]
-        if winner is not None:
-            resolved.append(replace(c, resolution=Resolution(strategy=strategy, kept=tuple(winner))))
+        if c.kind == "frontmatter":
+            if any(f.get("value") is None for f in c.fields):
+                # a key some inputs leave out: the merged agent has the value of the preferred input, else of
+                # the first that sets it (as merge_frontmatter takes it; see frontmatter._absent)
+                setting = [s for s, f in zip(sources, c.fields) if f.get("value") is not None]
+                first = prefer if prefer in setting else setting[0]
+                strategy = "prefer" if prefer == first else "prefer-first"
+            elif prefer is not None and prefer in sources and len(set(sources)) > 1:
+                first, strategy = prefer, "prefer"
+            else:
+                first, strategy = min(sources), "prefer-first"
+            winner = tuple(i for i, s in enumerate(sources) if s == first)
+            resolved.append(replace(c, resolution=Resolution(strategy=strategy, kept=winner)))
             for i, side in enumerate(c.sides):
                 if i not in winner:
-                    losing.update(side.uids)
+                    fixed_losing.update(side.uids)
+            continue
+        if prefer is not None and prefer in sources and len(set(sources)) > 1:
+            rank = sorted(set(sources), key=lambda s: (s != prefer, s))
+            settled.append(_Settled(len(resolved), c, sources, rank, "prefer"))
+            resolved.append(None)
+            continue
+        if options.on_conflict == "prefer-first" and len(set(sources)) > 1:
+            settled.append(_Settled(len(resolved), c, sources, sorted(set(sources)), "prefer-first"))
+            resolved.append(None)
             continue
         resolved.append(replace(c, resolution=None))
         if options.on_conflict == "mark" and all(side.uids for side in c.sides):
             open_sets.append({u for side in c.sides for u in side.uids})
-    # A unit whose input wins one conflict stays even if it loses another: guidance leaves only when its
-    # input never wins. Merely agreeing with a winner does not count: the same unit would come back when
-    # the merged file is merged again and the conflict it agreed in gets settled the other way round.
-    losing -= preferred
+    losing = _settle(settled, decided_keep, decided_drop) | fixed_losing
+    for s in settled:
+        resolved[s.index] = replace(s.conflict, resolution=Resolution(strategy=s.strategy, kept=s.winner()))
     # A decision outweighs the default order and --prefer; two decisions that disagree about a unit keep it.
     losing = (losing | decided_drop) - decided_keep
     if decisions is not None:
@@ -167,6 +163,61 @@ def resolve(conflicts: Sequence[Conflict], agents: Sequence[Agent], units: dict[
     for uids in connected(open_sets):
         marked[uids[0]] = uids
     return resolved, losing, marked, outcomes
+
+
+@dataclass
+class _Settled:
+    """A body conflict settled by input order: `rank` lists its sides' inputs, the one that wins first."""
+
+    index: int  # its place in `resolve`'s list
+    conflict: Conflict
+    sources: list[int]  # each side's input
+    rank: list[int]
+    strategy: str
+    at: int = 0  # the place in `rank` of the input that wins it now
+
+    def winner(self) -> tuple[int, ...]:
+        """The winning input's sides, and every side that takes one of their stances (it agrees)."""
+        first = self.rank[self.at]
+        stances = {side.stance for side, s in zip(self.conflict.sides, self.sources) if s == first}
+        return tuple(i for i, (side, s) in enumerate(zip(self.conflict.sides, self.sources))
+                     if s == first or side.stance in stances)
+
+
+def _settle(settled: Sequence[_Settled], keep: set[int], drop: set[int]) -> set[int]:
+    """The units that leave as losing sides of the conflicts settled by input order.
+
+    A unit that loses one conflict leaves even where it is on the winning side of another: kept, it would
+    contradict the winner of the first, and the merged agent would hold a conflict with itself. A conflict
+    whose winning sides have all left that way is won by the next input in its order whose side still
+    stands (every loser leaving for a winner that left too would lose that guidance twice, and bring the
+    loser back when the merged file is merged with its input again). Units a decision keeps always stand;
+    units it drops never do. Each change moves a conflict's winner later in its order, so this ends."""
+    while True:
+        lost: dict[int, set[int]] = {}  # uid -> the settled conflicts it loses
+        for k, s in enumerate(settled):
+            winner = s.winner()
+            for i, side in enumerate(s.conflict.sides):
+                if i not in winner:
+                    for u in side.uids:
+                        lost.setdefault(u, set()).add(k)
+
+        def stands(uids, k: int) -> bool:
+            return any(u in keep or (u not in drop and not (lost.get(u, set()) - {k})) for u in uids)
+
+        changed = False
+        for k, s in enumerate(settled):
+            if any(stands(s.conflict.sides[i].uids, k) for i in s.winner()):
+                continue
+            for at in range(s.at + 1, len(s.rank)):
+                if any(stands(side.uids, k) for side, src in zip(s.conflict.sides, s.sources) if src == s.rank[at]):
+                    s.at = at
+                    changed = True
+                    break
+            if changed:
+                break  # one move at a time: the others are judged again against it
+        if not changed:
+            return {u for u, ks in lost.items() if ks} - keep
 
 
 def _decided_sides(c: Conflict, decision, sources: list[int], agents: Sequence[Agent]) -> tuple[tuple[int, ...] | None, str]:

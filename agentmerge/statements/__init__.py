@@ -288,7 +288,10 @@ def plain_statements(markdown: str) -> list[str]:
 
 
 def lead_ins(agent: Agent) -> frozenset[int]:
-    """Uids of the paragraphs that end with `:` and stand right before a list: they introduce it."""
+    """Uids of the paragraphs that end with `:` (a keep-all label aside) and stand right before a list:
+    they introduce it."""
+    from ..normalize import unlabelled
+
     found: set[int] = set()
     kinds = {u.uid: u for u in agent.units}
     slots = [s for s in agent.layout]
@@ -297,7 +300,7 @@ def lead_ins(agent: Agent) -> frozenset[int]:
             continue
         unit = kinds[slot.ref]
         after = slots[i + 1]
-        if (unit.kind == model.PARAGRAPH and unit.text.rstrip().endswith(":") and after.kind == "unit"
+        if (unit.kind == model.PARAGRAPH and unlabelled(unit.text).rstrip().endswith(":") and after.kind == "unit"
                 and kinds[after.ref].kind == model.ITEM):
             found.add(unit.uid)
     return frozenset(found)
