@@ -65,6 +65,8 @@ CONFLICTS = [
     ("value", "- Search p95 latency under 200 ms.", "**Latency**: p95 budget of 0.5 s."),
     # "never X yourself" waits for someone
     ("scope|modality", "- Never merge to main yourself; a maintainer merges.", "- Merge to main yourself once CI is green."),
+    # a labelled item's details act on what the label names
+    ("scope", "- Ask before adding a new library to the lockfile.", "**Libraries**: add them as you need them."),
     # a limit that names a kind of thing
     ("scope", "- Only change test code under tests/.", "- Change the request handlers when a test needs it."),
     # a command with arguments between its words; "never log X"; a required argument on a method call

@@ -34,7 +34,7 @@ _ASK = re.compile(
     re.IGNORECASE)
 _ALONE = re.compile(
     r"\b(?:without (?:asking|waiting|checking|approval|permission|confirmation|a go-ahead|sign-off)|on your own|"
-    r"autonomously|independently|yourself|directly|no need to (?:ask|wait|check)|(?:don't|do not|never) "
+    r"autonomously|independently|yourself|directly|as you need (?:it|them)|no need to (?:ask|wait|check)|(?:don't|do not|never) "
     r"(?:ask|wait) (?:for|before)|without stopping to ask|proactively|at your discretion|unprompted)\b",
     re.IGNORECASE)
 _YOU_ALONE = re.compile(r"\b(?:yourself|on your own|without asking)\b", re.IGNORECASE)
@@ -69,13 +69,17 @@ def _words(text: str) -> set[str]:
 
 def _terms_of(phrase: str, s) -> frozenset[str]:
     """The statement's terms that stand in a phrase of it (the terms are lemmas: match by prefix)."""
+    from ..statements.terms import term_words
+
     words = _words(phrase)
-    return frozenset(t for t in s.terms if any(w.startswith(t[:4]) or t.startswith(w[:4]) for w in words
-                                              if len(w) >= 3))
+    canonical = {term for _surface, term in term_words(phrase)}  # "library" is `dependency`
+    return frozenset(t for t in s.terms if t in canonical or any(w.startswith(t[:4]) or t.startswith(w[:4])
+                                                                 for w in words if len(w) >= 3))
 
 
-def _authority(s):
-    """('ask', action terms) or ('alone', action terms) or None."""
+def _authority(s, label: frozenset[str] = frozenset()):
+    """('ask', action terms) or ('alone', action terms) or None. A labelled item's details act on what the
+    label names ("**Dependencies**: add crates as you need them" adds dependencies)."""
     addressed = bool(_YOU_ALONE.search(s.text))  # "… yourself", "on your own": said to the agent
     if s.st.modality == "describe" and s.st.role not in ("item", "nested", "details") and not addressed:
         return None
@@ -92,7 +96,7 @@ def _authority(s):
         return ("ask", terms) if terms else None
     if m and not s.st.negated or (m and re.search(r"\b(?:don't|do not|never) (?:ask|wait)", s.text, re.I)):
         act = s.text[: m.start()] or s.text[m.end():]
-        terms = _terms_of(act, s)
+        terms = _terms_of(act, s) | (label if s.st.role == "details" else frozenset())
         return ("alone", terms) if terms else None
     return None
 
@@ -156,7 +160,8 @@ def _outside(limit, edit, elsewhere: bool = False) -> str | None:
 def detect(ctx) -> list:
     found = []
     said = [s for s in statements(ctx) if not takes_no_stance(s)]
-    authority = {s.index: a for s in said if (a := _authority(s)) is not None}
+    labels = {s.uid: s.terms for s in said if s.st.role == "head"}
+    authority = {s.index: a for s in said if (a := _authority(s, labels.get(s.uid, frozenset()))) is not None}
     items = [s for s in said if s.index in authority]
     for a, b in pairs(items, lambda s: authority[s.index][1]):
         (ka, ta), (kb, tb) = authority[a.index], authority[b.index]
