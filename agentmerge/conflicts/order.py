@@ -191,9 +191,8 @@ def detect(ctx) -> list:
         hit = None
         for *x, step_x in orders[a.index]:
             for *y, step_y in orders[b.index]:
-                if (step_x or step_y) and (step_x and step_y or
-                                           ctx.units[a.uid].source == ctx.units[b.uid].source):
-                    continue  # a procedure's steps say little alone: only against a stated order in another file
+                if (step_x or step_y) and (step_x and step_y or a.source == b.source):
+                    continue  # a procedure's steps say little alone: only against a stated order elsewhere
                 found = _reversed(x, y, a.text, bool(step_y), a.index in stated)
                 if found is not None:
                     moved, waited = found
