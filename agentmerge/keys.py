@@ -52,7 +52,8 @@ def input_name(path: str) -> str:
 
 def folded(text: str, kind: str) -> str:
     """A unit's text as keys see it: what its source lines say, not how they are laid out."""
-    text = LABEL.sub("", text)
+    if "<!-- agentmerge conflict" in text:  # what every label starts with (most units have none)
+        text = LABEL.sub("", text)
     if kind in (model.CODE, model.TABLE, model.HTML, model.CONFLICT):
         return _SPACE.sub(" ", text).strip()
     return plain(text)

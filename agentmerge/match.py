@@ -321,6 +321,7 @@ def _match(units: Sequence[Unit], th: Thresholds, titles: dict[int, str]) -> Mat
     # The titles each exact class stands under: exact copies say one thing, so a unit that one copy
     # carries in its scope is carried by all of them, whichever copy is the class's representative
     scopes = {uid: frozenset(titles.get(c, "") for c in uids) for uids in classes for uid in uids}
+    longest = {uid: max(len(by_uid[c].text) for c in uids) for uids in classes for uid in uids}
     pairs: list[Pair] = []
     for uids in classes:
         for other in uids[1:]:
@@ -339,9 +340,11 @@ def _match(units: Sequence[Unit], th: Thresholds, titles: dict[int, str]) -> Mat
             relation, carrier = _relate_words(x, y, words[a], words[b], mass[a], mass[b], weights, th)
         if relation is None:
             return None
-        if (relation == DUPLICATE and carrier == 0 and len(by_uid[a].text) < len(by_uid[b].text)
-                and words.get(a) == words.get(b) and x.numbers == y.numbers):
-            carrier = 1  # same words: the longer wording is the more complete one
+        if relation == DUPLICATE and words.get(a) == words.get(b) and x.numbers == y.numbers:
+            # same words: the longer wording is the more complete one, whichever was read first (a class of
+            # exact copies is as long as its longest copy: `- [ ] x` is `- x` with a box)
+            la, lb = longest.get(a, len(by_uid[a].text)), longest.get(b, len(by_uid[b].text))
+            carrier = 1 if lb > la else 0 if la > lb else carrier
         first, second = (a, b) if carrier == 0 else (b, a)
         if _apart(scopes.get(a, frozenset([titles.get(a, "")])), scopes.get(b, frozenset([titles.get(b, "")]))):
             return None  # the same words under headings that scope them differently
@@ -383,10 +386,13 @@ def _match(units: Sequence[Unit], th: Thresholds, titles: dict[int, str]) -> Mat
                     rep_edges.append((pair.a, pair.b, pair.score))
     copy_of = {uid: uids[0] for uids in exact.values() for uid in uids} if blocked_text else None
     groups, dropped = _groups(units, norms, weights, classes, rep_edges, class_edges, copy_of, mass)
+    counted: set[int] = set()  # steps kept for their input's count of copies
+    proposed = {m.uid: g.kept for g in groups for m in g.members[1:]}  # the carrier each was given first
     groups, dropped, kept_apart = _explained(groups, by_uid, norms, words, mass, weights, th, titles,
-                                             {uid: uids[0] for uids in classes for uid in uids})
+                                             {uid: uids[0] for uids in classes for uid in uids}, counted)
     pairs.extend(kept_apart)
-    groups = _other_carriers(groups, dropped, pairs, norms, by_uid, words, mass, weights, th, introducing, titles)
+    groups = _other_carriers(groups, dropped, pairs, norms, by_uid, words, mass, weights, th, introducing, titles,
+                             proposed)
     freed: dict[int, int] = {}
     groups = _carried_by_blocks(units, norms, groups, dropped, pairs, weights, freed)
     return Matching(norms=norms, weights=weights, pairs=pairs, groups=groups, dropped=dropped, similar=similar,
@@ -395,17 +401,17 @@ def _match(units: Sequence[Unit], th: Thresholds, titles: dict[int, str]) -> Mat
 
 def _other_carriers(groups: list[Group], dropped: dict[int, int], pairs: Sequence[Pair],
                     norms: dict[int, Normalised], by_uid: dict[int, Unit], words, mass, weights, th,
-                    introducing: frozenset[int], titles: dict[int, str]) -> list[Group]:
+                    introducing: frozenset[int], titles: dict[int, str], proposed: dict[int, int]) -> list[Group]:
     """A unit that its group's carrier may not take (another scope, a step of the carrier's own procedure)
     goes to another unit that stays and carries it in other words, if one does: a verified duplicate pair
-    that passed the same checks. The most complete such carrier takes it. An exact copy held apart stays
-    (a procedure keeps as many copies of a step as any one input has). Updates `dropped`; returns the
-    groups."""
+    that passed the same checks, with a carrier other than the one that held it back (`proposed`). The most
+    complete such carrier takes it. An exact copy held apart stays (a procedure keeps as many copies of a
+    step as any one input has). Updates `dropped`; returns the groups."""
     kept = {g.kept for g in groups}
     offers: dict[int, list[Pair]] = defaultdict(list)
     for p in pairs:
         if (p.relation == DUPLICATE and p.b not in dropped and p.b not in kept and p.a not in dropped
-                and plain(by_uid[p.a].text) != plain(by_uid[p.b].text)
+                and proposed.get(p.b) != p.a and plain(by_uid[p.a].text) != plain(by_uid[p.b].text)
                 and _may_drop(by_uid[p.a], by_uid[p.b], introducing, titles)):
             offers[p.b].append(p)
     if not offers:
@@ -545,7 +551,7 @@ def lead_ins(units: Sequence[Unit]) -> frozenset[int]:
 def _explained(groups: list[Group], by_uid: dict[int, Unit], norms: dict[int, Normalised],
                words: dict[int, frozenset[str]], mass: dict[int, float], weights: dict[str, float],
                th: Thresholds, titles: dict[int, str],
-               copy_of: dict[int, int]) -> tuple[list[Group], dict[int, int], list[Pair]]:
+               copy_of: dict[int, int], held_for_count: set[int] | None = None) -> tuple[list[Group], dict[int, int], list[Pair]]:
     """Each dropped member with the reason its carrier carries it. Members that may not be dropped there
     stay, as `related` pairs of their carrier: a lead-in, unless into another input's lead-in (which
     introduces the same list), and a procedure step or checklist item carried by another unit of its own
@@ -556,6 +562,7 @@ def _explained(groups: list[Group], by_uid: dict[int, Unit], norms: dict[int, No
     out: list[Group] = []
     dropped: dict[int, int] = {}
     apart: list[Pair] = []
+    counted = held_for_count if held_for_count is not None else set()
     for g in groups:
         kept = by_uid[g.kept]
         members = [g.members[0]]
@@ -568,7 +575,11 @@ def _explained(groups: list[Group], by_uid: dict[int, Unit], norms: dict[int, No
         for source in sorted({by_uid[m.uid].source for m in g.members}):
             steps = [m.uid for m in g.members if by_uid[m.uid].source == source and _step(by_uid[m.uid])]
             leaving = [uid for uid in steps if droppable.get(uid)]
+            # the copies that stay for the count are the ones least like the carrier: an exact copy of it
+            # leaves first, whichever input leads
+            leaving.sort(key=lambda uid: plain(by_uid[uid].text) != plain(kept.text))
             while leaving and len(steps) > 1 + sum(not d for d in droppable.values()):
+                counted.add(leaving[-1])
                 droppable[leaving.pop()] = False
         # Copies kept apart from the carrier are still copies of each other: the first of them that may
         # carry one does (`a.md a.md` equals `a.md`). A member whose exact copy stays in the output goes
@@ -588,7 +599,8 @@ def _explained(groups: list[Group], by_uid: dict[int, Unit], norms: dict[int, No
             if droppable[m.uid]:
                 continue
             unit = by_uid[m.uid]
-            home = copy_held(m, unit)
+            # a step kept for its input's count of copies stands on its own, not in another held copy
+            home = None if m.uid in counted else copy_held(m, unit)
             if home is not None:
                 join(home, m, unit)
                 continue
@@ -626,17 +638,23 @@ def rehomed(matching: Matching, units: dict[int, Unit], leaving: set[int], th: T
     conflict, or stands in a conflict block), or None if no duplicate is carried by one. Such a unit's
     duplicates do not go with it: they said only part of what it said, maybe not the part in conflict. Each
     stays, unless a unit that stays carries it (a verified duplicate pair; the most complete carrier
-    first). Its exact copies, and members in `leaving` themselves, stay in its group."""
+    first). Its exact copies, and members in `leaving` themselves, stay in its group: they say what lost,
+    and read again they would lose the same way."""
+    norms = matching.norms
+
+    def same(a: int, b: int) -> bool:
+        """An exact copy: read again on its own, it takes the side the other took (a paraphrase may not)."""
+        return plain(units[a].text) == plain(units[b].text)
+
     orphaned = [g for g in matching.groups if g.kind == DUPLICATE and g.kept in leaving
-                and any(m.uid not in leaving and plain(units[m.uid].text) != plain(units[g.kept].text)
-                        for m in g.members[1:])]
+                and any(m.uid not in leaving and not same(g.kept, m.uid) for m in g.members[1:])]
     if not orphaned:
         return None
     carriers: dict[int, dict[int, Pair]] = defaultdict(dict)  # carried uid -> carrier uid -> pair
     for p in matching.pairs:
         if p.relation == DUPLICATE:
             carriers[p.b].setdefault(p.a, p)
-    norms, weights = matching.norms, matching.weights
+    weights = matching.weights
     words = {uid: frozenset(n.tokens) for uid, n in norms.items()}
     mass = {uid: _weight(w, weights) for uid, w in words.items()}
     dropped = dict(matching.dropped)
@@ -644,8 +662,7 @@ def rehomed(matching: Matching, units: dict[int, Unit], leaving: set[int], th: T
     groups = [g for g in matching.groups if g not in orphaned]
     free: list[int] = []
     for g in orphaned:
-        same = plain(units[g.kept].text)
-        stays = [m for m in g.members[1:] if m.uid in leaving or plain(units[m.uid].text) == same]
+        stays = [m for m in g.members[1:] if m.uid in leaving or same(g.kept, m.uid)]
         if stays:
             groups.append(replace(g, members=(g.members[0], *stays)))
         for m in g.members[1:]:
@@ -653,6 +670,47 @@ def rehomed(matching: Matching, units: dict[int, Unit], leaving: set[int], th: T
                 free.append(m.uid)
                 freed[m.uid] = g.kept
     groups = _regrouped(free, carriers, units, norms, words, mass, weights, th, dropped, groups, leaving)
+    groups.sort(key=lambda g: min(m.uid for m in g.members))
+    return replace(matching, groups=groups, dropped=dropped, freed=freed)
+
+
+def restored(matching: Matching, units: dict[int, Unit], leaving: set[int]) -> Matching:
+    """`rehomed` undone where it need not have been: a unit freed from a carrier that stays in the output
+    after all (read again without it, the carrier's side won or lost nothing) goes back into that carrier,
+    unless it leaves itself, carries others, or stands in a block. Merged again, the two would be one."""
+    if not matching.freed:
+        return matching
+    kept = {g.kept for g in matching.groups}
+    back: dict[int, list[int]] = defaultdict(list)
+    for uid, carrier in sorted(matching.freed.items()):
+        if (carrier not in leaving and carrier not in matching.dropped and uid not in leaving
+                and uid not in matching.dropped and uid not in kept):
+            back[carrier].append(uid)
+    if not back:
+        return matching
+    dropped = dict(matching.dropped)
+    freed = {u: c for u, c in matching.freed.items() if u not in dropped}
+    norms, weights = matching.norms, matching.weights
+    words = {uid: frozenset(n.tokens) for uid, n in norms.items()}
+    mass = {uid: _weight(w, weights) for uid, w in words.items()}
+
+    def member(carrier: int, uid: int) -> Member:
+        return Member(uid, _score(norms[carrier], norms[uid]),
+                      _why(units[carrier], units[uid], norms, words, mass, weights, DEFAULT))
+
+    groups = []
+    for g in matching.groups:
+        if g.kind == DUPLICATE and g.kept in back:
+            joined = [member(g.kept, u) for u in back.pop(g.kept)]
+            g = replace(g, members=(g.members[0], *sorted((*g.members[1:], *joined), key=lambda m: m.uid)))
+        groups.append(g)
+    for carrier, uids in back.items():
+        groups.append(Group("", DUPLICATE, carrier, (Member(carrier, 1.0), *(member(carrier, u) for u in uids))))
+    for g in groups:
+        for m in g.members[1:]:
+            if m.uid in matching.freed and g.kept == matching.freed[m.uid]:
+                dropped[m.uid] = g.kept
+                freed.pop(m.uid, None)
     groups.sort(key=lambda g: min(m.uid for m in g.members))
     return replace(matching, groups=groups, dropped=dropped, freed=freed)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from . import model
 from .match import DUPLICATE, RELATED, Matching, other_context
 from .model import Agent, Unit
-from .normalize import LABEL, words
+from .normalize import LABEL, plain, words
 from .split import is_one_paragraph
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?=[ \t]|$)")
@@ -121,6 +121,21 @@ def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionK
                   if any(units[u].kind != model.ITEM for u in s.units)}
     pseudo = {(a.index, s.index) for a in agents for s in a.sections if s.pseudo}
     raw_titles = {(a.index, s.index): s.title for a in agents for s in a.sections}
+    raw_of = {u.uid: raw_titles[section_of[u.uid]] for u in units.values()}
+    # uid -> the other members of its duplicate group, and its exact copies (kept apart by their titles)
+    partners: dict[int, list[int]] = defaultdict(list)
+    for g in matching.groups:
+        if g.kind == DUPLICATE:
+            for m in g.members:
+                partners[m.uid].extend(o.uid for o in g.members if o.uid != m.uid)
+    copies: dict[str, list[int]] = defaultdict(list)
+    for u in units.values():
+        if u.kind not in (model.CODE, model.TABLE, model.HTML, model.CONFLICT):
+            copies[plain(u.text)].append(u.uid)
+    for uids in copies.values():
+        if 1 < len(uids) <= 64:  # (a line repeated thousands of times is no scope question)
+            for uid in uids:
+                partners[uid].extend(o for o in uids if o != uid)
     mapping: dict[SectionKey, SectionKey] = {}
     for agent in agents[1:]:
         for section in agent.sections:
@@ -140,6 +155,8 @@ def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionK
                         # titles that scope their units differently (the matcher keeps the same line under
                         # each apart): joined, the output would move a rule into the other scope
                         continue
+                    if _rescoped(section, raw_titles[okey], raw_titles[key], partners, raw_of):
+                        continue
                     score = _section_score(links[key].get(okey, 0), len(section.units), len(other.units),
                                            titles[key], titles[okey], checklist[key] and checklist[okey])
                     if score >= SECTION_MATCH and (best is None or (score, -okey[0], -okey[1]) > best[0]):
@@ -147,6 +164,15 @@ def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionK
             if best is not None:
                 mapping[key] = best[1]
     return mapping
+
+
+def _rescoped(section, title: str, own: str, partners: dict[int, list[int]], raw_of: dict[int, str]) -> bool:
+    """Whether joining `section` (titled `own`) under `title` would change how one of its units is scoped
+    against a duplicate or an exact copy of it elsewhere: apart where its own title is not, or the other
+    way round. Merged again, under the joined title, the two would be judged otherwise, and the merged
+    file would not be a fixpoint."""
+    return any(other_context(title, raw_of[p]) != other_context(own, raw_of[p])
+               for uid in section.units for p in partners.get(uid, ()))
 
 
 def _section_score(shared: int, size_a: int, size_b: int, title_a: set[str], title_b: set[str], checklists: bool) -> float:
@@ -176,9 +202,14 @@ class Builder:
         self.node_of_section: dict[SectionKey, Node] = {}
         # A kept variant from a later input stands in the slot of its group's earliest member.
         self.anchor: dict[int, int] = {}
+        title = lambda uid: agents[self.units[uid].source].sections[self.units[uid].section].title  # noqa: E731
         for g in matching.groups:
             first = min(m.uid for m in g.members)
-            if self.units[first].source != self.units[g.kept].source:
+            # never under a title that scopes a member otherwise than the kept unit's own title does: merged
+            # again, it would keep that member's copy apart
+            if self.units[first].source != self.units[g.kept].source and not any(
+                    other_context(title(first), title(m.uid)) and not other_context(title(g.kept), title(m.uid))
+                    for m in g.members):
                 self.anchor[g.kept] = first
         self.anchored_slot = {v: k for k, v in self.anchor.items()}
         self.related: dict[int, list[tuple[float, int]]] = defaultdict(list)
@@ -388,16 +419,20 @@ def render_blocks(root: Node, agents: Sequence[Agent], units: dict[int, Unit], s
     labels = labels or {}
     blocks: list[Block] = []
 
+    def originally_empty(node: Node) -> bool:
+        return section_units.get((node.agent, node.ref), 0) == 0
+
     def has_units(node: Node) -> bool:
-        return any(k.kind in ("unit", "conflict") or (k.kind == "section" and has_units(k)) for k in node.children)
+        # a heading its input left empty is written too, so the section above it stays to hold it
+        return any(k.kind in ("unit", "conflict") or (k.kind == "section" and (has_units(k) or originally_empty(k)))
+                   for k in node.children)
 
     def walk(node: Node) -> None:
         for child in node.children:
             if child.kind == "section":
                 agent = agents[child.agent]
                 section = agent.sections[child.ref]
-                originally_empty = section_units.get((child.agent, child.ref), 0) == 0
-                if not has_units(child) and not originally_empty:
+                if not has_units(child) and not originally_empty(child):
                     continue
                 text = section.heading
                 if child.level != section.level and not section.pseudo:

@@ -57,6 +57,7 @@ def stem(word: str) -> str:
     return lemma(word)
 
 
+@lru_cache(maxsize=262144)  # matching, unit keys and the value detector all read every unit's plain text
 def plain(text: str) -> str:
     """Markdown to plain lower-case text: markers, emphasis, ticks and links folded away."""
     # each pattern needs a character that folding never creates: skip it when that is absent (a large

@@ -8,7 +8,7 @@ from dataclasses import replace
 from . import conflicts as conflict_engine
 from . import frontmatter as fm
 from . import keys, markers, model
-from .match import DUPLICATE, FULL_MATRIX_LIMIT, RELATED, Thresholds, collector_paused, match, rehomed
+from .match import DUPLICATE, FULL_MATRIX_LIMIT, RELATED, Thresholds, collector_paused, match, rehomed, restored
 from .merge import Builder, align_sections, join_blocks, joined, render_blocks
 from .model import Agent, AgentmergeError, Conflict, Group, Member, MergeOptions, MergeResult, Unit
 from .read import numbered, read_agents
@@ -61,6 +61,8 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
         ctx = conflict_engine.Context(agents=agents, units=units, matching=matching, options=options, topics=topics)
         found = conflict_engine.detect(ctx)
         resolved, losing, marked, outcomes = conflict_engine.resolve(found, agents, units, options)
+    # a unit freed from a carrier that stays after all (read again, its side won) goes back into it
+    matching = restored(matching, units, losing | {u for uids in marked.values() for u in uids})
     outcomes += unit_outcomes
     mapping = align_sections(agents, matching)
     writer = _BlockWriter(marked, resolved, units)

@@ -95,6 +95,12 @@ class Table:
     unit_pattern: Any = field(default=None, compare=False)
     before_pattern: Any = field(default=None, compare=False)
     after_pattern: Any = field(default=None, compare=False)
+    # what every quantity needs somewhere in its text (a digit, a number, cadence or times word, "a day"):
+    # most statements state none, and this one search says so before the clause-by-clause reading
+    may_state: Any = field(default=None, compare=False)
+    # the same test for ASCII text, quicker: a digit, or one of these words standing whole (None: the
+    # table has a word this cannot stand for, so `may_state` decides)
+    state_words: frozenset[str] | None = field(default=None, compare=False)
 
 
 def _stem(word: str) -> str:
@@ -167,12 +173,36 @@ def _table(data: dict) -> Table:
     before_pattern = re.compile(rf"(?:^|(?<=[\s(:]))(?P<op>{_alternation(p for p, _ in before)})\s?(?:of\s|:\s?)?$",
                                 re.IGNORECASE)
     after_pattern = re.compile(rf"^\s?(?P<op>{_alternation(p for p, _ in after)})(?![\w])", re.IGNORECASE)
+    cadences = {str(k).lower(): float(v) for k, v in data.get("cadences", {}).items()}
+    # one literal of each pattern `_in_clause` reads, with the same word boundaries: a digit (`_DIGITS`,
+    # `_NINES`), a number word, a cadence word, once/twice/thrice, or "a"/"an" before a unit (`_A_UNIT`)
+    literals = [*word_numbers, *cadences, "once", "twice", "thrice", "two", "three", "four", "five", "six"]
+    may_state = re.compile(rf"\d|(?<!\w)(?:{_alternation(literals)})(?!\w)|(?<!\w)an? (?:{'|'.join(_A_UNITS)})\b",
+                           re.IGNORECASE)
+    # a literal matched between non-word characters leaves each of its runs of letters whole in the text:
+    # its longest run stands for it (non-ASCII literals may match ASCII text ignoring case: no shortcut)
+    runs = [_LETTERS.findall(w.lower()) for w in literals]
+    state_words = (frozenset([max(r, key=len) for r in runs] + list(_A_UNITS))
+                   if all(r and w.isascii() for r, w in zip(runs, literals)) else None)
     return Table(units=units, numbers=numbers, multipliers=multipliers, before=before, after=after,
-                 cadences={str(k).lower(): float(v) for k, v in data.get("cadences", {}).items()},
+                 cadences=cadences,
                  times={str(k).lower(): float(v) for k, v in data.get("times", {}).items()},
                  nines={str(k).lower(): float(v) for k, v in data.get("nines", {}).items()},
                  names=names, keys=frozenset(names.values()), pattern=re.compile(number), unit_pattern=unit_pattern,
-                 before_pattern=before_pattern, after_pattern=after_pattern)
+                 before_pattern=before_pattern, after_pattern=after_pattern, may_state=may_state,
+                 state_words=state_words)
+
+
+_LETTERS = re.compile(r"[a-z]+")
+_ASCII_DIGIT = re.compile(r"[0-9]")
+_A_UNITS = ("second", "minute", "hour", "day", "week", "month", "year")  # as _A_UNIT reads them
+
+
+def _may_state(text: str, table: Table) -> bool:
+    """Whether `table.may_state` matches: ASCII text is told by its words, without the regex."""
+    if table.state_words is not None and text.isascii():
+        return _ASCII_DIGIT.search(text) is not None or not table.state_words.isdisjoint(_LETTERS.findall(text.lower()))
+    return table.may_state.search(text) is not None
 
 
 def _value(m: re.Match, table: Table) -> float | None:
@@ -284,6 +314,8 @@ def _terms(phrase: str, table: Table) -> frozenset[str]:
 def quantities(text: str, table: Table | None = None) -> list[Quantity]:
     """Every quantity the (plain) text states, in order. Spans index `text`."""
     table = table or load_table()
+    if table.may_state is not None and not _may_state(text, table):
+        return []
     found: list[Quantity] = []
     pos = 0
     for clause in _CLAUSE_BREAK.split(text):

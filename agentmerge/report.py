@@ -88,7 +88,8 @@ def conflict_json(result: MergeResult, c: Conflict) -> dict[str, Any]:
             units = [result.units[x] for x in side.uids]
             sides.append({"path": units[0].path, "line": units[0].line, "end_line": units[-1].end_line,
                           "text": joined(units), "stance": side.stance,
-                          "units": [{"line": u.line, "end_line": u.end_line, "key": result.unit_keys.get(u.uid, "")}
+                          "units": [{"line": u.line, "end_line": u.end_line, "key": result.unit_keys.get(u.uid, ""),
+                                     **({"carried_by": _freed(result, u.uid)["carried_by"]} if u.uid in result.freed else {})}
                                     for u in units]})
         else:
             f = c.fields[i]

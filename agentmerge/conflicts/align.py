@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .. import model
 from ..model import Conflict, Side
@@ -64,11 +64,11 @@ class Said:
     text: str  # plain text
     lower: str
 
-    @property
+    @cached_property  # every detector reads them, some for every pair (the instance's dict; fields unchanged)
     def terms(self) -> frozenset[str]:
         return frozenset(t for t in self.st.terms if not t.startswith("~"))
 
-    @property
+    @cached_property
     def actions(self) -> frozenset[str]:
         return frozenset(t for t in self.st.actions if not t.startswith("~"))
 
@@ -118,7 +118,36 @@ def code_blocks(ctx) -> list[tuple[int, str]]:
     return out
 
 
+class Quick:
+    """Whether a pattern matches, answered by RE2 for printable ASCII text: a DFA over the text instead of
+    trying each of a long alternation's words at every word boundary. On such text (no control characters,
+    so `\\s` is a space in both; no other letters, so ignoring case is the same) RE2 and Python's `re` find a
+    match in the same texts; other text, and a pattern RE2 cannot read, goes to `re` itself."""
+
+    __slots__ = ("pattern", "_fast")
+
+    def __init__(self, pattern: re.Pattern) -> None:
+        self.pattern = pattern
+        self._fast = None
+        if pattern.pattern.isascii() and not pattern.flags & ~(re.IGNORECASE | re.UNICODE):
+            import re2
+
+            options = re2.Options()
+            options.case_sensitive = not pattern.flags & re.IGNORECASE
+            options.log_errors = False
+            try:
+                self._fast = re2.compile(pattern.pattern, options)
+            except re2.error:
+                pass
+
+    def found(self, text: str) -> bool:
+        if self._fast is not None and text.isascii() and text.isprintable():
+            return self._fast.search(text) is not None
+        return self.pattern.search(text) is not None
+
+
 _PARENTHESES = re.compile(r"\([^()]*\)")
+_CAPABILITY, QUICK_HISTORY = Quick(CAPABILITY), Quick(HISTORY)
 
 
 def takes_no_stance(s: Said) -> bool:
@@ -130,7 +159,7 @@ def takes_no_stance(s: Said) -> bool:
 @lru_cache(maxsize=262144)  # every detector asks it of every statement
 def _no_stance(text: str) -> bool:
     bare = _PARENTHESES.sub("", text) if "(" in text else text
-    return bool(CAPABILITY.search(bare) or HISTORY.search(text) or QUESTION.search(text))
+    return _CAPABILITY.found(bare) or QUICK_HISTORY.found(text) or QUESTION.search(text) is not None
 
 
 def scope_of(text: str) -> str:
@@ -139,9 +168,13 @@ def scope_of(text: str) -> str:
 
 
 def pairs(items: Sequence[Said], keys: Callable[[Said], Iterable], limit: int = BLOCK_LIMIT,
+          kind: Callable[[Said], str] | None = None, meets: dict[str, frozenset[str]] | None = None,
           ) -> Iterator[tuple[Said, Said]]:
     """Pairs of statements sharing a key, each pair once, statements of one unit never paired; blocks
-    larger than `limit` are skipped. Pairs come in a deterministic order."""
+    larger than `limit` are skipped. Pairs come in a deterministic order.
+
+    With `kind` and `meets`, only pairs whose kinds can disagree (`kind(b)` in `meets[kind(a)]`; meets
+    is symmetric): the others are never yielded, so the pairs that are come in the same order as without."""
     blocks: dict = defaultdict(list)
     for s in items:
         for k in set(keys(s)):
@@ -150,6 +183,21 @@ def pairs(items: Sequence[Said], keys: Callable[[Said], Iterable], limit: int = 
     for key in sorted(blocks, key=repr):
         block = blocks[key]
         if len(block) < 2 or len(block) > limit:
+            continue
+        if kind is not None and meets is not None:
+            kinds = [kind(s) for s in block]
+            for i, a in enumerate(block):
+                others = meets.get(kinds[i])
+                if not others:
+                    continue
+                for j in range(i + 1, len(block)):
+                    if kinds[j] not in others:
+                        continue
+                    b = block[j]
+                    if a.uid == b.uid or (a.index, b.index) in seen:
+                        continue
+                    seen.add((a.index, b.index))
+                    yield a, b
             continue
         for i, a in enumerate(block):
             for b in block[i + 1 :]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from ..statements.terms import prior
-from .align import NEGATOR, conflict, document_frequency, pairs, scope_of, sort, statements, takes_no_stance
+from .align import NEGATOR, Quick, conflict, document_frequency, pairs, scope_of, sort, statements, takes_no_stance
 
 POSITIVE = ("require", "recommend", "permit")
 NEGATIVE = ("prohibit", "discourage")
@@ -50,18 +50,24 @@ def _core(s) -> list[str]:
     return [t for t in s.st.actions if not t.startswith("~")]
 
 
+_WAIVER, _PERMISSION, _REQUIRED = Quick(WAIVER), Quick(PERMISSION), Quick(REQUIRED)
+# The stances that can contradict each other (detect looks at no other pair).
+_MEETS = {"prohibit": frozenset({"require", "permit"}), "require": frozenset({"prohibit", "waive"}),
+          "permit": frozenset({"prohibit"}), "waive": frozenset({"require"})}
+
+
 def _stance(s) -> str:
     """prohibit | permit | waive | require | "" for what a statement says about its action."""
-    if WAIVER.search(s.text):
+    if _WAIVER.found(s.text):
         return "waive"
-    if PERMISSION.search(s.text) and not re.search(r"\b(?:not|never) (?:be )?(?:fine|ok|allowed|acceptable)\b|"
+    if _PERMISSION.found(s.text) and not re.search(r"\b(?:not|never) (?:be )?(?:fine|ok|allowed|acceptable)\b|"
                                                   r"\bmay not\b", s.text, re.IGNORECASE):
         return "permit"
     if s.st.modality in NEGATIVE:
         return "prohibit"
     if s.st.modality in ("require", "recommend"):
         return "require"
-    if s.st.modality == "describe" and REQUIRED.search(s.text):
+    if s.st.modality == "describe" and _REQUIRED.found(s.text):
         return "require"
     return ""
 
@@ -215,7 +221,7 @@ def detect(ctx) -> list:
         return [t for t in s.terms if df[t] <= common]
 
     found = []
-    for a, b in pairs(said, keys):
+    for a, b in pairs(said, keys, kind=lambda s: stance[s.index], meets=_MEETS):
         kinds = {stance[a.index], stance[b.index]}
         if kinds in ({"prohibit", "require"}, {"prohibit", "permit"}):
             neg, pos = (a, b) if stance[a.index] == "prohibit" else (b, a)

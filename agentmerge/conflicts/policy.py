@@ -14,6 +14,7 @@ from collections import defaultdict
 from .. import model
 from ..knowledge import opposed, stances_in
 from ..model import Conflict, Side
+from ..normalize import unlabelled
 
 PROSE = "prose"
 CODE = "code"
@@ -38,10 +39,10 @@ def hits_by_topic(ctx) -> dict[str, list[tuple[int, str, str, str]]]:
         if uid in ctx.matching.dropped:
             continue
         if unit.kind != model.CODE:
-            for hit in stances_in(unit.text, ctx.topics):
+            for hit in stances_in(unlabelled(unit.text), ctx.topics):
                 found[hit.topic].append((uid, hit.stance, hit.phrase, PROSE))
         if unit.kind == model.CODE or "```" in unit.text or "~~~" in unit.text:
-            for hit in stances_in(unit.text, ctx.topics, code=True):
+            for hit in stances_in(unlabelled(unit.text), ctx.topics, code=True):
                 found[hit.topic].append((uid, hit.stance, hit.phrase, CODE))
     # A heading that takes a stance ("### Eventual Consistency as Default") makes its whole section a
     # statement of that stance: every unit under it joins the side.

@@ -32,6 +32,17 @@ _ASK = re.compile(
     r"|\b(?P<act4>[^.;]{3,60}?) (?:requires?|needs?) (?:explicit |written )?(?:approval|sign-off|permission|"
     r"confirmation|a go-ahead)",
     re.IGNORECASE)
+# A word each alternative of _ASK needs (its slow ones scan every word boundary): most statements have none.
+_ASK_WORDS = ("before", "prior to", "without", "approv", "confirm", "sign", "go-ahead", "permission")
+_MAY_ASK = re.compile("|".join(_ASK_WORDS), re.IGNORECASE)
+
+
+def _may_ask(text: str) -> bool:
+    if text.isascii():  # ASCII text: ignoring case is lower-casing
+        lower = text.lower()
+        return any(w in lower for w in _ASK_WORDS)
+    return _MAY_ASK.search(text) is not None
+
 _ALONE = re.compile(
     r"\b(?:without (?:asking|waiting|checking|approval|permission|confirmation|a go-ahead|sign-off)|on your own|"
     r"autonomously|independently|yourself|directly|as you need (?:it|them)|no need to (?:ask|wait|check)|(?:don't|do not|never) "
@@ -83,7 +94,7 @@ def _authority(s, label: frozenset[str] = frozenset()):
     addressed = bool(_YOU_ALONE.search(s.text))  # "… yourself", "on your own": said to the agent
     if s.st.modality == "describe" and s.st.role not in ("item", "nested", "details") and not addressed:
         return None
-    m = _ASK.search(s.text)
+    m = _ASK.search(s.text) if _may_ask(s.text) else None
     if m:
         act = next(g for g in (m.group("act"), m.group("act2"), m.group("act3"), m.group("act4")) if g)
         terms = _terms_of(act, s)

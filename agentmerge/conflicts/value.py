@@ -16,7 +16,7 @@ from importlib import resources
 
 from .. import model
 from ..model import Conflict, Side
-from ..normalize import load_yaml, plain
+from ..normalize import load_yaml, plain, unlabelled
 
 _CLAUSE = re.compile(r"[;\n]|\.(?:\s|$)|\|")
 # Not a number of its own after `N+`, `2^`, `x*`: "N+1 queries" states no retries value.
@@ -167,7 +167,7 @@ def detect(ctx) -> list[Conflict]:
         if uid in dropped or unit.kind in (model.CODE, model.HTML):
             continue
         seen = set()
-        for v in values_in(unit.text, settings):
+        for v in values_in(unlabelled(unit.text), settings):
             if (v.setting, v.low, v.high) in seen:
                 continue
             seen.add((v.setting, v.low, v.high))

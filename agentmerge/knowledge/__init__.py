@@ -896,6 +896,10 @@ def _fold(text: str) -> str:
     return text.replace("\u017f", "s") if "\u017f" in text else text
 
 
+_SET_CHARACTERS = 100_000  # most characters of first-clause strings searched as one RE2 set
+_SET_MEMORY = 512 << 20  # what that set's automaton may take (each state a few KB at most; allocated as used)
+
+
 class _Prefilter:
     """The patterns, of many, that may match a text: the strings of each pattern's first clause are filed
     under their first three characters, so a text only looks at those its own three-character pieces
@@ -921,18 +925,41 @@ class _Prefilter:
             else:
                 self._by_trigram.setdefault(atom[:3], []).append(entry)
         self._trigrams = frozenset(self._by_trigram)
+        # Every first-clause string at once, in one pass of RE2 over the text (a set of literals: its DFA
+        # is an Aho-Corasick automaton, a state per prefix of a string at most). The memory it may use
+        # is far more than that many states need, so a search never runs out of it (RE2's sets say
+        # nothing when one does); past _SET_CHARACTERS characters of strings, the trigram index decides.
+        self._set = None
+        self._set_owners: list[tuple[int, ...]] = []
+        if 0 < sum(map(len, owners)) <= _SET_CHARACTERS:
+            options = re2.Options()
+            options.max_mem = _SET_MEMORY
+            options.log_errors = False
+            found_set = re2.Set.SearchSet(options)
+            for atom in sorted(owners):
+                found_set.Add(re2.escape(atom))
+                self._set_owners.append(tuple(owners[atom]))
+            try:
+                found_set.Compile()
+                self._set = found_set
+            except re2.error:
+                self._set_owners = []
 
     def candidates(self, folded: str) -> list[int]:
         """Ascending numbers of the patterns that may match the text whose ``_fold`` is ``folded``."""
         found = set(self._always)
-        trigrams = {folded[i : i + 3] for i in range(len(folded) - 2)} & self._trigrams
-        for trigram in trigrams:
-            for atom, owners in self._by_trigram[trigram]:
+        if self._set is not None:
+            for n in self._set.Match(folded) or ():
+                found.update(self._set_owners[n])
+        else:
+            trigrams = {folded[i : i + 3] for i in range(len(folded) - 2)} & self._trigrams
+            for trigram in trigrams:
+                for atom, owners in self._by_trigram[trigram]:
+                    if atom in folded:
+                        found.update(owners)
+            for atom, owners in self._short:
                 if atom in folded:
                     found.update(owners)
-        for atom, owners in self._short:
-            if atom in folded:
-                found.update(owners)
         rest = self._rest
         return sorted(n for n in found if _satisfied(rest[n], folded))
 

@@ -250,9 +250,12 @@ def _split_piece(role: str, content: str, start: int, end: int, depth: int, orde
 
 
 def unit_statements(unit: Unit, section: tuple[str, ...] = (), lead_in: bool = False) -> tuple[Statement, ...]:
-    """The statements of one unit (a lead-in paragraph is one `lead-in` statement)."""
+    """The statements of one unit (a lead-in paragraph is one `lead-in` statement). A keep-all label an
+    earlier merge wrote on it is agentmerge's note, not guidance: its values and stances are not read."""
+    from ..normalize import unlabelled
+
     out: list[Statement] = []
-    for index, piece in enumerate(_pieces(unit.text, unit.kind, lead_in)):
+    for index, piece in enumerate(_pieces(unlabelled(unit.text), unit.kind, lead_in)):
         if piece.role in ("code", "table", "html"):
             text, code, analysis = piece.content, (), None
         else:

@@ -60,13 +60,8 @@ _GLUE = frozenset("a an the at to of in on by for and or not no up out least mos
 def tokens(text: str) -> list[str]:
     """Lower-case tokens of plain text; `joinedload/selectinload` is two words, `I/O` and `CI/CD` one.
     An abbreviation in capitals (`OAS`, `IDs`) is marked to be kept whole: it is not an English word."""
-    if _CAPS.search(text):
-        text = _CAPS.sub(lambda m: m.group().rstrip("s") + "\u2063" if len(m.group()) > 2 else m.group(), text)
-    text = text.lower()
-    if "n'" in text or "n\u2019" in text:
-        text = _CONTRACTION.sub(" not", text)
     out: list[str] = []
-    for tok in _TOKEN.findall(text):
+    for tok in _TOKEN.findall(_folded(text)):
         if "/" in tok and all(len(p) >= 3 and not p.isdigit() for p in tok.split("/")):
             out.extend(tok.split("/"))
         elif "-" in tok and not _HAS_DIGIT.search(tok) and not any(p in _GLUE or len(p) == 1 for p in tok.split("-")):
@@ -74,6 +69,31 @@ def tokens(text: str) -> list[str]:
         elif len(tok) > 1 or tok.isdigit() or tok == "%":
             out.append(tok)  # a lone letter ("platform's", "-m") is no word
     return out
+
+
+def _folded(text: str) -> str:
+    """The text `tokens` reads its tokens from: capitals marked, lower-cased, contractions spelt out."""
+    if _CAPS.search(text):
+        text = _CAPS.sub(lambda m: m.group().rstrip("s") + "\u2063" if len(m.group()) > 2 else m.group(), text)
+    text = text.lower()
+    if "n'" in text or "n\u2019" in text:
+        text = _CONTRACTION.sub(" not", text)
+    return text
+
+
+def _first_token(text: str) -> str | None:
+    """`tokens(text)[0]` (None when there is none), without reading the rest of the text."""
+    for m in _TOKEN.finditer(_folded(text)):
+        tok = m.group()
+        if "/" in tok and all(len(p) >= 3 and not p.isdigit() for p in tok.split("/")):
+            return tok.split("/")[0]
+        if "-" in tok and not _HAS_DIGIT.search(tok) and not any(p in _GLUE or len(p) == 1 for p in tok.split("-")):
+            parts = [p for p in tok.split("-") if p]
+            if parts:
+                return parts[0]
+        elif len(tok) > 1 or tok.isdigit() or tok == "%":
+            return tok
+    return None
 
 
 _WHOLE_MARK = re.compile("[._/+#:\u2063]")
@@ -316,10 +336,54 @@ _PASSIVE = frozenset({"be", "been", "get"})  # "must not be applied", "should ne
 _CLAUSE = re.compile(r"[,;:()]|\s[-\u2013\u2014]\s")
 
 
+@lru_cache(maxsize=65536)
+def _is_number(surface: str) -> bool:
+    return _NUMBER.match(surface) is not None
+
+
+# What analyse needs to know of a surface, as bits (see _word_class).
+_WHOLE, _SPECIAL, _NO_SIDE = 1, 2, 4
+_CLASSES: list = [None, {}]  # the term data last asked about, and each surface's class under it
+
+
+def _plain_words(data: Terms) -> dict[str, int]:
+    """surface -> its _word_class under `data` (filled as surfaces are met)."""
+    if _CLASSES[0] is not data or len(_CLASSES[1]) > 262144:
+        _CLASSES[:] = [data, {}]
+    return _CLASSES[1]
+
+
+def _word_class(surface: str, data: Terms, opening: frozenset[str]) -> int:
+    """_SPECIAL: a number, "%", a modal word or the start of one, a negator, a word that discourages,
+    ends a scope, orders, prefers or is stopped (analyse reads it rule by rule); otherwise a plain term,
+    _WHOLE when it is written as one (`_whole`). _NO_SIDE: not a term of a clause's side in an order
+    across clauses (a stop word, a sequence word or a number)."""
+    number = _is_number(surface)
+    found = 0 if surface not in data.stop and surface not in data.sequence and not number else _NO_SIDE
+    if (number or surface == "%" or surface in data.modal or surface in opening
+            or surface in data.negators or surface in data.discourage or surface in data.scope_end
+            or surface in data.order or surface in data.preference or surface in data.stop):
+        return found | _SPECIAL
+    return found | (_WHOLE if _whole(surface) else 0)
+
+
+_OPENINGS: list = [None, frozenset()]  # the term data last asked about, and its modal phrases' openings
+
+
+def _modal_openings(data: Terms) -> frozenset[str]:
+    """What a modal phrase's words before one of its spaces can be ("have" of "have to"): only a surface
+    among these can start a two-word modal entry with the next one."""
+    if _OPENINGS[0] is not data:
+        _OPENINGS[:] = [data, frozenset(k[:i] for k in data.modal for i, c in enumerate(k) if c == " ")]
+    return _OPENINGS[1]
+
+
 @lru_cache(maxsize=262144)  # matching and conflict detection both read every statement of a large input
 def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
     """Modality, negation scope, terms, head terms, numbers and order of one statement's plain text."""
     data = terms_data()
+    opening = _modal_openings(data)
+    plain_words = _plain_words(data)
     clauses = _CLAUSE.split(text)
     all_terms: list[str] = []
     numbers: list[str] = []
@@ -343,18 +407,33 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
         previous: list[str] = []
         pending: tuple[str, list[str]] | None = None  # an order word and the terms before it
         preferred: list[str] | None = None  # the terms before a preference word
+        side: list[str] = []  # the clause's terms for an order across clauses
         skip = ""  # the permission word of "not allowed": the modality, not part of the action
         for k, (surface, term) in enumerate(pairs):
+            word = plain_words.get(surface)
+            if word is None:
+                word = plain_words[surface] = _word_class(surface, data, opening)
+            if not word & _NO_SIDE:
+                side.append(term)
+            if not word & _SPECIAL:
+                # a content word that is nothing else (most are): a term of the clause, as below
+                clause_terms.append(term)
+                previous.append(term)
+                if in_scope:
+                    scope.append(term)
+                if word & _WHOLE:
+                    heads.append(term)
+                continue
             if skip and surface == skip:
                 skip = ""
                 continue
-            if _NUMBER.match(surface):
+            if _is_number(surface):
                 numbers.append(surface.replace(",", ""))
                 continue
             if surface == "%":
                 continue
             key = data.modal.get(surface)
-            if key is None and k + 1 < len(pairs):
+            if key is None and k + 1 < len(pairs) and surface in opening:
                 key = data.modal.get(surface + " " + pairs[k + 1][0])
             if key is not None and not modality:
                 modality = key
@@ -398,7 +477,7 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
             previous.append(term)
             if in_scope:
                 scope.append(term)
-            if _whole(surface) and not _NUMBER.match(surface):
+            if _whole(surface):  # numbers were taken above
                 heads.append(term)
         if pending is not None and previous:
             direction, left = pending
@@ -409,8 +488,6 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
         # "A, then B" / "A first, B later": the order runs across the clauses (not after "if A, then B")
         surfaces = [surface for surface, _term in pairs]
         condition = bool(surfaces) and surfaces[0] in data.conditions
-        side = [term for surface, term in pairs if surface not in data.stop and surface not in data.sequence
-                and not _NUMBER.match(surface)]
         if pending is None and earlier and side and not condition and data.sequel.intersection(surfaces):
             sequence.append((" ".join(earlier), " ".join(side)))
         if side:
@@ -432,8 +509,10 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
         actions = [t for t in all_terms if t not in data.low][:4]
     found = _quantities(text)
     if not found:
-        # "every hour", "once a day": one of the unit, a value like any other ("every 24 hours" is not it)
-        numbers.extend("1" for _ in _EVERY_UNIT.finditer(text))
+        # "every hour", "once a day": one of the unit, a value like any other ("every 24 hours" is not it);
+        # each ends with a period word standing whole, which ASCII text without one lacks
+        if not text.isascii() or not _PERIODS.isdisjoint(_RUN.findall(text.lower())):
+            numbers.extend("1" for _ in _EVERY_UNIT.finditer(text))
         numbers.sort()
     return Analysis(modality=modality, negated=negated, actions=tuple(actions), terms=tuple(all_terms),
                     heads=tuple(dict.fromkeys(heads)), numbers=tuple(sorted(numbers)), order=tuple(order),
@@ -450,9 +529,31 @@ _MAY_COUNT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|t
                         re.IGNORECASE)
 
 
+_COUNT_WORDS = frozenset("""one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
+hundred thousand million dozen half twice thrice once single double nines hourly daily weekly monthly nightly
+yearly annually""".split())  # _MAY_COUNT's words
+_PERIODS = frozenset("second minute hour day week month quarter year".split())  # and its periods
+_RUN = re.compile(r"\w+")
+_ASCII_DIGIT = re.compile(r"[0-9]")
+
+
+def _may_count(text: str) -> bool:
+    """`_MAY_COUNT.search(text)`, told for ASCII text by its words where they suffice: `\\b` around a word
+    means a whole run of word characters, and ignoring case is lower-casing."""
+    if text.isascii():
+        if _ASCII_DIGIT.search(text):
+            return True
+        runs = set(_RUN.findall(text.lower()))
+        if not runs.isdisjoint(_COUNT_WORDS):
+            return True
+        if runs.isdisjoint(_PERIODS):
+            return False  # the cadence alternative ends with a period word
+    return _MAY_COUNT.search(text) is not None
+
+
 def _quantities(text: str) -> tuple:
     """The quantities `agentmerge.quantities` reads in the text (value + unit + comparator)."""
-    if not _MAY_COUNT.search(text):
+    if not _may_count(text):
         return ()
     from ..quantities import load_table, quantities
 
@@ -470,10 +571,10 @@ _IMPERATIVE_SKIP = re.compile(r"^(?:please|always|also|then|first|and)\s+", re.I
 
 def _imperative(text: str, data: Terms) -> str:
     """An imperative sentence ("Index foreign keys") requires; anything else describes."""
-    words = tokens(_IMPERATIVE_SKIP.sub("", text))
-    if not words:
+    first = _first_token(_IMPERATIVE_SKIP.sub("", text))
+    if first is None:
         return "describe"
-    return "require" if words[0] in data.imperatives else "describe"
+    return "require" if first in data.imperatives else "describe"
 
 
 # --- how much a term decides ----------------------------------------------------------------------------------
