@@ -102,6 +102,12 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
         if first.frontmatter is None and not body.startswith("\n"):
             head += "\n"
         text = head + body
+    elif fm._FENCE.fullmatch(body.split("\n", 1)[0]) and not any(fm._CLOSE.fullmatch(line)
+                                                                   for line in body.split("\n")[1:]):
+        # a body that now opens with a thematic break (what stood before it left as a duplicate) would be
+        # read back as an unclosed frontmatter fence: a blank line before it keeps it a break
+        head = "\n"
+        text = head + body
     # where each kept unit and each conflict block stands in the merged file (1-based lines)
     body_line = head.count("\n") + first.head.count("\n") + 1
     output_lines: dict[int, int] = {}

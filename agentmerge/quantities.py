@@ -52,7 +52,7 @@ class Quantity:
 
     value: float  # normalised: seconds, percent, bytes; a count as written
     unit: str  # the base unit ("s", "%", "B", "/s" for cadences as their period) or the counted noun
-    dimension: str  # time | percent | size | cadence | count | number
+    dimension: str  # time | percent | size | cadence | count | ratio | number
     comparator: str  # "=", "<=", "<", ">=", ">", "~", "range"
     low: float
     high: float
@@ -161,12 +161,15 @@ def _table(data: dict) -> Table:
     names: dict[tuple[str, ...], str] = {}
     for key, spellings in data.get("names", {}).items():
         for s in [key, *spellings]:
-            words = tuple(_stem(w) for w in _WORD.findall(str(s).lower().replace("_", " ")))
-            if words:
-                names.setdefault(words, str(key))
+            # "start-up" as written and as two words: a name's phrase is read with its hyphens split
+            for spelling in dict.fromkeys((str(s).lower().replace("_", " "), str(s).lower().replace("_", " ").replace("-", " "))):
+                words = tuple(_stem(w) for w in _WORD.findall(spelling))
+                if words:
+                    names.setdefault(words, str(key))
     word_numbers = [w for w in numbers if w not in ("a", "an")]
     number = rf"(?<![\w.$€£/#:+*^-])(?:(?P<digits>{_DIGITS})(?P<mult>[kKM](?![a-zA-Z]))?|(?P<word>(?i:{_alternation(word_numbers)}))(?:[ -](?P<word2>(?i:one|two|three|four|five|six|seven|eight|nine|hundred|thousand|million)))?(?![\w]))(?![0-9_]|\.\d)"
-    unit_pattern = re.compile(rf"\s?(?P<unit>{_alternation(list(units))})(?![\w])", re.IGNORECASE)
+    # "10 min", "10min", and the adjective "10-minute", "48-hour"
+    unit_pattern = re.compile(rf"(?:\s|-(?=[a-z]))?(?P<unit>{_alternation(list(units))})(?![\w])", re.IGNORECASE)
     before_pattern = re.compile(rf"(?:^|(?<=[\s(:]))(?P<op>{_alternation(p for p, _ in before)})\s?(?:of\s|:\s?)?$",
                                 re.IGNORECASE)
     after_pattern = re.compile(rf"^\s?(?P<op>{_alternation(p for p, _ in after)})(?![\w])", re.IGNORECASE)
@@ -254,18 +257,25 @@ def _words_with_spans(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(0).lower().rstrip(".-/"), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
+_LABEL_JOINS = frozenset("a an the and or of for in on to with by at".split())
+
+
 def _name_before(clause: str, start: int) -> str:
     """The noun phrase before a value: back to a break (comma, conjunction, a previous number)."""
     left = clause[:start]
     cut = max((m.end() for m in _SEGMENT_BREAK.finditer(left)), default=0)
-    digit = max((m.end() for m in re.finditer(r"\d[\w%]*", left)), default=0)
+    # a previous value ends the name; a digit inside a word ("p99", "s3") is part of it
+    digit = max((m.end() for m in re.finditer(r"(?<![\w.])\d[\w%]*", left)), default=0)
     segment = left[max(cut, digit):]
-    if ":" in segment and not segment.split(":")[-1].strip(" :=*"):
-        segment = segment.rsplit(":", 1)[0]  # "pipeline budget: 25 min"
-    elif ":" in segment:
-        segment = segment.rsplit(":", 1)[1]
-    words = [w for w, _s, _e in _words_with_spans(segment)]
-    content = [w for w in words if w not in _FILLER]
+    label = ""
+    if ":" in segment:
+        label, segment = segment.rsplit(":", 1)  # "pipeline budget: 25 min", "Latency: p99 budget of 0.4 s"
+    content = [w for w, _s, _e in _words_with_spans(segment) if w not in _FILLER]
+    # the label names what the value after it measures; the words after the colon narrow it down
+    # a label is a noun phrase as written: only its articles and joins leave ("First stage" keeps "stage")
+    named = [w for w, _s, _e in _words_with_spans(label) if w not in _LABEL_JOINS]
+    if named:
+        return " ".join(named[-4:] if not content else named[-2:] + content[-3:])
     return " ".join(content[-4:])
 
 
@@ -320,7 +330,9 @@ def _make(clause: str, offset: int, table: Table, value: float, dimension: str, 
           span: tuple[int, int], counted: str = "", low: float | None = None, high: float | None = None) -> Quantity:
     lo, hi = _bounds(op, value) if low is None else (low, high)
     name = _name_before(clause, span[0])
-    after = counted or ("" if name else _name_after(clause, span[1]))
+    # a value written as an adjective ("a 48-hour timelock") measures the noun after it
+    adjective = re.search(r"\d-[a-z]", clause[span[0]:span[1]], re.IGNORECASE) is not None
+    after = counted or ("" if name and not adjective else _name_after(clause, span[1]))
     terms = _terms(" ".join(p for p in (name, after) if p), table)
     return Quantity(value=value, unit=unit, dimension=dimension, comparator=op, low=lo, high=hi,
                     name=name or after, terms=terms, text=clause[span[0]:span[1]].strip(),
@@ -430,7 +442,12 @@ def _in_clause(clause: str, offset: int, table: Table) -> list[Quantity]:
             lo_hi = (min(value, hi), max(value, hi))
             op = "range"
         counted = ""
-        if unit_m:
+        ratio = _RATIO.match(rest) if m.group("digits") and not upto else None
+        if ratio:  # "a contrast of at least 4.5:1": a ratio, compared by its first term
+            dim, base, factor = "ratio", ":1", 1.0
+            end += ratio.end()
+            rest = clause[end:]
+        elif unit_m:
             dim, base, factor = table.units[unit_m.group("unit").lower()]
             end += unit_m.end()
             rest = clause[end:]
@@ -490,6 +507,9 @@ def _in_clause(clause: str, offset: int, table: Table) -> list[Quantity]:
         taken.append((s, end))
     out.sort(key=lambda q: q.start)
     return out
+
+
+_RATIO = re.compile(r":1(?![\d.:])")
 
 
 def _flip(op: str) -> str:
@@ -552,10 +572,42 @@ def comparable(a: Quantity, b: Quantity, table: Table | None = None) -> bool:
     if a.dimension == "count" and a.unit != b.unit and (a.unit and b.unit or "/" in a.unit + b.unit):
         return False  # "400 lines" and "10 files"; "retry 3 times" counts what its name says
     keys = (table or load_table()).keys
+    pa, pb = set(_PERCENTILE.findall(a.name)), set(_PERCENTILE.findall(b.name))
+    if pa and pb and not pa & pb:
+        return False  # "p99 latency" and "p95 latency" are two quantities
     ka, kb = a.terms & keys, b.terms & keys
+    # the words besides the keys: what the quantity is of ("webhook" in "webhook handlers answer"); a
+    # word that only places the value in time ("after", "every") names nothing
+    shared = (a.terms - keys) & (b.terms - keys) - _PLACING
+    if ka and kb:
+        # one name narrower than the other ("raw event logs deleted after" is log retention, "raw events
+        # retained" retention): the same thing when the words besides the keys meet too
+        return ka == kb or (bool(shared) and (ka < kb or kb < ka))
     if ka or kb:
-        return ka == kb
-    return similarity(a, b) > 0.5 or bool(a.terms) and bool(b.terms) and (a.terms <= b.terms or b.terms <= a.terms)
+        # a name the keys do not cover against one they do: the same thing only as the same kind of value
+        # (two budgets, two floors, two points) of something both name: in two words ("payment records"),
+        # or in one rare word ("webhook"; not "refresh", which many things do)
+        return (len(shared) >= 2 or any(_rare(t) for t in shared)) and _kind(a) == _kind(b)
+    if similarity(a, b) > 0.5 or bool(a.terms) and bool(b.terms) and (a.terms <= b.terms or b.terms <= a.terms):
+        return True
+    return len(shared) >= 2 and _kind(a) == _kind(b)
+
+
+_PERCENTILE = re.compile(r"\bp\d{2,3}\b")
+_PLACING = frozenset({"after", "befor", "before", "until", "everi", "every", "per", "each", "onc", "once", "start",
+                      "end", "time"})
+
+
+def _rare(stem: str) -> bool:
+    """A word of a name specific enough to say what is measured on its own (its English prior)."""
+    from .statements.terms import prior
+
+    return prior(stem) >= 0.9
+
+
+def _kind(q: Quantity) -> str:
+    """A budget (an upper bound), a floor (a lower bound), a point, a range or an estimate."""
+    return "upper" if q.upper else "lower" if q.lower else "point" if q.point else q.comparator
 
 
 def similarity(a: Quantity, b: Quantity) -> float:

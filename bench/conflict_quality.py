@@ -1,12 +1,14 @@
 """How well the conflict detectors do on labelled agent pairs: recall by form, precision, agreements flagged.
 
-    python bench/conflict_quality.py                 # legacy, tune, more and holdout sets
+    python bench/conflict_quality.py                 # legacy, tune, more, extra and holdout sets
     python bench/conflict_quality.py --show-misses   # also list misses and unlabelled reports (legacy, tune)
     python bench/conflict_quality.py --self          # re-analyse each merged agent on its own
     python bench/conflict_quality.py --json          # the same numbers as JSON
+    python bench/conflict_quality.py --cross         # body conflicts between agents of different pairs
 
 Sets: `legacy` is fixtures/pairs, `tune` is fixtures/conflicts, `more` is fixtures/conflicts-more (more
-tuning pairs, not balanced against the held-back half), `holdout` is fixtures/holdout. Each pair
+tuning pairs, not balanced against the held-back half), `extra` is fixtures/conflicts-extra (six more pairs
+in other domains, labelled before the detectors were tuned on them), `holdout` is fixtures/holdout. Each pair
 directory holds a.md, b.md and expected.yaml (see fixtures/conflicts/README.md). Every pair is merged with
 `merge_files([a, b], MergeOptions())` and the report's conflicts are matched to the expected ones by their
 sides: a reported conflict matches an expected one when each expected side's `file:line` falls inside one
@@ -15,6 +17,11 @@ not match; how often it does is printed as "kind agrees".
 
 For the held-back set only totals and per-form counts are printed, never which items were missed or what
 was reported, and `--show-misses` does not apply to it.
+
+`--cross` merges the a.md of each pair with the b.md of every other pair of the chosen sets (never the
+held-back one) and counts the body conflicts reported, by kind: agents for different jobs rarely
+contradict each other, so a rise there is mostly false reports (some are real: two files can disagree on
+testing first across domains). With `--show-misses` each is listed.
 
 `--self` merges each pair under every `--on-conflict` strategy, writes the merged agent to a temporary
 file, runs `merge_files([merged])` on it alone and counts the conflicts still reported inside it; the five
@@ -40,6 +47,7 @@ from agentmerge.report import to_json  # noqa: E402
 
 SETS = {"legacy": ROOT / "fixtures" / "pairs", "tune": ROOT / "fixtures" / "conflicts",
         "more": ROOT / "fixtures" / "conflicts-more",
+        "extra": ROOT / "fixtures" / "conflicts-extra",
         "holdout": ROOT / "fixtures" / "holdout"}
 HIDDEN = {"holdout"}  # sets whose items are never printed
 STRATEGIES = ("prefer-first", "keep-all", "mark")
@@ -212,19 +220,54 @@ def run_self(sets: list[str], show: bool) -> dict:
     return result
 
 
+def run_cross(sets: list[str], show: bool) -> dict:
+    """Body conflicts between agents of different pairs (a.md of one, b.md of another)."""
+    dirs = [d for name in sets if name not in HIDDEN for d in pair_dirs(SETS[name])]
+    kinds: Counter = Counter()
+    items: list[str] = []
+    for x in dirs:
+        for y in dirs:
+            if x == y:
+                continue
+            report = to_json(merge_files([str(x / "a.md"), str(y / "b.md")], MergeOptions()))["conflicts"]
+            for c in report:
+                if c["kind"] in ("frontmatter", "persona"):
+                    continue
+                kinds[c["kind"]] += 1
+                items.append(f"{x.name}/a.md + {y.name}/b.md: {c['kind']} {c['topic']}")
+    total = sum(kinds.values())
+    print(f"== cross: {len(dirs)} pairs' agents merged across pairs: {total} body conflicts  ("
+          + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) + ")")
+    if show:
+        for item in items:
+            print(f"      {item}")
+    return {"conflicts": total, "kinds": dict(sorted(kinds.items()))}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sets", default="legacy,tune,more,holdout", help="comma-separated: legacy, tune, more, holdout")
+    ap.add_argument("--sets", default="legacy,tune,more,extra,holdout",
+                    help="comma-separated: legacy, tune, more, extra, holdout")
     ap.add_argument("--show-misses", action="store_true", help="list misses and unlabelled reports (not for holdout)")
     ap.add_argument("--self", dest="self_check", action="store_true", help="re-analyse each merged agent on its own")
     ap.add_argument("--json", action="store_true", help="print JSON instead of text")
+    ap.add_argument("--cross", action="store_true", help="count body conflicts between agents of different pairs")
     args = ap.parse_args(argv)
     sets = [s for s in args.sets.split(",") if s]
     unknown = [s for s in sets if s not in SETS]
     if unknown:
         ap.error(f"unknown set: {', '.join(unknown)}")
     out: dict = {}
-    if args.self_check:
+    if args.cross:
+        if args.json:
+            import contextlib
+            import io
+
+            with contextlib.redirect_stdout(io.StringIO()):
+                out["cross"] = run_cross(sets, show=False)
+        else:
+            out["cross"] = run_cross(sets, show=args.show_misses)
+    elif args.self_check:
         if args.json:
             import contextlib
             import io

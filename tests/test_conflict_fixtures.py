@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent / "fixtures"
 HALVES = {"tune": ROOT / "conflicts", "holdout": ROOT / "holdout"}
 # More tuning pairs in other domains, labelled the same way; not part of the two balanced halves.
 MORE = ROOT / "conflicts-more"
+EXTRA = ROOT / "conflicts-extra"
 CONFLICT_FORMS = {"modality", "value", "choice", "order", "scope", "code", "frontmatter"}
 AGREEMENT_FORMS = {"opposite-polarity", "same-value", "capability-list", "history", "different-scope", "persona",
                    "different-quantity"}
@@ -30,7 +31,8 @@ def _pairs(half):
 
 
 ALL = [(half, d) for half in HALVES for d in _pairs(half)] + [
-    ("more", d) for d in sorted(p for p in MORE.iterdir() if (p / "expected.yaml").exists())]
+    ("more", d) for d in sorted(p for p in MORE.iterdir() if (p / "expected.yaml").exists())] + [
+    ("extra", d) for d in sorted(p for p in EXTRA.iterdir() if (p / "expected.yaml").exists())]
 
 
 def _expected(d):
@@ -122,8 +124,9 @@ def test_domains_are_new_and_not_shared_between_halves():
     tune = {d.name for d in _pairs("tune")}
     hold = {d.name for d in _pairs("holdout")}
     more = {d.name for d in MORE.iterdir() if (d / "expected.yaml").exists()}
-    assert not tune & hold and not more & (tune | hold)
-    assert not (tune | hold | more) & (OLD_DOMAINS | {"databases"})
+    extra = {d.name for d in EXTRA.iterdir() if (d / "expected.yaml").exists()}
+    assert not tune & hold and not more & (tune | hold) and not extra & (tune | hold | more)
+    assert not (tune | hold | more | extra) & (OLD_DOMAINS | {"databases"})
 
 
 def test_missing_frontmatter_keys_are_labelled_in_both_halves():

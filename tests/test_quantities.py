@@ -34,6 +34,8 @@ def one(text):
     ("10k rows per batch", 10000, "count", "="),
     ("bundles of 500 KB max", 500000, "size", "<="),
     ("10 minutes or less", 600, "time", "<="),
+    ("a 48-hour timelock", 172800, "time", "="),
+    ("text contrast of at least 4.5:1", 4.5, "ratio", ">="),
 ])
 def test_value_unit_and_comparator(text, value, dimension, comparator):
     q = one(text)
@@ -113,3 +115,17 @@ def test_any_text_reads_without_error_and_spans_point_into_it(text):
     for q in quantities(text):
         assert 0 <= q.start < q.end <= len(text)
         assert q.low <= q.high
+
+
+def test_a_digit_inside_a_word_and_a_label_name_the_quantity():
+    assert one("Latency: p99 budget of 0.4 s").name == "latency p99"
+    assert "timelock" in one("admin actions go through a 48-hour timelock").terms
+    assert one("First stage: a new version opens at 10% of users").terms & {"rollout"}
+
+
+def test_names_beyond_their_keys():
+    deleted, retained = one("Raw event logs are deleted after 30 days"), one("Raw events: retained for 90 days")
+    assert comparable(deleted, retained)
+    assert comparable(one("Webhook handlers must answer within 2 seconds"), one("Acknowledge webhooks in under 10 s"))
+    assert not comparable(one("p99 latency under 300 ms"), one("p95 latency under 150 ms"))
+    assert not comparable(one("Jobs time out after 48 hours"), one("Tickets are anonymised after 18 months"))

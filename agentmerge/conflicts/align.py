@@ -30,7 +30,7 @@ CAPABILITY = re.compile(
     r"stack:|technologies|frameworks?:|supports?|integrat\w+ with|compatible with|whether|either)",
     re.IGNORECASE)
 HISTORY = re.compile(
-    r"\b(?:migrated|moved (?:from|off|away)|switched|used to|previously|formerly|legacy|deprecated|"
+    r"\b(?:migrated|moved (?:from|off|away)|switched|used to|previously|formerly|(?<!for )(?<!in )legacy|deprecated|"
     r"in the past|historically|originally|no longer|were using|was using|we had|replaced|until \d{4}|"
     r"until (?:recently|last (?:year|month|quarter|release|spring|summer|autumn|fall|winter))|\w+ years? ago|"
     r"in \d{4}|since \d{4}|back in|old (?:setup|stack|system)|before the move|sunset\w*)\b",
@@ -39,7 +39,7 @@ QUESTION = re.compile(r"\?\s*$")
 # Qualifiers that limit where a statement holds ("in an emergency", "for payments", "only in dev").
 SCOPE = re.compile(
     r"\b(?:only (?:when|if|for|in|on|during|after)\b[^.;,]{0,60}|in (?:an |a )?(?:emergenc\w+|incident\w*|hotfix\w*)"
-    r"|(?:for|in|on|during|within) (?:the )?(?:small|minor|trivial|tiny|one-line|urgent|emergency|"
+    r"|(?:for|in|on|during|within|against) (?:the )?(?:small|minor|trivial|tiny|one-line|urgent|emergency|"
     r"payments?|billing|checkout|prototypes?|prototyping|spikes?|experiments?|scripts?|tests?|testing|"
     r"local(?: development)?|dev(?:elopment)?|staging|sandbox|production|prod|ci|legacy|internal|admin|"
     r"mobile|ios|android|web|backend|frontend|migrations?|notebooks?|demos?|hot paths?|read paths?|"

@@ -161,6 +161,9 @@ as expose exposed design designed implement implemented conform conforms target 
 """.split())
 # Words right after an option that open the thing it is used for ("Maven for builds", "Vite as the dev server").
 _CUE_AFTER = frozenset("for as to : — – - handles manages runs builds owns powers drives is are".split())
+# Verbs after an option that opens a statement: the option does the job ("Snakemake drives every pipeline").
+_DOES_JOB = frozenset("handles manages runs builds owns powers drives serves hosts stores orchestrates "
+                      "schedules packages publishes makes".split())
 
 
 def _chosen(text: str, m: Mention, role: str = "item") -> bool:
@@ -182,6 +185,10 @@ def _chosen(text: str, m: Mention, role: str = "item") -> bool:
         return True
     if starts and m.end <= len(spans) and text[spans[m.end - 1].end():].lstrip().startswith((":", "—", "–")):
         return True  # "Trunk-based development: short-lived branches …"
+    if starts and after[:1] and after[0] in _DOES_JOB:
+        return True  # "Snakemake drives every pipeline", "Pa11y runs the audits": the option does the job
+    if starts and after[:2] in (["is", "the"], ["are", "the"], ["is", "our"], ["are", "our"]):
+        return True  # "Hardhat is the build and test environment": it is the one
     if starts and role in ("item", "nested") and after and after[0] in ("for", "as", "to", "is", "are"):
         return after[0] in ("for", "as", "to") or len(tokens) <= 8
     return starts and bool(re.search(r"^\W*\S+(?:\s\S+){0,3}?\s*[:—–]\s", text))
@@ -236,13 +243,19 @@ def _scope_terms(s, category: str, alternatives: Alternatives, option_words: set
     options' names ("for dependencies" is the purpose; "for tests" is a scope)."""
     purpose = alternatives.purposes.get(category, frozenset())
     words = set()
-    for m in SCOPE.finditer(s.text):
+    # only a qualifier in the clause that names the option limits the choice ("SQLite for tests"); the
+    # rest of a long statement describes other things ("We use GitFlow: ..., `hotfix/*` branches for
+    # urgent fixes")
+    clauses = [c for c in _CLAUSES.split(s.text)
+               if any(w in option_words for w in re.findall(r"[\w.+#-]+", c.lower()))]
+    for m in SCOPE.finditer(" ; ".join(clauses) if clauses else s.text):
         for w in re.findall(r"[a-z][a-z0-9-]+", m.group(0).lower()):
             if w not in purpose and w not in option_words and w not in _SCOPE_FILLER:
                 words.add(w)
     return frozenset(words)
 
 
+_CLAUSES = re.compile(r"[,;:()]|\s[-\u2013\u2014]\s|\.\s")
 _SCOPE_FILLER = frozenset("for in on the a an only when if during within with of to and or any all".split())
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 
+from ..statements.terms import prior
 from .align import NEGATOR, Quick, conflict, document_frequency, pairs, scope_of, sort, statements, takes_no_stance
 
 POSITIVE = ("require", "recommend", "permit")
@@ -38,6 +39,9 @@ CONDITION = re.compile(r"\b(?:when|if|during|while|unless|in|for|on|as long as|p
                        re.IGNORECASE)
 _WAIVER_WORDS = frozenset({"is", "are", "option", "optional", "for", "not", "requir", "need", "necessari",
                            "mandatori", "no", "to", "can", "be", "skip", "skipped", "may", "small", "the", "a"})
+# "never X without Y", "no X without Y": a double negative, the requirement of Y for X
+_WITHOUT = re.compile(r"\b(?:not|never|no|don't|do not)\b.*\bwithout\b", re.IGNORECASE)
+SPECIFIC_KEY = 0.8  # the English prior a lone shared word needs ("grch37" 1.0; "log" 0.64, "install" ...)
 GENERIC_VERBS = frozenset({"use", "make", "do", "have", "get", "run", "put", "let", "go", "take"})
 
 
@@ -91,6 +95,9 @@ def _conflicting(neg, pos, kind_pos: str) -> tuple[bool, str]:
     if kind_pos == "require":
         if not set(core) <= pos.terms or NEGATOR.search(pos.text):
             return False, ""
+        if _WITHOUT.search(neg.text):
+            return False, ""  # "no X without Y" requires Y for X: a requirement naming both says the same
+
         if not set(neg.st.heads) <= set(pos.st.heads) | pos.terms:
             return False, ""  # "never deploy :latest" is about `:latest`, which the other does not name
         return True, scope_of(pos.text)
@@ -98,16 +105,65 @@ def _conflicting(neg, pos, kind_pos: str) -> tuple[bool, str]:
     # points at the bug" permits force unwrapping, not crashes)
     permitted = _clause_terms(pos.text, PERMISSION) & pos.terms
     shared &= permitted
+    named = set(pos.st.heads) | pos.terms | permitted
+    # its code spans and identifiers, and abbreviations in capitals ("POST", "PII")
+    marked = set(neg.st.heads) | {t for t in core if len(t) > 1 and t.isupper()}
+    if any(h not in named and not _last_word(h) & named for h in marked):
+        return False, ""  # "never retry a POST automatically" is about `POST`, which the other does not name
     situation = scope_of(pos.text) or _condition(pos.text)
-    if len(shared) >= 2 or (shared & _key_terms(neg) and situation):
+    # or one word of the action and one of the prohibition's subject ("updates must never install …" /
+    # "installing updates silently … is fine")
+    subject = (neg.terms - set(core)) & permitted
+    # what is shared must reach the prohibited action's head (its first words, its verb): "never
+    # hard-delete rows from warehouse tables" / "scratch tables in the warehouse are fine" share only objects
+    if not shared & (set(core[:2]) | _key_terms(neg)):
+        return False, ""
+    if len(shared) >= 2 or (shared and subject):
+        return True, situation
+    # one shared word is enough only when it names the thing on its own ("GRCh37"), and the permission
+    # says where it holds: a common verb alone ("log", "commit") meets too many other permissions
+    # or when the permission's clause opens with the prohibited action itself, as a gerund ("applying
+    # from your machine is fine in an emergency" / "never run `terraform apply` from a laptop")
+    key = shared & _key_terms(neg)
+    if key and situation and (any(prior(t) >= SPECIFIC_KEY for t in key) or _gerund(pos.text, PERMISSION) & key):
         return True, situation
     return False, ""
+
+
+def _last_word(head: str) -> set[str]:
+    """The lemma of a code span's or identifier's last word (`terraform apply` -> "appli")."""
+    from ..statements.terms import lemma
+
+    words = re.findall(r"[a-z]+", head.lower())
+    return {lemma(words[-1])} if words else set()
+
+
+def _gerund(text: str, pattern: re.Pattern) -> set[str]:
+    """The lemma of the -ing word that opens the clause where `pattern` matches, or nothing."""
+    from ..statements.terms import lemma, term_words
+
+    m = pattern.search(text)
+    if m is None:
+        return set()
+    start = max(text.rfind(",", 0, m.start()), text.rfind(";", 0, m.start()), text.rfind(":", 0, m.start())) + 1
+    words = re.findall(r"[A-Za-z][\w-]*", text[start : m.start()])
+    if not words or not words[0].lower().endswith("ing"):
+        return set()
+    first = words[0].lower()
+    return {lemma(first), *(term for _s, term in term_words(first))}
+
+
+def _same_scope(a: str, b: str) -> bool:
+    """One qualifier in two statements: the same words, or one the start of the other ("in library code" /
+    "in library code to roll out risky changes")."""
+    a, b = a.lower(), b.lower()
+    return a.startswith(b) or b.startswith(a)
 
 
 def _clause_terms(text: str, pattern: re.Pattern, before: bool = False) -> set[str]:
     """The lemmas of the clause (between commas, semicolons, colons) where `pattern` matches (with
     `before`, of its part before the match: the subject of "… is optional")."""
-    from ..statements.terms import lemma
+    from ..statements.terms import lemma, term_words
 
     m = pattern.search(text)
     if m is None:
@@ -115,7 +171,10 @@ def _clause_terms(text: str, pattern: re.Pattern, before: bool = False) -> set[s
     start = max(text.rfind(",", 0, m.start()), text.rfind(";", 0, m.start()), text.rfind(":", 0, m.start())) + 1
     ends = [i for i in (text.find(",", m.end()), text.find(";", m.end())) if i >= 0]
     clause = text[start : m.start() if before else (min(ends) if ends else len(text))]
-    return {lemma(w) for w in re.findall(r"[a-z][a-z0-9_]*", clause.lower())}
+    # the clause's terms as the statement model reads them ("rolling back" is `reversible`, "logged-out"
+    # one word), and its plain lemmas besides
+    return ({term for _surface, term in term_words(clause)}
+            | {lemma(w) for w in re.findall(r"[a-z][a-z0-9_]*", clause.lower())})
 
 
 def _surface(text: str, lemmas, limit: int = 4) -> str:
@@ -156,8 +215,9 @@ def detect(ctx) -> list:
 
     def keys(s):
         if stance[s.index] == "prohibit":
-            core = [t for t in _core(s) if df[t] <= common]
-            return sorted(core, key=lambda t: (df[t], t))[:2]
+            # every term of the prohibited action: the other side may share any of them (its rarest
+            # terms are often the ones the other words differently)
+            return [t for t in _core(s) if df[t] <= common]
         return [t for t in s.terms if df[t] <= common]
 
     found = []
@@ -169,7 +229,7 @@ def detect(ctx) -> list:
             if not ok:
                 continue
             neg_scope = scope_of(neg.text)
-            if neg_scope and situation and neg_scope.lower() != situation.lower():
+            if neg_scope and situation and not _same_scope(neg_scope, situation):
                 continue  # two rules for two situations
             if neg_scope and not situation:
                 continue  # "never X in production" does not forbid X elsewhere

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from .. import model
+from ..statements.terms import analyse, prior, terms_data
 from .align import document_frequency, grouped, pairs, sort, statements, takes_no_stance
 
 _BEFORE = re.compile(r"(?P<a>[^.;]{3,120}?)\b(?:before|prior to|ahead of)\b(?P<b>[^.;]{3,120})", re.IGNORECASE)
@@ -24,8 +25,6 @@ _FIRST = re.compile(r"\bfirst\b", re.IGNORECASE)
 # "tag the release first so the build is reproducible, then bump the version"
 _FIRST_THEN = re.compile(r"(?P<a>[^.;]{3,120}?)\bfirst\b[^.;]{0,80}?\bthen\b(?P<b>[^.;]{3,120})", re.IGNORECASE)
 _ORDER_WORD = re.compile(r"\b(?:before|prior to|ahead of|once|after|as soon as|until|when|then)\b", re.IGNORECASE)
-# what waits for these waits for the rest of the work to be done
-SETTLE = frozenset({"settl", "stabil", "stabl", "matur", "finish", "done", "complet", "freez", "frozen"})
 STEPS_AHEAD = 3
 _ORDERED = re.compile(r"\d{1,9}[.)]\Z")
 
@@ -84,6 +83,23 @@ def _steps(ctx, said) -> dict[int, list[tuple[frozenset[str], frozenset[str]]]]:
     return out
 
 
+def _first_steps(ctx, said) -> set[int]:
+    """Statement indices of the first step of each numbered procedure."""
+    first_of = {}
+    for s in said:
+        if s.st.role == "item" and s.uid not in first_of:
+            first_of[s.uid] = s
+    out: set[int] = set()
+    for agent in ctx.agents:
+        previous = False
+        for unit in agent.units:
+            numbered = unit.kind == model.ITEM and bool(_ORDERED.match(unit.marker or ""))
+            if numbered and not previous and unit.uid in first_of and unit.marker.startswith("1"):
+                out.add(first_of[unit.uid].index)
+            previous = numbered
+    return out
+
+
 def _add_steps(run, out) -> None:
     for i, s in enumerate(run):
         for later in run[i + 1 : i + 1 + STEPS_AHEAD]:
@@ -92,30 +108,81 @@ def _add_steps(run, out) -> None:
                 out.setdefault(s.index, []).append((first, then, later))
 
 
-def _reversed(x, y, text_x: str) -> tuple[frozenset[str], frozenset[str]] | None:
+# "investigate first.", "land the change first;", "X first and see it work", "X first so …": `first` as
+# an adverb of the clause's action (not "the first public message", "first-time users")
+_FIRST_ADVERB = re.compile(r"\bfirst\b(?=\s*(?:[.;,:!)]|$|(?:so|and|then|while|because|to see)\b))", re.IGNORECASE)
+# a step that says it comes first is a stated order, not only a place in a list
+_SAYS_FIRST = re.compile(r"\b(?:first|before (?:any|anything|every|writing|starting|coding))\b", re.IGNORECASE)
+
+
+def _unit_sequences(said) -> dict[int, list[tuple[frozenset[str], frozenset[str]]]]:
+    """Orders across the sentences of one paragraph or item: a sentence whose action is done `first`
+    ("Explore the data first. Write the analysis plan once …") comes before what the unit's later
+    sentences do. Statement index -> (first, then)."""
+    by_unit: dict[int, list] = {}
+    for s in said:
+        by_unit.setdefault(s.uid, []).append(s)
+    out: dict[int, list] = {}
+    for members in by_unit.values():
+        for k, s in enumerate(members[:-1]):
+            if not _FIRST_ADVERB.search(s.text) or s.st.order:
+                continue
+            first = frozenset(t for t in s.terms if t not in _SEQUENCE_TERMS)
+            then = frozenset(t for m in members[k + 1 :] for t in m.terms if t not in _SEQUENCE_TERMS) - first
+            if first and then:
+                out.setdefault(s.index, []).append((first, then))
+    return out
+
+
+SPECIFIC = 0.8  # the summed English prior of what an order moves: "design note" 0.86, "write change" 0.72
+
+
+def _specific(terms: frozenset[str]) -> bool:
+    """Words that together name a thing: two ordinary nouns ("design note", "status page") or one rare
+    word ("notarise", "OpenAPI", "reconciliation"), not common verbs ("write", "change")."""
+    return sum(prior(t) for t in terms) >= SPECIFIC
+
+
+_SEQUENCE_TERMS = frozenset({"first", "then", "later", "afterward", "afterwards", "initi"})
+
+
+def _reversed(x, y, text_x: str, step_y: bool = False, x_first: bool = False,
+              ) -> tuple[frozenset[str], frozenset[str]] | None:
     """(what x puts first, what y puts first) when orders x and y are reversed."""
     (fx, tx), (fy, ty) = x, y
+    # what both do first is their common object ("notarise the build before uploading" / "upload the
+    # build first"), not a step: it leaves both first sides; what is left must differ
+    fx, fy = fx - fy, fy - fx
     first_later = fx & ty
-    if not first_later or fx & fy:
+    if not first_later or not fy:
         return None
     if tx & fy and not (tx & fy) & first_later:
         return first_later, tx & fy
-    if fy & SETTLE and (tx & ty or _FIRST.search(text_x)):
-        return first_later, fy & SETTLE
+    # y waits for something to settle before what x does first; a procedure's step that itself settles
+    # something ("1. Freeze the code.") waits for nothing
+    settle = terms_data().settle  # what waits for these waits for the rest of the work (terms.yaml)
+    if fy & settle and not step_y and (tx & ty or x_first or _FIRST.search(text_x)):
+        return first_later, fy & settle
     return None
 
 
 def detect(ctx) -> list:
     said = [s for s in statements(ctx) if not takes_no_stance(s) and not s.st.negated]
     steps = _steps(ctx, said)
+    across = _unit_sequences(said)
     # (first, then, the later step when the order is a numbered procedure's)
-    orders = {s.index: [(f, t, None) for f, t in _orders(s)] + steps.get(s.index, []) for s in said}
+    orders = {s.index: [(f, t, None) for f, t in _orders(s) + across.get(s.index, [])] + steps.get(s.index, [])
+              for s in said}
+    # what says it comes first: in words, or as the first step of a procedure
+    stated = {s.index for s in said if s.index in across or _SAYS_FIRST.search(s.text)} | _first_steps(ctx, said)
     said = [s for s in said if orders[s.index]]
     if len(said) < 2:
         return []
     df = document_frequency(said)
     common = max(8, len(said) // 10)
     clashes: dict[str, list] = {}
+    hits: list = []
+    by_procedure: dict[tuple, tuple] = {}
 
     def keys(s):
         return {t for *pair, _step in orders[s.index] for side in pair for t in side if df[t] <= common}
@@ -126,12 +193,24 @@ def detect(ctx) -> list:
             for *y, step_y in orders[b.index]:
                 if (step_x or step_y) and (step_x and step_y or a.source == b.source):
                     continue  # a procedure's steps say little alone: only against a stated order elsewhere
-                found = _reversed(x, y, a.text)
-                if found is None:
-                    other = _reversed(y, x, b.text)
+                found = _reversed(x, y, a.text, bool(step_y), a.index in stated)
+                if found is not None:
+                    moved, waited = found
+                else:
+                    other = _reversed(y, x, b.text, bool(step_x), b.index in stated)
                     found = (other[1], other[0]) if other else None
-                if found and (step_x or step_y) and len(found[0]) + len(found[1]) < 3:
-                    found = None  # a step moved by one shared word is too little to go on
+                    waited, moved = found if found else (frozenset(), frozenset())
+                settled = bool(found) and waited <= terms_data().settle
+                if (found and (step_x or step_y) and len(found[0]) + len(found[1]) < 3
+                        and not (a.index in stated and b.index in stated) and not settled):
+                    found = None  # a step moved by one shared word is too little to go on, unless both say "first"
+                if found and (settled or step_x or step_y):
+                    # what moves must name a thing, not only common verbs ("1. Write …" / "write … once it has
+                    # settled"; "write …" / "change …"): its words, the verb both statements open with left
+                    # out, weigh as much as two ordinary words (their English priors)
+                    verbs = {analyse(a.text).verb} & {analyse(b.text).verb}
+                    if not _specific((moved if settled else found[0] | found[1]) - verbs):
+                        found = None
                 if found:
                     hit, later = found, step_x or step_y
                     break
@@ -139,12 +218,24 @@ def detect(ctx) -> list:
                 break
         if hit is None:
             continue
+        if later is not None:
+            # one procedure against one stated order is one disagreement: its earliest reversed step says it
+            stepped_a = any(later is step for *_o, step in orders[a.index])
+            step, other = (a, b) if stepped_a else (b, a)
+            where = (other.index, step.source, ctx.units[step.uid].section)
+            if where in by_procedure and by_procedure[where][0] < step.st.line:
+                continue
+            by_procedure[where] = (step.st.line, a, b, hit, later, stepped_a)
+            continue
+        hits.append((a, b, hit, None, False))
+    hits += [(a, b, hit, later, stepped_a) for _line, a, b, hit, later, stepped_a in
+             (by_procedure[k] for k in sorted(by_procedure))]
+    for a, b, hit, later, stepped_a in hits:
         first_a = " ".join(sorted(hit[0], key=lambda t: (df.get(t, 0), t))[:3])
         first_b = " ".join(sorted(hit[1], key=lambda t: (df.get(t, 0), t))[:3])
         topic = first_a
         clashes.setdefault(topic, []).append((a, f"{first_a} first", b, f"{first_b} first"))
         if later is not None:  # the procedure's later step stands on its step's side
-            stepped_a = any(later is step for *_o, step in orders[a.index])
             clashes[topic].append((later, f"{first_a} first", b, f"{first_b} first") if stepped_a else
                                   (a, f"{first_a} first", later, f"{first_b} first"))
     found = [grouped(ctx, "order", topic, cl, "the same steps in the opposite order",

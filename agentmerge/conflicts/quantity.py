@@ -17,7 +17,7 @@ from .align import conflict, pairs, scope_of, sort, statements, takes_no_stance
 from .align import QUESTION, QUICK_HISTORY
 
 # Dimensions whose bare numbers say too little to compare ("number": "React 18", "step 3").
-COMPARED = ("time", "percent", "size", "cadence", "count")
+COMPARED = ("time", "percent", "size", "cadence", "count", "ratio")
 
 
 def _quantities(s, table, head: str = "") -> list:
@@ -50,7 +50,8 @@ def detect(ctx) -> list:
     found = []
 
     def keys(s):
-        return {(q.dimension, t) for q in stated[s.index][1] for t in (q.terms & table.keys or q.terms)}
+        # every word of the name: a name the keys cover meets one they do not through the words besides
+        return {(q.dimension, t) for q in stated[s.index][1] for t in q.terms}
 
     for a, b in pairs(items, keys):
         scope_a, scope_b = scope_of(a.text).lower(), scope_of(b.text).lower()

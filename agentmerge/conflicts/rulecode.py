@@ -8,8 +8,14 @@ block with `eval(expr)`; "always pass `timeout=` to requests" against `requests.
 - A prohibition of one construct on or in another ("don't put `onClick` on a `div`") needs both on one
   line of the block; "never hard-code the keystore password" is a block that assigns a string literal to
   a name holding the rule's last word (`storePassword = "…"`).
-- A requirement "pass/set/add/include X to/on/in/with Y" (X a code span) conflicts with a block that calls
-  Y without X.
+- A construct of several words (`kubectl delete pod --force`, `from module import *`) is used when its
+  words stand in order on one line, whatever stands between; a placeholder word ("module", "name") stands
+  for any word of code.
+- A requirement "pass/set/add/include X to/on/in/with Y" (X a code span; "set an explicit `timeout` on
+  every search request") conflicts with a block that calls Y, or a method named Y, without X; a definition
+  of Y is no call.
+- "Never log X" ("never write email addresses to application logs") conflicts with a logging or printing
+  call whose arguments, outside string literals, name X (`logger.info("…", user.email)`).
 - A block shown as the wrong way ("# bad", "vulnerable", "don't", "❌", "before:" in the block's first
   lines or in the text right before it) is an illustration, not a practice.
 """
@@ -20,12 +26,13 @@ import re
 
 from ..model import Conflict, Side
 from .align import code_blocks, short, sort, statements
+from .modality import _surface
 
 _BAD_LABEL = re.compile(r"(?:\bbad\b|\bwrong\b|\bdon'?t\b|\bdo not\b|\bavoid\b|\bvulnerable\b|\binsecure\b|"
                         r"\banti-?pattern\b|\bnever\b|❌|✗|\bbefore:|\bincorrect\b|\bunsafe\b|\bnot this\b)",
                         re.IGNORECASE)
 _COMMENT = re.compile(r"^\s*(?:#|//|--|/\*|\*|<!--|;)")
-_REQUIRE = re.compile(r"\b(?:pass|set|add|include|specify|provide|supply|give)\s+`(?P<x>[^`]{1,40})`"
+_REQUIRE = re.compile(r"\b(?:pass|set|add|include|specify|provide|supply|give)\s+(?:(?:an?|the|explicit|always|every|its|their)\s+){0,3}`(?P<x>[^`]{1,40})`"
                       r"[^.;`]{0,30}?\b(?:to|on|in|with|for)\s+(?:every |each |all |the )?`?(?P<y>[A-Za-z_][\w.]{1,40})`?")
 _IDENTIFIER = re.compile(r"[A-Za-z_][\w.]*\Z")
 _HARD_CODE = re.compile(r"\bhard[- ]?cod\w*\s+(?:the |any |an? |your )?(?P<what>[a-z][a-z -]{2,40}?)"
@@ -120,6 +127,62 @@ def _uses_word(code: str, word: str, rest: tuple[str, ...]) -> int | None:
     return None
 
 
+# Words a rule writes in a construct for "any such thing" ("`from module import *`"): any word of code
+# stands in their place.
+_PLACEHOLDERS = frozenset("module package pkg name names value x y foo bar baz thing something path file files "
+                          "arg args url host cmd command".split())
+
+
+def _command_pattern(construct: str) -> re.Pattern:
+    """A construct of several words (`kubectl delete pod --force`, `from module import *`): its words in
+    order on one line, with anything between (arguments, other flags); a placeholder word stands for any
+    word of code."""
+    parts = []
+    for word in construct.split():
+        if word.lower() in _PLACEHOLDERS:
+            parts.append(r"[\w.\-/]+")
+        elif re.fullmatch(r"[\w.]+", word):
+            parts.append(rf"(?<![\w.-]){re.escape(word)}(?![\w-])")
+        else:
+            parts.append(rf"(?<!\S){re.escape(word)}(?=[\s=,;)]|$)" if word.startswith("-") else re.escape(word))
+    return re.compile(r"\s(?:.*\s)?".join(parts) if len(parts) > 1 else parts[0])
+
+
+# a logging or printing call: `logger.info(`, `log.warn(`, `logging.debug(`, `console.log(`, `print(`
+_LOG_CALL = re.compile(r"\b\w*log\w*\.(?:debug|info|warn|warning|error|exception|critical|fatal|trace|log|"
+                       r"print\w*)\s*\(|(?<![\w.])(?:print|println|printf|puts)\s*\(", re.IGNORECASE)
+_STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|`[^`]*`")
+# words of a "never log X" rule that say how, not what
+_LOG_WORDS = frozenset("log write put print record send store output include appli applic level messag line "
+                       "plain text clear full raw ever".split())
+
+
+def _logged(s) -> tuple[str, ...] | None:
+    """What a "never log X" rule keeps out of logs ("never write email addresses to application logs":
+    `email`, `address`), as word stems, or None."""
+    if s.st.modality not in ("prohibit", "discourage") or "log" not in s.st.terms or s.st.code:
+        return None
+    what = tuple(t for t in s.st.actions if t.isalpha() and len(t) >= 4 and t not in _LOG_WORDS)
+    return what or None
+
+
+def _logs(code: str, what: tuple[str, ...]) -> int | None:
+    """The line of a logging call whose arguments, outside string literals, name one of `what`
+    (`logger.info("signup %s", user.email)`)."""
+    for n, line in enumerate(code.splitlines(), 1):
+        if _COMMENT.match(line):
+            continue
+        m = _LOG_CALL.search(line)
+        if m is None:
+            continue
+        # the leaf of each name (`user.email` is an email; `user` owns it), split at `_` and camelCase
+        leaves = [ident.split(".")[-1] for ident in re.findall(r"[A-Za-z_][\w.]*", _STRING.sub(" ", line[m.end():]))]
+        words = [w.lower() for leaf in leaves for w in re.findall(r"[a-z0-9]+|[A-Z][a-z0-9]*", leaf)]
+        if any(word.startswith(stem) for word in words for stem in what):
+            return n
+    return None
+
+
 def _uses(code: str, construct: str, call: bool) -> int | None:
     """The 1-based line of the block that uses the construct, or None."""
     name = construct[:-2] if construct.endswith("()") else construct
@@ -130,6 +193,8 @@ def _uses(code: str, construct: str, call: bool) -> int | None:
             pattern = re.compile(rf"(?<![\w.-]){re.escape(name)}\s*\(")
         else:
             pattern = re.compile(rf"(?<![\w.-]){re.escape(name)}(?![\w-])")
+    elif " " in construct.strip():
+        pattern = _command_pattern(construct.strip())
     else:
         pattern = re.compile(re.escape(construct))
     for n, line in enumerate(code.splitlines(), 1):
@@ -141,13 +206,18 @@ def _uses(code: str, construct: str, call: bool) -> int | None:
     return None
 
 
+_DEFINITION = re.compile(r"^\s*(?:async\s+)?(?:def|function|fn|func|fun|sub|proc)\s")
+
+
 def _calls_without(code: str, required: str, callee: str) -> int | None:
     """The line of a call of `callee` (or a method of it) whose arguments lack `required`."""
     bare = required.rstrip("=").strip()
-    pattern = re.compile(rf"(?<![\w.]){re.escape(callee)}(?:\.\w+)?\s*\(")
+    # `callee(...)`, a method of it (`callee.get(...)`), or it as a method (`client.callee(...)`); a
+    # definition of a function of that name is not a call
+    pattern = re.compile(rf"(?<![\w]){re.escape(callee)}(?:\.\w+)?\s*\(")
     lines = code.splitlines()
     for n, line in enumerate(lines, 1):
-        if _COMMENT.match(line):
+        if _COMMENT.match(line) or _DEFINITION.match(line):
             continue
         m = pattern.search(line)
         if not m:
@@ -198,6 +268,9 @@ def detect(ctx) -> list[Conflict]:
         secret = _hard_coded(s)
         if secret is not None:
             rules.append(("literal", s, secret, False))
+        logged = _logged(s)
+        if logged is not None:
+            rules.append(("logged", s, logged, False))
         for construct in _prohibited(s):
             call = bool(re.search(rf"\bcall\w*\b[^.;]{{0,20}}{re.escape(construct)}", s.text, re.IGNORECASE))
             rules.append(("prohibit", s, construct, call))
@@ -215,12 +288,14 @@ def detect(ctx) -> list[Conflict]:
     violations: dict[tuple[int, str], dict] = {}
     shown: dict[int, bool] = {}
     for kind, s, construct, call in rules:
-        name = construct[1] if kind == "require" else construct[0] if kind in ("word", "on") else construct
-        words = _WORDS.findall(name)
+        name = construct[1] if kind == "require" else construct[0] if kind in ("word", "on") else \
+            " ".join(construct) if kind == "logged" else construct
+        words = [w for w in _WORDS.findall(name) if w.lower() not in _PLACEHOLDERS] or _WORDS.findall(name)
         if not words:
             continue
-        # a literal's name only holds the rule's word (`storePassword`): every block is looked at
-        for n in range(len(blocks)) if kind == "literal" else holding.get(max(words, key=len), ()):
+        # a literal's name only holds the rule's word (`storePassword`), a logged thing's its stem
+        # (`user.email`): every block is looked at
+        for n in range(len(blocks)) if kind in ("literal", "logged") else holding.get(max(words, key=len), ()):
             uid, code = blocks[n]
             if uid == s.uid:
                 continue
@@ -232,6 +307,11 @@ def detect(ctx) -> list[Conflict]:
                 line = _assigns_literal(code, construct)
                 what = f"hard-coded {construct}"
                 why = f"the rule prohibits a hard-coded {construct}; the code block assigns one as a literal"
+            elif kind == "logged":
+                line = _logs(code, construct)
+                named = _surface(s.text, construct)  # the words as the rule writes them
+                what = f"logging {named}"
+                why = f"the rule keeps {named} out of logs; the code block logs it"
             elif kind == "word":
                 line = _uses_word(code, *construct)
                 what = f"`{construct[0]}`"

@@ -4,9 +4,13 @@
   before deploying", "never merge without a review"), another lets the agent do it on its own ("open PRs
   without asking", "deploy directly", "merge autonomously"). The two must name the same action: its verb
   and object terms are shared.
+- Authority the other way round: "never X yourself" makes X wait for someone as "ask before X" does, and
+  "do not X without written approval" as "never X without approval".
 - Touch scope: one statement limits what the agent edits ("only edit files under src/", "limit changes to
   the docs folder"), another has it edit something outside that ("update the deployment manifests when
-  needed"). The outside thing is a path not under the limit, or an object the limit does not name.
+  needed"). The outside thing is a path not under the limit, or an object the limit does not name; a
+  limit that names a kind of thing ("only touch renderer code under src/renderer/") leaves out an
+  instruction in another file to edit a thing of another kind ("change the main process").
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ _ASK = re.compile(
     r"(?:approval|sign-off|permission|a go-ahead|confirmation)|wait for (?:approval|a go-ahead|confirmation|"
     r"sign-off)|seek (?:approval|permission)|request (?:approval|permission))\b[^.;]{0,50}?\b(?:before|prior to)\b"
     r"(?P<act>[^.;]{3,80})"
-    r"|\bnever (?P<act2>[^.;]{3,60}?) without (?:asking|approval|permission|confirmation|a go-ahead|sign-off|"
-    r"a review|review|an approved review)"
+    r"|\b(?:never|do not|don't) (?P<act2>[^.;]{3,60}?) without (?:(?:explicit|written|prior) )?(?:asking|approval|"
+    r"permission|confirmation|a go-ahead|sign-off|a review|review|an approved review)"
     r"|\b(?P<act3>[^.;]{3,60}?) (?:only )?(?:after|once) (?:the user|a human|a maintainer|someone)? ?"
     r"(?:approves|has approved|confirms|signs off|gives the go-ahead)"
     r"|\b(?P<act4>[^.;]{3,60}?) (?:requires?|needs?) (?:explicit |written )?(?:approval|sign-off|permission|"
@@ -41,7 +45,7 @@ def _may_ask(text: str) -> bool:
 
 _ALONE = re.compile(
     r"\b(?:without (?:asking|waiting|checking|approval|permission|confirmation|a go-ahead|sign-off)|on your own|"
-    r"autonomously|independently|yourself|directly|no need to (?:ask|wait|check)|(?:don't|do not|never) "
+    r"autonomously|independently|yourself|directly|as you need (?:it|them)|no need to (?:ask|wait|check)|(?:don't|do not|never) "
     r"(?:ask|wait) (?:for|before)|without stopping to ask|proactively|at your discretion|unprompted)\b",
     re.IGNORECASE)
 _YOU_ALONE = re.compile(r"\b(?:yourself|on your own|without asking)\b", re.IGNORECASE)
@@ -76,13 +80,17 @@ def _words(text: str) -> set[str]:
 
 def _terms_of(phrase: str, s) -> frozenset[str]:
     """The statement's terms that stand in a phrase of it (the terms are lemmas: match by prefix)."""
+    from ..statements.terms import term_words
+
     words = _words(phrase)
-    return frozenset(t for t in s.terms if any(w.startswith(t[:4]) or t.startswith(w[:4]) for w in words
-                                              if len(w) >= 3))
+    canonical = {term for _surface, term in term_words(phrase)}  # "library" is `dependency`
+    return frozenset(t for t in s.terms if t in canonical or any(w.startswith(t[:4]) or t.startswith(w[:4])
+                                                                 for w in words if len(w) >= 3))
 
 
-def _authority(s):
-    """('ask', action terms) or ('alone', action terms) or None."""
+def _authority(s, label: frozenset[str] = frozenset()):
+    """('ask', action terms) or ('alone', action terms) or None. A labelled item's details act on what the
+    label names ("**Dependencies**: add crates as you need them" adds dependencies)."""
     addressed = bool(_YOU_ALONE.search(s.text))  # "… yourself", "on your own": said to the agent
     if s.st.modality == "describe" and s.st.role not in ("item", "nested", "details") and not addressed:
         return None
@@ -92,9 +100,14 @@ def _authority(s):
         terms = _terms_of(act, s)
         return ("ask", terms) if len(terms) >= 1 else None
     m = _ALONE.search(s.text)
+    if m and s.st.negated and _YOU_ALONE.match(m.group(0)) and not re.search(r"\b(?:don't|do not|never) (?:ask|wait)",
+                                                                          s.text, re.I):
+        # "never send transactions from the deployer key yourself": acting alone is what is prohibited
+        terms = _terms_of(s.text[: m.start()], s)
+        return ("ask", terms) if terms else None
     if m and not s.st.negated or (m and re.search(r"\b(?:don't|do not|never) (?:ask|wait)", s.text, re.I)):
         act = s.text[: m.start()] or s.text[m.end():]
-        terms = _terms_of(act, s)
+        terms = _terms_of(act, s) | (label if s.st.role == "details" else frozenset())
         return ("alone", terms) if terms else None
     return None
 
@@ -104,7 +117,11 @@ def _limit(s):
     if not m:
         return None
     scope = m.group("scope")
-    return {"paths": set(_PATH.findall(scope)), "words": _words(scope)}
+    # the kind of thing limited: the words before where it is ("renderer code" of "renderer code under
+    # src/renderer/"; nothing in "files under infra/")
+    where = re.search(rf"\b(?:{'|'.join(sorted(_WHERE))})\b|`|(?<![\w@])\.{{0,2}}/?[\w.-]+/", scope)
+    kind = _words(scope[: where.start()] if where else scope)
+    return {"paths": set(_PATH.findall(scope)), "words": _words(scope), "kind": kind}
 
 
 def _edits(s):
@@ -114,11 +131,28 @@ def _edits(s):
     if not m:
         return None
     obj = m.group("obj")
-    return {"paths": set(_PATH.findall(obj)), "words": _words(obj)}
+    # an instruction that opens with a verb of changing a place in the code ("change the main process",
+    # "edit the query parser"); "fix the bug", "update the status page" name a problem or a document
+    imperative = (s.st.role != "head" and m.start() == len(s.text) - len(_LEADING.sub("", s.text))
+                  and _PLACE_VERB.match(m.group(0)) is not None)
+    return {"paths": set(_PATH.findall(obj)), "words": _words(obj), "imperative": imperative,
+            "object": [w for w in re.findall(r"[a-z][\w-]*", obj.lower()) if w not in _STOP]}
 
 
-def _outside(limit, edit) -> str | None:
-    """What the edit touches that the limit leaves out, or None."""
+# Words of a limit that say where, not what kind of thing ("only touch renderer code under src/renderer/":
+# the kind is "renderer").
+_WHERE = frozenset("under inside within in into below beneath folder folders directory directories dir dirs "
+                   "package packages module modules tree path paths only".split())
+
+
+_PLACE_VERB = re.compile(r"(?:edit|modify|change|touch|rewrite|refactor)s?\b", re.IGNORECASE)
+_LEADING = re.compile(r"^(?:(?:always|also|then|just|please)\s+)*", re.IGNORECASE)
+
+
+def _outside(limit, edit, elsewhere: bool = False) -> str | None:
+    """What the edit touches that the limit leaves out, or None. With `elsewhere` (the edit stands in
+    another file), a limit that names a kind of thing ("only touch renderer code under src/renderer/")
+    also leaves out an edit of something it does not name ("change the main process")."""
     for path in sorted(edit["paths"]):
         if limit["paths"] and not any(path.lstrip("./").startswith(p.lstrip("./")) for p in limit["paths"]):
             return path
@@ -126,13 +160,19 @@ def _outside(limit, edit) -> str | None:
         named = sorted(w for w in edit["words"] & _OUTSIDE if w not in limit["words"])
         if named:
             return named[0]
+        if elsewhere and edit.get("imperative"):
+            kinds = {w for w in limit["kind"] if w not in _WHERE and len(w) >= 4}
+            objects = [w for w in edit["object"] if w not in _WHERE and len(w) >= 4]
+            if kinds and objects and not any(o[:5] == k[:5] for o in objects for k in kinds):
+                return " ".join(objects[:3])
     return None
 
 
 def detect(ctx) -> list:
     found = []
     said = [s for s in statements(ctx) if not takes_no_stance(s)]
-    authority = {s.index: a for s in said if (a := _authority(s)) is not None}
+    labels = {s.uid: s.terms for s in said if s.st.role == "head"}
+    authority = {s.index: a for s in said if (a := _authority(s, labels.get(s.uid, frozenset()))) is not None}
     items = [s for s in said if s.index in authority]
     for a, b in pairs(items, lambda s: authority[s.index][1]):
         (ka, ta), (kb, tb) = authority[a.index], authority[b.index]
@@ -157,7 +197,7 @@ def detect(ctx) -> list:
                 b = by_index[ei]
                 if a.uid == b.uid:
                     continue
-                what = _outside(lim, edit)
+                what = _outside(lim, edit, ctx.units[a.uid].source != ctx.units[b.uid].source)
                 if what is None:
                     continue
                 why = f"one limits edits to {', '.join(sorted(lim['paths'])) or 'a scope'}, the other edits {what}"

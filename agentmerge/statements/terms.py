@@ -127,6 +127,7 @@ class Terms:
     sequence: frozenset[str] = frozenset()  # sequel words and marks ("first"): never a side of an order
     conditions: frozenset[str] = frozenset()  # a clause starting with one is a condition ("if A, then B")
     preference: frozenset[str] = frozenset()  # "A over B": A ranked above B
+    settle: frozenset[str] = frozenset()  # what a step waits for when it waits for the rest of the work
 
 
 def _read(text: str) -> Any:
@@ -165,6 +166,7 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
     marks: set[str] = set()
     conditions: set[str] = set()
     preference: set[str] = set()
+    settle: set[str] = set()
     generic_verbs: set[str] = set()
     priors: dict[str, float] = {}
     imperatives: set[str] = set()
@@ -205,6 +207,7 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
         marks.update(lemma(w) for w in _split_words(data.get("sequence_marks")))
         conditions.update(lemma(w) for w in _split_words(data.get("conditions")))
         preference.update(lemma(w) for w in _split_words(data.get("preference")))
+        settle.update(lemma(w) for w in _split_words(data.get("settle")))
     phrases.sort(key=lambda p: (-len(p[0]), p[0]))
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for phrase, canonical in phrases:
@@ -215,7 +218,7 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
                  modal=modal, modal_words=frozenset(k for k in modal if " " not in k), order=order,
                  generic_verbs=frozenset(generic_verbs), priors=priors, imperatives=frozenset(imperatives),
                  sequel=frozenset(sequel), sequence=frozenset(sequel | marks), conditions=frozenset(conditions),
-                 preference=frozenset(preference), scope_end=frozenset(lemma(w) for w in ("but", "unless", "except",
+                 preference=frozenset(preference), settle=frozenset(settle), scope_end=frozenset(lemma(w) for w in ("but", "unless", "except",
                                                                                   "instead", "rather")))
 
 
@@ -329,6 +332,7 @@ class Analysis:
     sequence: tuple[tuple[str, str], ...] = ()
 
 
+_PASSIVE = frozenset({"be", "been", "get"})  # "must not be applied", "should never get merged"
 _CLAUSE = re.compile(r"[,;:()]|\s[-\u2013\u2014]\s")
 
 
@@ -389,10 +393,14 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
     order: list[tuple[str, str]] = []
     modality = ""
     first_clause = True
+    after_condition = False
     sequence: list[tuple[str, str]] = []
     earlier: list[str] = []  # the terms of the clause before, for an order across clauses
     for clause in clauses:
         pairs = term_words(clause, data)
+        # "if a migration cannot be reversed, …": a negation inside a condition prohibits nothing, and the
+        # clause after the condition is where the statement's own stance starts
+        conditional = bool(pairs) and pairs[0][0] in data.conditions
         clause_terms: list[str] = []
         in_scope = False
         scope: list[str] = []
@@ -400,6 +408,7 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
         pending: tuple[str, list[str]] | None = None  # an order word and the terms before it
         preferred: list[str] | None = None  # the terms before a preference word
         side: list[str] = []  # the clause's terms for an order across clauses
+        skip = ""  # the permission word of "not allowed": the modality, not part of the action
         for k, (surface, term) in enumerate(pairs):
             word = plain_words.get(surface)
             if word is None:
@@ -415,6 +424,9 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
                 if word & _WHOLE:
                     heads.append(term)
                 continue
+            if skip and surface == skip:
+                skip = ""
+                continue
             if _is_number(surface):
                 numbers.append(surface.replace(",", ""))
                 continue
@@ -428,9 +440,15 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
             if surface in data.negators:
                 if _comparator(pairs, k):
                     continue
-                if first_clause or (k > 0 and pairs[k - 1][0] in data.modal_words):
+                opens = not after_condition or k == 0 or pairs[k - 1][0] in ("then", "just", "please")
+                if not conditional and ((first_clause and opens) or (k > 0 and pairs[k - 1][0] in data.modal_words)):
                     negated = True
                     in_scope = True
+                    nxt = pairs[k + 1][0] if k + 1 < len(pairs) else ""
+                    if clause_terms and (nxt in _PASSIVE or data.modal.get(nxt) == "permit"):
+                        # "X must not be applied to Y", "X are not allowed": the subject is what is prohibited
+                        scope.extend(clause_terms)
+                        skip = nxt if nxt not in _PASSIVE else ""
                     if modality in ("", "require", "recommend", "permit"):
                         modality = "prohibit"
                     continue
@@ -477,7 +495,10 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
         all_terms.extend(clause_terms)
         actions.extend(scope)
         if clause.strip():
-            first_clause = False
+            # after "if …," the stance is the imperative that follows ("if …, never …"), not a description
+            # ("if …, it isn't …")
+            after_condition = conditional and first_clause
+            first_clause = first_clause and conditional
     verb = ""
     if _imperative(text, data) == "require":
         verb = all_terms[0] if all_terms else ""
