@@ -620,7 +620,7 @@ def test_merging_the_merged_agent_with_an_input_adds_nothing_in_every_mode(on_co
 
 def _fixture_cases() -> list:
     sets = [("seeds", SEED_FILES)]
-    for folder in ("pairs", "conflicts", "conflicts-more"):
+    for folder in ("pairs", "conflicts", "conflicts-more", "conflicts-extra"):
         for case in sorted(p for p in (ROOT / "fixtures" / folder).iterdir() if p.is_dir()):
             sets.append((f"{folder}/{case.name}", sorted(case.glob("*.md"))))
     return [pytest.param(files, mode, id=f"{name}-{mode}") for name, files in sets for mode in ON_CONFLICT]
