@@ -432,14 +432,31 @@ def _other_carriers(groups: list[Group], dropped: dict[int, int], pairs: Sequenc
         why = _why(by_uid[best.a], by_uid[uid], norms, words, mass, weights, th)
         joined[best.a].append(Member(uid, best.score, why))
         dropped[uid] = best.a
+    out = _with_members(groups, joined)
+    out.sort(key=lambda g: min(m.uid for m in g.members))
+    return out
+
+
+def _carriers_of(pairs: Sequence[Pair]) -> dict[int, dict[int, Pair]]:
+    """Carried uid -> carrier uid -> the verified duplicate pair, from `match`'s pairs."""
+    carriers: dict[int, dict[int, Pair]] = defaultdict(dict)
+    for p in pairs:
+        if p.relation == DUPLICATE:
+            carriers[p.b].setdefault(p.a, p)
+    return carriers
+
+
+def _with_members(groups: list[Group], joined: dict[int, list[Member]]) -> list[Group]:
+    """The duplicate groups with `joined` (carrier -> members to add) added: to the carrier's group if it has
+    one, else as a new group it keeps. Members stay in uid order after the kept unit."""
+    joined = dict(joined)
     out = []
     for g in groups:
-        if g.kept in joined:
+        if g.kind == DUPLICATE and g.kept in joined:
             g = replace(g, members=(g.members[0], *sorted((*g.members[1:], *joined.pop(g.kept)), key=lambda m: m.uid)))
         out.append(g)
     out += [Group("", DUPLICATE, carrier, (Member(carrier, 1.0), *sorted(ms, key=lambda m: m.uid)))
             for carrier, ms in joined.items()]
-    out.sort(key=lambda g: min(m.uid for m in g.members))
     return out
 
 
@@ -499,19 +516,8 @@ def _carried_by_blocks(units: Sequence[Unit], norms: dict[int, Normalised], grou
                     freed_from[m.uid] = u.uid
     out = [g for g in groups if g.kept not in gone]
     if freed:
-        carriers: dict[int, dict[int, Pair]] = defaultdict(dict)
-        for p in pairs:
-            if p.relation == DUPLICATE:
-                carriers[p.b].setdefault(p.a, p)
-        words = {uid: frozenset(n.tokens) for uid, n in norms.items()}
-        out = _regrouped(freed, carriers, by_uid, norms, words, {u: _weight(w, weights) for u, w in words.items()},
-                         weights, DEFAULT, dropped, out)
-    for block, members in joined.items():
-        home = next((g for g in out if g.kept == block), None)
-        if home is not None:
-            out.remove(home)
-        extra = home.members[1:] if home is not None else ()
-        out.append(Group("", DUPLICATE, block, (Member(block, 1.0), *sorted((*extra, *members), key=lambda m: m.uid))))
+        out = _regrouped(freed, _carriers_of(pairs), by_uid, norms, weights, DEFAULT, dropped, out)
+    out = _with_members(out, joined)
     out.sort(key=lambda g: min(m.uid for m in g.members))
     return out
 
@@ -656,13 +662,6 @@ def rehomed(matching: Matching, units: dict[int, Unit], leaving: set[int], th: T
                 and any(m.uid not in leaving and not same(g.kept, m.uid) for m in g.members[1:])]
     if not orphaned:
         return None
-    carriers: dict[int, dict[int, Pair]] = defaultdict(dict)  # carried uid -> carrier uid -> pair
-    for p in matching.pairs:
-        if p.relation == DUPLICATE:
-            carriers[p.b].setdefault(p.a, p)
-    weights = matching.weights
-    words = {uid: frozenset(n.tokens) for uid, n in norms.items()}
-    mass = {uid: _weight(w, weights) for uid, w in words.items()}
     dropped = dict(matching.dropped)
     freed = dict(matching.freed)
     groups = [g for g in matching.groups if g not in orphaned]
@@ -675,7 +674,8 @@ def rehomed(matching: Matching, units: dict[int, Unit], leaving: set[int], th: T
             if m not in stays:
                 free.append(m.uid)
                 freed[m.uid] = g.kept
-    groups = _regrouped(free, carriers, units, norms, words, mass, weights, th, dropped, groups, leaving)
+    groups = _regrouped(free, _carriers_of(matching.pairs), units, norms, matching.weights, th, dropped, groups,
+                        leaving)
     groups.sort(key=lambda g: min(m.uid for m in g.members))
     return replace(matching, groups=groups, dropped=dropped, freed=freed)
 
@@ -694,35 +694,23 @@ def restored(matching: Matching, units: dict[int, Unit], leaving: set[int]) -> M
             back[carrier].append(uid)
     if not back:
         return matching
+    norms, weights = matching.norms, matching.weights
     dropped = dict(matching.dropped)
     freed = {u: c for u, c in matching.freed.items() if u not in dropped}
-    norms, weights = matching.norms, matching.weights
-    words = {uid: frozenset(n.tokens) for uid, n in norms.items()}
-    mass = {uid: _weight(w, weights) for uid, w in words.items()}
-
-    def member(carrier: int, uid: int) -> Member:
-        return Member(uid, _score(norms[carrier], norms[uid]),
-                      _why(units[carrier], units[uid], norms, words, mass, weights, DEFAULT))
-
-    groups = []
-    for g in matching.groups:
-        if g.kind == DUPLICATE and g.kept in back:
-            joined = [member(g.kept, u) for u in back.pop(g.kept)]
-            g = replace(g, members=(g.members[0], *sorted((*g.members[1:], *joined), key=lambda m: m.uid)))
-        groups.append(g)
+    joined: dict[int, list[Member]] = {}
     for carrier, uids in back.items():
-        groups.append(Group("", DUPLICATE, carrier, (Member(carrier, 1.0), *(member(carrier, u) for u in uids))))
-    for g in groups:
-        for m in g.members[1:]:
-            if m.uid in matching.freed and g.kept == matching.freed[m.uid]:
-                dropped[m.uid] = g.kept
-                freed.pop(m.uid, None)
+        joined[carrier] = [Member(u, _score(norms[carrier], norms[u]),
+                                  _why(units[carrier], units[u], norms, {}, {}, weights, DEFAULT)) for u in uids]
+        for u in uids:
+            dropped[u] = carrier
+            del freed[u]
+    groups = _with_members(matching.groups, joined)
     groups.sort(key=lambda g: min(m.uid for m in g.members))
     return replace(matching, groups=groups, dropped=dropped, freed=freed)
 
 
 def _regrouped(free: Sequence[int], carriers: dict[int, dict[int, Pair]], units, norms: dict[int, Normalised],
-               words, mass, weights, th: Thresholds, dropped: dict[int, int], groups: list[Group],
+               weights: dict[str, float], th: Thresholds, dropped: dict[int, int], groups: list[Group],
                leaving: set[int] = frozenset()) -> list[Group]:
     """Units freed from their carrier, placed again: each stays unless a unit that stays carries it (a
     verified duplicate pair), the most complete carrier first; a freed unit carries others once it stands.
@@ -741,17 +729,10 @@ def _regrouped(free: Sequence[int], carriers: dict[int, dict[int, Pair]], units,
         if not options:
             continue
         carrier = min(options, key=completeness)
-        why = _why(units[carrier], units[uid], norms, words, mass, weights, th)
+        why = _why(units[carrier], units[uid], norms, {}, {}, weights, th)  # (it reads their words itself)
         joined[carrier].append(Member(uid, carriers[uid][carrier].score, why))
         dropped[uid] = carrier
-    out = []
-    for g in groups:
-        if g.kind == DUPLICATE and g.kept in joined:
-            g = replace(g, members=(g.members[0], *sorted((*g.members[1:], *joined.pop(g.kept)), key=lambda m: m.uid)))
-        out.append(g)
-    out += [Group("", DUPLICATE, carrier, (Member(carrier, 1.0), *sorted(ms, key=lambda m: m.uid)))
-            for carrier, ms in joined.items()]
-    return out
+    return _with_members(groups, joined)
 
 
 def _why(kept: Unit, unit: Unit, norms: dict[int, Normalised], words: dict[int, frozenset[str]],

@@ -54,7 +54,7 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
     # side standing in a conflict block carried (resolving the block may delete that side): read again with
     # those units standing for themselves, until no such unit carries one (each round frees more)
     for _round in range(len(units)):
-        freed = rehomed(matching, units, losing | {u for uids in marked.values() for u in uids}, thresholds)
+        freed = rehomed(matching, units, _leaving(losing, marked), thresholds)
         if freed is None:
             break
         matching = freed
@@ -62,7 +62,7 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
         found = conflict_engine.detect(ctx)
         resolved, losing, marked, outcomes = conflict_engine.resolve(found, agents, units, options)
     # a unit freed from a carrier that stays after all (read again, its side won) goes back into it
-    matching = restored(matching, units, losing | {u for uids in marked.values() for u in uids})
+    matching = restored(matching, units, _leaving(losing, marked))
     outcomes += unit_outcomes
     mapping = align_sections(agents, matching)
     writer = _BlockWriter(marked, resolved, units)
@@ -144,6 +144,11 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
     check_accounting(result, losing)
     check_frontmatter_accounting(result)
     return result
+
+
+def _leaving(losing: set[int], marked: dict[int, tuple[int, ...]]) -> set[int]:
+    """Units that leave the output (losing sides) or may (sides standing in a mark block)."""
+    return losing | {u for uids in marked.values() for u in uids}
 
 
 def _topics(options: MergeOptions) -> tuple:

@@ -9,7 +9,6 @@ because markdown-it-py has already read the fence as one block.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -88,15 +87,14 @@ def _pseudo_over_blocks(lines: list[str], blocks: list[Block]) -> list[Block]:
         if block.kind != model.PARAGRAPH or after.kind != model.CONFLICT:
             continue
         first = next((line for line in lines[after.start + 1:after.end] if line.strip()), "")
-        if not _ITEM_START.match(first):
+        opening = _blocks([first]) if first else []
+        if not opening or opening[0].kind != model.ITEM:
             continue
         probe = _blocks(lines[block.start:block.end] + ["", "- x"])
         if probe and probe[0].kind == "heading" and probe[0].pseudo:
             blocks[k] = Block("heading", block.start, block.end, title=probe[0].title, pseudo=True)
     return blocks
 
-
-_ITEM_START = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 
 
 def _with_labels(lines: list[str], blocks: list[Block]) -> list[Block]:
