@@ -189,7 +189,12 @@ def _swapped(x: Normalised, y: Normalised, sx: frozenset[str], sy: frozenset[str
 def _one_slot(tx: tuple[str, ...], ty: tuple[str, ...], only_x: frozenset[str], only_y: frozenset[str]) -> bool:
     """Whether the terms each side lacks stand in one place of the wording both share: between the same
     two of their common terms (the longest common subsequence), or where the edit from one term sequence
-    to the other replaces them, rather than dropped in one place and added in another."""
+    to the other replaces them, rather than dropped in one place and added in another. An edit script
+    breaks ties by the order of its two sequences, so both orders are asked: the answer is symmetric."""
+    return _in_place(tx, ty, only_x, only_y) or _in_place(ty, tx, only_y, only_x)
+
+
+def _in_place(tx: tuple[str, ...], ty: tuple[str, ...], only_x: frozenset[str], only_y: frozenset[str]) -> bool:
     gaps_x: set[int] = set()
     gaps_y: set[int] = set()
     shared = 0
@@ -204,7 +209,6 @@ def _one_slot(tx: tuple[str, ...], ty: tuple[str, ...], only_x: frozenset[str], 
                 gaps_y.add(shared)
     if gaps_x & gaps_y:
         return True
-    # or the edit from one to the other replaces them where they stand
     replaced_x: set[str] = set()
     replaced_y: set[str] = set()
     for op in Levenshtein.opcodes(tx, ty):
