@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .align import SCOPE, grouped, pairs, sort, statements, takes_no_stance
+from .align import SCOPE, grouped, opening, pairs, sort, statements, takes_no_stance
 
 # After one of these, an option is the one *not* chosen.
 _AGAINST = re.compile(r"\b(?:over|instead of|rather than|not|never|no|avoid|don't use|do not use|in place of|"
@@ -163,14 +163,23 @@ as expose exposed design designed implement implemented conform conforms target 
 _CUE_AFTER = frozenset("for as to : — – - handles manages runs builds owns powers drives is are".split())
 # Verbs after an option that opens a statement: the option does the job ("Snakemake drives every pipeline").
 _DOES_JOB = frozenset("handles manages runs builds owns powers drives serves hosts stores orchestrates "
-                      "schedules packages publishes makes".split())
+                      "schedules packages publishes makes sends delivers processes routes renders tracks checks "
+                      "validates formats lints compiles bundles deploys provisions signs caches indexes queues "
+                      "collects ships scrapes encodes transcodes simulates generates holds keeps".split())
 
 
 def _chosen(text: str, m: Mention, role: str = "item") -> bool:
     """Whether the statement uses the option (rather than naming it among others or as an object)."""
     spans = list(_TOKEN.finditer(text))
     tokens = [t.group(0).rstrip(".:").lower() for t in spans]
-    before = tokens[max(0, m.start - 4) : m.start]
+    first = max(0, m.start - 4)
+    if m.start < len(spans):
+        # the cue stands in the option's own list entry: "workflows in `.github/`, Helm charts, Terraform"
+        # names Terraform among things, it does not work "in" it
+        cut = max(text.rfind(",", 0, spans[m.start].start()), text.rfind(";", 0, spans[m.start].start()))
+        while first < m.start and spans[first].start() < cut:
+            first += 1
+    before = tokens[first : m.start]
     if any(t in _CUE_BEFORE for t in before):
         return True
     if m.start < len(spans) and text[: spans[m.start].start()].rstrip().endswith(":"):
@@ -196,7 +205,7 @@ def _chosen(text: str, m: Mention, role: str = "item") -> bool:
 
 def _states_choice(s) -> bool:
     """Whether a statement can state a choice at all (which option it takes is `_chosen`'s)."""
-    if takes_no_stance(s):
+    if takes_no_stance(s) or opening(s):
         return False
     if s.st.modality == "permit" and s.st.role in ("details", "head") and not SCOPE.search(s.text):
         # "**Charts**: interactive charts in Plotly so readers can hover": a labelled setting; the "can"
