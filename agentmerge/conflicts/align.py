@@ -27,7 +27,7 @@ CAPABILITY = re.compile(
     r"\b(?:experience[ds]?|expertise|expert (?:in|with|at)|proficien\w*|familiar\w*|knowledge of|knowledgeable|"
     r"skilled|skills?|fluent|fluency|background in|worked with|comfortable with|versed in|mastery|"
     r"specializ\w+|specialis\w+|such as|e\.g\.|for example|for instance|including|etc\b|like\b|tools?:|"
-    r"stack:|technologies|frameworks?:|supports?|integrat\w+ with|compatible with|whether|either)",
+    r"stack:|technologies|frameworks?:|supports\b|support for|integrat\w+ with|compatible with|whether|either)",
     re.IGNORECASE)
 HISTORY = re.compile(
     r"\b(?:migrated|moved (?:from|off|away)|switched|used to|previously|formerly|(?<!for )(?<!in )legacy|deprecated|"
