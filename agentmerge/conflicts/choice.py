@@ -49,6 +49,7 @@ class Alternatives:
     purposes: dict[str, frozenset[str]]  # category -> purpose words (lower-case tokens and phrases)
     by_first: dict[str, tuple[Alias, ...]]  # first token -> aliases starting with it, longest first
     options: dict[tuple[str, str], str]  # (category, option) -> display name
+    shared_object: frozenset[str] = frozenset()  # categories whose two sides must name one thing besides
 
 
 _SIMPLE = re.compile(r"[a-z0-9 ]+\Z")
@@ -102,7 +103,8 @@ def load_alternatives(extra: tuple[str, ...] = ()) -> Alternatives:
                 if words:
                     by_first.setdefault(words[0], []).append(Alias(words, oid, cid, exact, needs))
     frozen = {k: tuple(sorted(v, key=lambda a: -len(a.words))) for k, v in by_first.items()}
-    return Alternatives(titles, purposes, frozen, options)
+    shared = frozenset(cid for cid, body in categories.items() if body.get("same_object"))
+    return Alternatives(titles, purposes, frozen, options, shared)
 
 
 @dataclass(frozen=True)
@@ -268,6 +270,18 @@ _CLAUSES = re.compile(r"[,;:()]|\s[-\u2013\u2014]\s|\.\s")
 _SCOPE_FILLER = frozenset("for in on the a an only when if during within with of to and or any all".split())
 
 
+# Words too general to say what two statements are about ("written in", "code").
+_GENERAL = frozenset("written write use used build built code run make default our all every new".split())
+
+
+def _same_object(a, b, option_words: set[str]) -> bool:
+    """Whether two statements name one thing besides the options: a shared term that is not an option's
+    word, a cue or a general word ("control loops in C++" / "control nodes in Python" share `control`)."""
+    shared = {t.lower() for t in a.terms & b.terms}
+    return any(t not in option_words and t not in _GENERAL and t not in _CUE_BEFORE and len(t) > 2
+               for t in shared)
+
+
 def detect(ctx) -> list:
     alternatives = load_alternatives(tuple(ctx.options.axes))
     taken: list[tuple[object, dict]] = []
@@ -294,6 +308,8 @@ def detect(ctx) -> list:
                 w for o in pro_a | pro_b | con_a | con_b for w in o.split("_")}
             if _scope_terms(a, category, alternatives, words) != _scope_terms(b, category, alternatives, words):
                 continue  # one of them is limited to a narrower situation
+            if category in alternatives.shared_object and not _same_object(a, b, words):
+                continue  # a language for E2E tests and one for control nodes: two purposes
             name = lambda o: alternatives.options[(category, o)]  # noqa: E731
             if clash[2]:
                 stance_a, stance_b = f"uses {name(clash[0])}", f"uses {name(clash[1])}"
