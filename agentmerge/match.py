@@ -25,6 +25,7 @@ from functools import lru_cache
 from itertools import islice, repeat
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from .model import CONFLICT, ITEM, PARAGRAPH, Group, Member, Unit
 from .normalize import Normalised, normalise, plain, reversed_order, unlabelled
@@ -138,8 +139,12 @@ def carried(small_n: Normalised, big_n: Normalised, small: frozenset[str], big: 
     """Why `big` carries `small` ("" when it does not): the whole unit, its head, or one of its statements."""
     if small == big:
         return "the same terms"
-    if small_n.verbs and not small_n.verbs <= big | big_n.verbs:
-        return ""  # "test migrations" is not "create migrations": the instruction differs
+    if small_n.verbs and not small_n.verbs <= big | big_n.verbs and (
+            big_n.verbs or not small_n.verbs <= terms_data().make_verbs or not small - small_n.verbs <= big):
+        # "test migrations" is not "create migrations": the instruction differs. A list of noun phrases
+        # ("Table-driven tests") names what to have, so it carries the imperative that makes it ("Write
+        # table-driven tests") when it names all of it, not one that does something else to it.
+        return ""
     if big_n.head and small == big_n.head:
         return "its head: the short form folds into the detailed one"
     if (small_n.capability and len(small_n.parts) == 1 and len(small) <= CAPABILITY_TERMS
@@ -157,9 +162,12 @@ def carried(small_n: Normalised, big_n: Normalised, small: frozenset[str], big: 
     return ""
 
 
-def _swapped(sx: frozenset[str], sy: frozenset[str], th: Thresholds) -> bool:
+def _swapped(x: Normalised, y: Normalised, sx: frozenset[str], sy: frozenset[str], th: Thresholds) -> bool:
     """One term put in another's place: each side has a specific term the other lacks (B-tree vs hash),
-    or the two are one frame with a slot or two filled differently (staging vs production)."""
+    or the two are one frame with a slot or two filled differently (staging vs production): the terms
+    each lacks stand where the other's stand, the rest of the wording the same. Two wordings of one rule
+    ("keep the bundle under 200 KB" / "the bundle must stay below 200 KB") differ in common words too, but
+    not in one slot of one frame."""
     only_x, only_y = sx - sy, sy - sx
     if not only_x or not only_y:
         return False
@@ -167,7 +175,20 @@ def _swapped(sx: frozenset[str], sy: frozenset[str], th: Thresholds) -> bool:
     if top_x >= th.swap and top_y >= th.swap:
         return True
     return (len(only_x) <= th.slot and len(only_y) <= th.slot and len(sx & sy) >= 2
-            and max(top_x, top_y) >= th.slot_prior)
+            and max(top_x, top_y) >= th.slot_prior and _one_slot(x.tokens, y.tokens, only_x, only_y))
+
+
+def _one_slot(tx: tuple[str, ...], ty: tuple[str, ...], only_x: frozenset[str], only_y: frozenset[str]) -> bool:
+    """Whether the terms each side lacks are substituted for one another in place: the edit from one term
+    sequence to the other replaces them where they stand, rather than dropping some and adding others
+    elsewhere."""
+    replaced_x: set[str] = set()
+    replaced_y: set[str] = set()
+    for op in Levenshtein.opcodes(tx, ty):
+        if op.tag == "replace":
+            replaced_x.update(tx[op.src_start:op.src_end])
+            replaced_y.update(ty[op.dest_start:op.dest_end])
+    return bool(only_x & replaced_x) and bool(only_y & replaced_y)
 
 
 def _relate_words(x: Normalised, y: Normalised, sx: frozenset[str], sy: frozenset[str], wx: float, wy: float,
@@ -185,7 +206,7 @@ def _decide(x: Normalised, y: Normalised, sx: frozenset[str], sy: frozenset[str]
     small, big, ws = (sy, sx, wy) if big_is_x else (sx, sy, wx)
     small_n, big_n = (y, x) if big_is_x else (x, y)
     carrier = 0 if big_is_x else 1
-    if _swapped(sx, sy, th) or (x.verbs and y.verbs and not x.verbs & y.verbs):
+    if _swapped(x, y, sx, sy, th) or (x.verbs and y.verbs and not x.verbs & y.verbs):
         # another tool, target or scope in the same frame, or another action: different guidance
         return None, carrier, ""
     why = carried(small_n, big_n, small, big, ws, weights, th)
