@@ -337,3 +337,16 @@ def test_a_noun_phrase_item_carries_the_imperative_that_makes_it():
     assert _merged_relation(nested, "- Review snapshot tests for every component") != "duplicate"
     # and it carries only an imperative it names all of
     assert _merged_relation("- Snapshot tests for the checkout page", "- Write snapshot tests for every page") != "duplicate"
+
+
+def test_an_imperative_opening_with_always_has_the_verb_after_it():
+    assert normalise("- Always include a rollback plan", "item").verbs == normalise("- Include a rollback plan", "item").verbs
+
+
+def test_verbs_that_bring_about_what_they_name_are_one_action():
+    # "create ... with X" and "include X" both make X: the detailed one carries the short one
+    assert _merged_relation("- Create idempotent jobs with both retry and timeout settings",
+                            "- Always include both retry and timeout settings") == "duplicate"
+    # "review X" does something else to X
+    assert _merged_relation("- Create idempotent jobs with both retry and timeout settings",
+                            "- Review both retry and timeout settings") != "duplicate"

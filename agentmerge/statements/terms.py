@@ -504,7 +504,9 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
             first_clause = first_clause and conditional
     verb = ""
     if _imperative(text, data) == "require":
-        verb = all_terms[0] if all_terms else ""
+        # the leading verb, after the words an imperative may open with ("Always include ...")
+        skip = _skipped_openings(data)
+        verb = next((t for t in all_terms if t not in skip), "")
         modality = modality or "require"
     if not modality:
         modality = "describe"
@@ -570,6 +572,11 @@ def _comparator(pairs: list[tuple[str, str]], k: int) -> bool:
 
 
 _IMPERATIVE_SKIP = re.compile(r"^(?:please|always|also|then|first|and)\s+", re.I)
+
+
+def _skipped_openings(data: Terms) -> frozenset[str]:
+    """The terms of the words `_IMPERATIVE_SKIP` passes over before an imperative's verb."""
+    return frozenset(data.words.get(lemma(w), lemma(w)) for w in ("please", "always", "also", "then", "first", "and"))
 
 
 def _imperative(text: str, data: Terms) -> str:
