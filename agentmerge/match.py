@@ -59,6 +59,10 @@ class Thresholds:
     size_ratio: float = 2.5
     min_words: int = 2  # units with fewer content terms only collapse when their terms are identical
     related: float = 0.45  # weighted Jaccard for `related`
+    # ... or this much, when both name one term this specific (f-strings, `useMemo`, EXPLAIN ANALYZE): the
+    # same subject, each with its own qualifiers. Both stay; a person reads them side by side.
+    related_rare: float = 0.3
+    rare_shared: float = 0.9
     code_duplicate: float = 97.0  # fuzz.ratio for code, tables and HTML to count as the same block
     code_related: float = 85.0
 
@@ -264,7 +268,7 @@ def _decide(x: Normalised, y: Normalised, sx: frozenset[str], sy: frozenset[str]
             return NUMBERS, carrier, ""
         return DUPLICATE, carrier, why
     jaccard = _weight(sx & sy, weights) / _weight(sx | sy, weights)
-    if jaccard >= th.related:
+    if jaccard >= th.related or (jaccard >= th.related_rare and any(prior(t) >= th.rare_shared for t in sx & sy)):
         # Overlap without carrying: both stay. Opposite polarity or other numbers here are left to the
         # conflict detectors' own, stricter checks (negation scope, settings).
         return RELATED, carrier, ""

@@ -155,3 +155,17 @@ def test_input_order_changes_only_which_side_wins():
         m = match(units)
         found.add(frozenset(where[d] for d in m.dropped))
     assert len(found) == 1 and len(next(iter(found))) > 5
+
+
+def test_a_related_unit_does_not_leave_the_list_its_lead_in_introduces():
+    a = ("---\nname: a\n---\n\n## Checks\n\n- [ ] Redis operations have proper error handling\n"
+         "- [ ] Docs are complete\n")
+    b = ("---\nname: b\n---\n\n## Checks\n\nBefore shipping any database change, verify:\n"
+         "- [ ] Queries are bounded\n- [ ] Error handling wraps all database operations\n- [ ] Indexes are reviewed\n")
+    result = merge([parse_agent(a, "a.md"), parse_agent(b, "b.md", index=1)])
+    assert [g.kind for g in result.groups] == ["related"]
+    body = result.body
+    lead = body.index("Before shipping any database change, verify:")
+    # the lead-in still introduces its three items, in order, right after it
+    assert body[lead:].split("\n")[1:4] == ["- [ ] Queries are bounded", "- [ ] Error handling wraps all database operations",
+                                            "- [ ] Indexes are reviewed"]
