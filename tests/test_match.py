@@ -362,3 +362,11 @@ def test_how_two_units_relate_does_not_depend_on_which_is_asked_first(weights):
     y = normalise("- **Timestamps with Timezone**: Always use timezone-aware timestamps", "item")
     w = weights_of([x, y])
     assert relate(x, y, w)[0] == relate(y, x, w)[0]
+
+
+def test_words_in_capitals_are_words_and_abbreviations_stay_whole():
+    # agents shout: ALWAYS, NEVER, IMPORTANT are the words, not rare abbreviations that decide a match
+    assert normalise("- ALWAYS run the linter", "item") == normalise("- Always run the linter", "item")
+    assert normalise("- Index the JOIN columns", "item").tokens == normalise("- Index the join columns", "item").tokens
+    assert "HIPAA" in normalise("- Follow HIPAA rules", "item").tokens
+    assert "OIDC" in normalise("- Sign in with OIDC", "item").tokens
