@@ -642,7 +642,11 @@ def _explained(groups: list[Group], by_uid: dict[int, Unit], norms: dict[int, No
         own = copy_of.get(g.kept, g.kept)
         scope = frozenset(titles.get(m.uid, "") for m in g.members if copy_of.get(m.uid, m.uid) == own)
         copy = lambda uid: copy_of.get(uid, uid)  # noqa: E731
+        # a step never leaves its own file's list for the carrier's text, wherever that text stands: not
+        # into a carrier of which its own file holds an exact copy either (else which input leads decides)
+        own_sources = {by_uid[m.uid].source for m in g.members if copy(m.uid) == own}
         droppable = {m.uid: _may_drop(kept, by_uid[m.uid], introducing, titles, None if copy(m.uid) == own else scope)
+                     and not (copy(m.uid) != own and _step(by_uid[m.uid]) and by_uid[m.uid].source in own_sources)
                      for m in g.members[1:]}
         # a procedure never loses a step: the group keeps as many units as any one input has steps in it
         for source in sorted({by_uid[m.uid].source for m in g.members}):
