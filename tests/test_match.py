@@ -386,3 +386,8 @@ def test_a_list_entry_keeps_the_heading_that_gives_its_meaning():
     c = ("---\nname: c\n---\n\n- Watch for unoptimized images in the mobile app\n\n### Mobile bottlenecks\n\n"
          "- Unoptimized images\n- Main-thread work\n")
     assert "- Unoptimized images" not in merge([parse_agent(c, "c.md")]).body
+
+
+def test_a_phrase_in_capitals_is_the_phrase():
+    assert "explain analyze" in normalise("- Profile slow queries with EXPLAIN ANALYZE", "item").tokens
+    assert normalise("- Open a PR for every change", "item").tokens == normalise("- Open a pr for every change", "item").tokens
