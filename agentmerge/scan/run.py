@@ -11,7 +11,7 @@ from ..model import AgentmergeError, printable
 from .analyse import analyse, analysis_task, apply_analysis, mergeable
 from .cluster import _anchor, components, stars
 from .discover import Discovery, Skipped, discover_all
-from .fingerprint import _normalised, fingerprint
+from .fingerprint import _tokens, fingerprint
 from .lsh import BandIndex, _template
 from .repeated import RepeatedCounter
 from .results import Cluster, FileInfo, Progress, ScanOptions, ScanResult
@@ -65,7 +65,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None, progress: Pro
     # Small libraries are faster without worker processes.
     jobs = min(jobs, max(1, len(found) // 50))
     # Load what every worker needs once, before the workers fork.
-    _normalised("paragraph", "warm up the vocabulary before workers fork")
+    _tokens("paragraph", "warm up the vocabulary before workers fork")
     if len(found) >= 2:
         _template()
         from rapidfuzz import process  # noqa: F401  (verification)
