@@ -162,6 +162,7 @@ def _no_stance(text: str) -> bool:
     return _CAPABILITY.found(bare) or QUICK_HISTORY.found(text) or QUESTION.search(text) is not None
 
 
+@lru_cache(maxsize=65536)  # detectors ask it of each statement of every pair they look at
 def scope_of(text: str) -> str:
     """The qualifiers that limit where a statement holds, as written ("in an emergency"), or ""."""
     return "; ".join(m.group(0).strip() for m in SCOPE.finditer(text))

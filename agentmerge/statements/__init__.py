@@ -256,7 +256,15 @@ def _split_piece(role: str, content: str, start: int, end: int, depth: int, orde
 
 def unit_statements(unit: Unit, section: tuple[str, ...] = (), lead_in: bool = False) -> tuple[Statement, ...]:
     """The statements of one unit (a lead-in paragraph is one `lead-in` statement). A keep-all label an
-    earlier merge wrote on it is agentmerge's note, not guidance: its values and stances are not read."""
+    earlier merge wrote on it is agentmerge's note, not guidance: its values and stances are not read.
+
+    Read once per unit and term data: conflict detection reads every unit again each time the matching
+    changes (a merge frees duplicates and detects anew), and the statements are immutable."""
+    return _unit_statements(unit, section, lead_in)
+
+
+@lru_cache(maxsize=65536)  # cleared with analyse's cache when the term data changes (terms.use_terms)
+def _unit_statements(unit: Unit, section: tuple[str, ...], lead_in: bool) -> tuple[Statement, ...]:
     from ..normalize import unlabelled
 
     out: list[Statement] = []

@@ -280,6 +280,9 @@ def use_terms(extra: tuple[str, ...] = ()) -> None:
     analyse.cache_clear()
     statement_terms.cache_clear()
     prior.cache_clear()
+    from . import _unit_statements  # read with the term data before
+
+    _unit_statements.cache_clear()
 
 
 @lru_cache(maxsize=65536)
