@@ -25,6 +25,7 @@ from functools import lru_cache
 from itertools import islice, repeat
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Indel, Levenshtein
 
 from .model import CONFLICT, ITEM, PARAGRAPH, Group, Member, Unit
 from .normalize import Normalised, normalise, plain, reversed_order, unlabelled
@@ -139,7 +140,14 @@ def carried(small_n: Normalised, big_n: Normalised, small: frozenset[str], big: 
     if small == big:
         return "the same terms"
     if small_n.verbs and not small_n.verbs <= big | big_n.verbs:
-        return ""  # "test migrations" is not "create migrations": the instruction differs
+        # "test migrations" is not "create migrations": the instruction differs. Verbs that bring about
+        # what they name are one action ("create jobs with retries" / "include retries"), and a list of
+        # noun phrases ("Table-driven tests") names what to have, so it carries the imperative that makes
+        # it ("Write table-driven tests"); both only when the larger names all the smaller names, and
+        # never an imperative that does something else to it.
+        make = terms_data().make_verbs
+        if not small_n.verbs <= make or not big_n.verbs <= make or not small - small_n.verbs <= big:
+            return ""
     if big_n.head and small == big_n.head:
         return "its head: the short form folds into the detailed one"
     if (small_n.capability and len(small_n.parts) == 1 and len(small) <= CAPABILITY_TERMS
@@ -157,17 +165,62 @@ def carried(small_n: Normalised, big_n: Normalised, small: frozenset[str], big: 
     return ""
 
 
-def _swapped(sx: frozenset[str], sy: frozenset[str], th: Thresholds) -> bool:
+def _swapped(x: Normalised, y: Normalised, sx: frozenset[str], sy: frozenset[str], th: Thresholds) -> bool:
     """One term put in another's place: each side has a specific term the other lacks (B-tree vs hash),
-    or the two are one frame with a slot or two filled differently (staging vs production)."""
+    or the two are one frame with a slot or two filled differently (staging vs production): the terms
+    each lacks stand where the other's stand, the rest of the wording the same. Two wordings of one rule
+    ("keep the bundle under 200 KB" / "the bundle must stay below 200 KB") differ in common words too, but
+    not in one slot of one frame."""
     only_x, only_y = sx - sy, sy - sx
     if not only_x or not only_y:
         return False
     top_x, top_y = max(map(prior, only_x)), max(map(prior, only_y))
     if top_x >= th.swap and top_y >= th.swap:
         return True
+    # a leading verb put in another's place is another action, or the same one in other words: the
+    # verbs guard of `_decide` judges that, not this one
+    leading = x.verbs | y.verbs
+    if not only_x - leading or not only_y - leading:
+        return False
     return (len(only_x) <= th.slot and len(only_y) <= th.slot and len(sx & sy) >= 2
-            and max(top_x, top_y) >= th.slot_prior)
+            and max(top_x, top_y) >= th.slot_prior and _one_slot(x.tokens, y.tokens, only_x, only_y))
+
+
+def _one_slot(tx: tuple[str, ...], ty: tuple[str, ...], only_x: frozenset[str], only_y: frozenset[str]) -> bool:
+    """Whether the terms each side lacks stand in one place of the wording both share: between the same
+    two of their common terms (the longest common subsequence), or where the edit from one term sequence
+    to the other replaces them, rather than dropped in one place and added in another."""
+    gaps_x: set[int] = set()
+    gaps_y: set[int] = set()
+    shared = 0
+    for op in Indel.opcodes(tx, ty):
+        if op.tag == "equal":
+            shared += op.src_end - op.src_start
+        elif op.tag == "delete":
+            if only_x.intersection(tx[op.src_start:op.src_end]):
+                gaps_x.add(shared)
+        elif op.tag == "insert":
+            if only_y.intersection(ty[op.dest_start:op.dest_end]):
+                gaps_y.add(shared)
+    if gaps_x & gaps_y:
+        return True
+    # or the edit from one to the other replaces them where they stand
+    replaced_x: set[str] = set()
+    replaced_y: set[str] = set()
+    for op in Levenshtein.opcodes(tx, ty):
+        if op.tag == "replace":
+            replaced_x.update(tx[op.src_start:op.src_end])
+            replaced_y.update(ty[op.dest_start:op.dest_end])
+    return bool(only_x & replaced_x) and bool(only_y & replaced_y)
+
+
+def _other_action(vx: frozenset[str], vy: frozenset[str]) -> bool:
+    """Two imperatives whose leading verbs name different actions ("review the spec" / "write the spec").
+    Verbs that bring about what they name ("create", "include", "add") are one action."""
+    if not vx or not vy or vx & vy:
+        return False
+    make = terms_data().make_verbs
+    return not (vx <= make and vy <= make)
 
 
 def _relate_words(x: Normalised, y: Normalised, sx: frozenset[str], sy: frozenset[str], wx: float, wy: float,
@@ -185,7 +238,7 @@ def _decide(x: Normalised, y: Normalised, sx: frozenset[str], sy: frozenset[str]
     small, big, ws = (sy, sx, wy) if big_is_x else (sx, sy, wx)
     small_n, big_n = (y, x) if big_is_x else (x, y)
     carrier = 0 if big_is_x else 1
-    if _swapped(sx, sy, th) or (x.verbs and y.verbs and not x.verbs & y.verbs):
+    if _swapped(x, y, sx, sy, th) or _other_action(x.verbs, y.verbs):
         # another tool, target or scope in the same frame, or another action: different guidance
         return None, carrier, ""
     why = carried(small_n, big_n, small, big, ws, weights, th)

@@ -36,10 +36,12 @@ def test_the_held_back_pairs_are_scored_in_totals_only(capsys):
     assert code == 0 and "holdout" in out and "tune by style" in out
     shown = sum(p["a"] in out or p["b"] in out for p in held)
     assert shown == 0, f"{shown} held-back texts printed"  # the message names no pair
-    code, out, err = _run(capsys, "--files", "holdout", "--show-misses")
-    assert code == 2 and out == "" and "never shown" in err
+    for name in ("holdout", "fresh"):
+        code, out, err = _run(capsys, "--files", name, "--show-misses")
+        assert code == 2 and out == "" and "totals only" in err
     code, out, _ = _run(capsys, "--show-misses", "--json")
-    assert code == 0 and "holdout" not in json.loads(out)["files"]
+    files = json.loads(out)["files"]
+    assert code == 0 and "holdout" not in files and "fresh" not in files and "tune" in files
 
 
 def test_accounting_reads_dropped_duplicates_and_losing_conflict_sides():

@@ -309,3 +309,44 @@ def test_a_condition_is_not_a_sequence():
     from agentmerge.statements.terms import analyse
     assert analyse("If the tests fail, then roll back", ()).sequence == ()
     assert analyse("Roll back first, investigate later", ()).sequence == (("reversible", "investig"),)
+
+
+@pytest.mark.parametrize("a, b", [
+    # two wordings of one rule differ in common words here and there, not in one slot of one frame
+    ("- Keep API responses under 300 ms", "- API responses must stay below 300 ms"),
+    ("- Back up the primary every night", "- The primary is backed up nightly, without exception"),
+])
+def test_rewordings_that_differ_in_common_words_are_one_rule(a, b):
+    assert _merged_relation(a, b) == "duplicate"
+
+
+@pytest.mark.parametrize("a, b", [
+    # one frame, one slot filled differently: different guidance, not even related
+    ("- Deploy to staging on every merge to main", "- Deploy to production on every merge to main"),
+    ("- Keep audit logs for a year", "- Keep audit logs for a month"),
+    ("- Encrypt backups at rest", "- Encrypt backups in transit"),
+])
+def test_one_slot_filled_differently_stays_apart(a, b):
+    assert _merged_relation(a, b) is None
+
+
+def test_a_noun_phrase_item_carries_the_imperative_that_makes_it():
+    nested = "- Testing\n  - Snapshot tests for every component\n  - Mutation testing in nightly CI"
+    assert _merged_relation(nested, "- Write snapshot tests for every component") == "duplicate"
+    # another action on the thing it names is another instruction
+    assert _merged_relation(nested, "- Review snapshot tests for every component") != "duplicate"
+    # and it carries only an imperative it names all of
+    assert _merged_relation("- Snapshot tests for the checkout page", "- Write snapshot tests for every page") != "duplicate"
+
+
+def test_an_imperative_opening_with_always_has_the_verb_after_it():
+    assert normalise("- Always include a rollback plan", "item").verbs == normalise("- Include a rollback plan", "item").verbs
+
+
+def test_verbs_that_bring_about_what_they_name_are_one_action():
+    # "create ... with X" and "include X" both make X: the detailed one carries the short one
+    assert _merged_relation("- Create idempotent jobs with both retry and timeout settings",
+                            "- Always include both retry and timeout settings") == "duplicate"
+    # "review X" does something else to X
+    assert _merged_relation("- Create idempotent jobs with both retry and timeout settings",
+                            "- Review both retry and timeout settings") != "duplicate"

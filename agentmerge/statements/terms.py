@@ -128,6 +128,7 @@ class Terms:
     conditions: frozenset[str] = frozenset()  # a clause starting with one is a condition ("if A, then B")
     preference: frozenset[str] = frozenset()  # "A over B": A ranked above B
     settle: frozenset[str] = frozenset()  # what a step waits for when it waits for the rest of the work
+    make_verbs: frozenset[str] = frozenset()  # verbs that bring about what they name ("write tests")
 
 
 def _read(text: str) -> Any:
@@ -168,6 +169,7 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
     preference: set[str] = set()
     settle: set[str] = set()
     generic_verbs: set[str] = set()
+    make_verbs: set[str] = set()
     priors: dict[str, float] = {}
     imperatives: set[str] = set()
     for data in sources:
@@ -196,6 +198,7 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
             for entry in _split_variants(entries):
                 modal[" ".join(_lemmas(entry))] = str(modality)
         generic_verbs.update(words.get(l, l) for w in _split_words(data.get("generic_verbs")) for l in _lemmas(w))
+        make_verbs.update(words.get(l, l) for w in _split_words(data.get("make_verbs")) for l in _lemmas(w))
         imperatives.update(w.lower() for w in _split_words(data.get("imperatives")))
         for term, value in (data.get("prior") or {}).items():
             priors[str(term)] = float(value)
@@ -216,7 +219,7 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
                  phrases={k: tuple(v) for k, v in by_first.items()}, words=words,
                  negators=frozenset(negators), discourage=frozenset(discourage), averts=frozenset(averts),
                  modal=modal, modal_words=frozenset(k for k in modal if " " not in k), order=order,
-                 generic_verbs=frozenset(generic_verbs), priors=priors, imperatives=frozenset(imperatives),
+                 generic_verbs=frozenset(generic_verbs), make_verbs=frozenset(make_verbs), priors=priors, imperatives=frozenset(imperatives),
                  sequel=frozenset(sequel), sequence=frozenset(sequel | marks), conditions=frozenset(conditions),
                  preference=frozenset(preference), settle=frozenset(settle), scope_end=frozenset(lemma(w) for w in ("but", "unless", "except",
                                                                                   "instead", "rather")))
@@ -519,7 +522,9 @@ def _analysis(text: str, code: tuple[str, ...], full: bool) -> Analysis:
                         numbers=(), order=())
     verb = ""
     if _imperative(text, data) == "require":
-        verb = all_terms[0] if all_terms else ""
+        # the leading verb, after the words an imperative may open with ("Always include ...")
+        skip = _skipped_openings(data)
+        verb = next((t for t in all_terms if t not in skip), "")
         modality = modality or "require"
     if not modality:
         modality = "describe"
@@ -585,6 +590,11 @@ def _comparator(pairs: list[tuple[str, str]], k: int) -> bool:
 
 
 _IMPERATIVE_SKIP = re.compile(r"^(?:please|always|also|then|first|and)\s+", re.I)
+
+
+def _skipped_openings(data: Terms) -> frozenset[str]:
+    """The terms of the words `_IMPERATIVE_SKIP` passes over before an imperative's verb."""
+    return frozenset(data.words.get(lemma(w), lemma(w)) for w in ("please", "always", "also", "then", "first", "and"))
 
 
 def _imperative(text: str, data: Terms) -> str:
