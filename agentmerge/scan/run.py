@@ -85,7 +85,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None, progress: Pro
         unreadable = 0
         terms: dict[int, Any] = {}
         df: dict[int, int] = defaultdict(int)
-        for info, signature, repeated, role, note in pool.imap(fingerprint, tasks, _chunk(len(tasks), jobs)):
+        for info, signature, repeated, role, note in pool.imap_guided(fingerprint, tasks):
             progress.advance()
             if note:
                 reason, message = note
