@@ -59,6 +59,10 @@ class Thresholds:
     size_ratio: float = 2.5
     min_words: int = 2  # units with fewer content terms only collapse when their terms are identical
     related: float = 0.45  # weighted Jaccard for `related`
+    # ... or this much, when both name one term this specific (f-strings, `useMemo`, EXPLAIN ANALYZE): the
+    # same subject, each with its own qualifiers. Both stay; a person reads them side by side.
+    related_rare: float = 0.3
+    rare_shared: float = 0.9
     code_duplicate: float = 97.0  # fuzz.ratio for code, tables and HTML to count as the same block
     code_related: float = 85.0
 
@@ -189,7 +193,12 @@ def _swapped(x: Normalised, y: Normalised, sx: frozenset[str], sy: frozenset[str
 def _one_slot(tx: tuple[str, ...], ty: tuple[str, ...], only_x: frozenset[str], only_y: frozenset[str]) -> bool:
     """Whether the terms each side lacks stand in one place of the wording both share: between the same
     two of their common terms (the longest common subsequence), or where the edit from one term sequence
-    to the other replaces them, rather than dropped in one place and added in another."""
+    to the other replaces them, rather than dropped in one place and added in another. An edit script
+    breaks ties by the order of its two sequences, so both orders are asked: the answer is symmetric."""
+    return _in_place(tx, ty, only_x, only_y) or _in_place(ty, tx, only_y, only_x)
+
+
+def _in_place(tx: tuple[str, ...], ty: tuple[str, ...], only_x: frozenset[str], only_y: frozenset[str]) -> bool:
     gaps_x: set[int] = set()
     gaps_y: set[int] = set()
     shared = 0
@@ -204,7 +213,6 @@ def _one_slot(tx: tuple[str, ...], ty: tuple[str, ...], only_x: frozenset[str], 
                 gaps_y.add(shared)
     if gaps_x & gaps_y:
         return True
-    # or the edit from one to the other replaces them where they stand
     replaced_x: set[str] = set()
     replaced_y: set[str] = set()
     for op in Levenshtein.opcodes(tx, ty):
@@ -260,7 +268,7 @@ def _decide(x: Normalised, y: Normalised, sx: frozenset[str], sy: frozenset[str]
             return NUMBERS, carrier, ""
         return DUPLICATE, carrier, why
     jaccard = _weight(sx & sy, weights) / _weight(sx | sy, weights)
-    if jaccard >= th.related:
+    if jaccard >= th.related or (jaccard >= th.related_rare and any(prior(t) >= th.rare_shared for t in sx & sy)):
         # Overlap without carrying: both stay. Opposite polarity or other numbers here are left to the
         # conflict detectors' own, stricter checks (negation scope, settings).
         return RELATED, carrier, ""

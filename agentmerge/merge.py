@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from . import model
 from .match import DUPLICATE, RELATED, Matching, other_context
-from .model import Agent, Unit
-from .normalize import LABEL, plain, words
+from .model import ITEM, PARAGRAPH, Agent, Unit
+from .normalize import LABEL, plain, unlabelled, words
 from .split import is_one_paragraph
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?=[ \t]|$)")
@@ -113,7 +113,8 @@ def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionK
             links[sb][sa] += 1
     titles = {(a.index, s.index): set(_title_words(s.title).split()) for a in agents for s in a.sections}
     checklist = {(a.index, s.index): _checklist_share(a, s.index, units) >= 0.5 for a in agents for s in a.sections}
-    # two numbered procedures never run into one list (the steps of one would continue the other's count)
+    # a numbered procedure never runs into another list (its steps would continue the other list, or the
+    # other list's items would become steps)
     procedure = {(a.index, s.index): _procedure_share(a, s.index, units) >= 0.5 for a in agents for s in a.sections}
     # a pseudo-heading (`**Title:**` over a list) heads only the list right under it: a section holding
     # anything else would end it, and its units would read back under the heading above
@@ -151,8 +152,11 @@ def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionK
             for earlier in agents[: agent.index]:
                 for other in earlier.sections[1:]:
                     okey = (earlier.index, other.index)
-                    if okey in mapping or procedure[key] and procedure[okey]:
-                        continue  # only onto sections that stand in the output in their own right
+                    if okey in mapping or procedure[key] or procedure[okey]:
+                        # only onto sections that stand in the output in their own right; and a numbered
+                        # procedure takes in no other section's units, nor goes into another section (its
+                        # items would become steps, or its steps continue another list's count)
+                        continue
                     if okey in pseudo and key in not_a_list:
                         continue
                     if other_context(raw_titles[key], raw_titles[okey]):
@@ -354,7 +358,9 @@ class Builder:
                 if other is not None and other.parent is container and other.agent != agent.index:
                     cursor[id(container)] = other
                 continue
-            anchor = self._related_anchor(uid, container)
+            # a unit joins the unit it is related to, unless that would take it out of the list it
+            # continues: the items after a lead-in, or after an item of their own list, stay with it
+            anchor = None if self._continues_list(agent, pos) else self._related_anchor(uid, container)
             after = None
             if anchor is not None:
                 # next to the unit it is related to, after earlier inputs' units related to it
@@ -396,6 +402,20 @@ class Builder:
             if node is not None and node.parent is parent:
                 return node
         return None
+
+    def _continues_list(self, agent: Agent, pos: int) -> bool:
+        """Whether the unit at `pos` of the layout is a list item right after an item of its section or
+        after a lead-in (a paragraph ending in `:`) that introduces it."""
+        unit = self.units[agent.layout[pos].ref]
+        if unit.kind != ITEM or pos == 0:
+            return False
+        before = agent.layout[pos - 1]
+        if before.kind != "unit":
+            return False
+        prev = self.units[before.ref]
+        if prev.section != unit.section:
+            return False
+        return prev.kind == ITEM or (prev.kind == PARAGRAPH and unlabelled(prev.text).rstrip().endswith(":"))
 
     def _related_anchor(self, uid: int, container: Node) -> Node | None:
         """The earlier unit this one is related to, if it stands in this section."""

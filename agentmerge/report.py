@@ -365,7 +365,7 @@ def markdown(result: MergeResult, verbose: bool = False) -> str:
     if not data["shared"]:
         out += ["None found."]
     for g in data["shared"]:
-        head = "kept" if g["kind"] == "duplicate" else "kept side by side"
+        head = "kept" if g["kind"] == "duplicate" else "all kept"
         out.append(f"- **{g['id']}** {g['kind']} ({head}):")
         for m in g["members"]:
             mark = "kept" if m["kept"] else f"dropped, {m['score']:.2f}" + (f": {m['why']}" if m.get("why") else "")

@@ -1,6 +1,6 @@
 """How well the conflict detectors do on labelled agent pairs: recall by form, precision, agreements flagged.
 
-    python bench/conflict_quality.py                 # legacy, tune, more, extra and holdout sets
+    python bench/conflict_quality.py                 # legacy, tune, more, extra, fresh, fresh-held, holdout
     python bench/conflict_quality.py --show-misses   # also list misses and unlabelled reports (legacy, tune)
     python bench/conflict_quality.py --self          # re-analyse each merged agent on its own
     python bench/conflict_quality.py --json          # the same numbers as JSON
@@ -8,7 +8,9 @@
 
 Sets: `legacy` is fixtures/pairs, `tune` is fixtures/conflicts, `more` is fixtures/conflicts-more (more
 tuning pairs, not balanced against the held-back half), `extra` is fixtures/conflicts-extra (six more pairs
-in other domains, labelled before the detectors were tuned on them), `holdout` is fixtures/holdout. Each pair
+in other domains, labelled before the detectors were tuned on them), `fresh` and `fresh-held` are the two
+halves of fixtures/conflicts-fresh (eight pairs in further domains; `fresh-held` is printed as totals only,
+like `holdout`), `holdout` is fixtures/holdout. Each pair
 directory holds a.md, b.md and expected.yaml (see fixtures/conflicts/README.md). Every pair is merged with
 `merge_files([a, b], MergeOptions())` and the report's conflicts are matched to the expected ones by their
 sides: a reported conflict matches an expected one when each expected side's `file:line` falls inside one
@@ -48,14 +50,24 @@ from agentmerge.report import to_json  # noqa: E402
 SETS = {"legacy": ROOT / "fixtures" / "pairs", "tune": ROOT / "fixtures" / "conflicts",
         "more": ROOT / "fixtures" / "conflicts-more",
         "extra": ROOT / "fixtures" / "conflicts-extra",
+        "fresh": ROOT / "fixtures" / "conflicts-fresh",
+        "fresh-held": ROOT / "fixtures" / "conflicts-fresh",
         "holdout": ROOT / "fixtures" / "holdout"}
-HIDDEN = {"holdout"}  # sets whose items are never printed
+# fixtures/conflicts-fresh is split in two halves (its README says which): `fresh` is tuned on, `fresh-held`
+# is scored like the held-back set, totals only.
+FRESH_HELD = ("observability", "media-transcoding", "health-interop", "hpc-cluster")
+HIDDEN = {"holdout", "fresh-held"}  # sets whose items are never printed
 STRATEGIES = ("prefer-first", "keep-all", "mark")
 SEEDS = ROOT / "fixtures" / "seeds"
 
 
-def pair_dirs(root: Path) -> list[Path]:
-    return sorted(p for p in root.iterdir() if (p / "expected.yaml").exists())
+def pair_dirs(name: str) -> list[Path]:
+    dirs = sorted(p for p in SETS[name].iterdir() if (p / "expected.yaml").exists())
+    if name == "fresh":
+        return [d for d in dirs if d.name not in FRESH_HELD]
+    if name == "fresh-held":
+        return [d for d in dirs if d.name in FRESH_HELD]
+    return dirs
 
 
 def reported_sides(conflict: dict) -> list[tuple[str, list[tuple[int, int]]]]:
@@ -191,7 +203,7 @@ def self_conflicts(paths: list[Path], strategy: str, tmp: Path) -> dict:
 
 def run_self(sets: list[str], show: bool) -> dict:
     cases: list[tuple[str, str, list[Path]]] = [
-        (name, d.name, [d / "a.md", d / "b.md"]) for name in sets for d in pair_dirs(SETS[name])]
+        (name, d.name, [d / "a.md", d / "b.md"]) for name in sets for d in pair_dirs(name)]
     cases.append(("seeds", "five-seeds", sorted(SEEDS.glob("*.md"))))
     result: dict = {}
     with tempfile.TemporaryDirectory() as t:
@@ -222,7 +234,7 @@ def run_self(sets: list[str], show: bool) -> dict:
 
 def run_cross(sets: list[str], show: bool) -> dict:
     """Body conflicts between agents of different pairs (a.md of one, b.md of another)."""
-    dirs = [d for name in sets if name not in HIDDEN for d in pair_dirs(SETS[name])]
+    dirs = [d for name in sets if name not in HIDDEN for d in pair_dirs(name)]
     kinds: Counter = Counter()
     items: list[str] = []
     for x in dirs:
@@ -246,8 +258,8 @@ def run_cross(sets: list[str], show: bool) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sets", default="legacy,tune,more,extra,holdout",
-                    help="comma-separated: legacy, tune, more, extra, holdout")
+    ap.add_argument("--sets", default="legacy,tune,more,extra,fresh,fresh-held,holdout",
+                    help="comma-separated: legacy, tune, more, extra, fresh, fresh-held, holdout")
     ap.add_argument("--show-misses", action="store_true", help="list misses and unlabelled reports (not for holdout)")
     ap.add_argument("--self", dest="self_check", action="store_true", help="re-analyse each merged agent on its own")
     ap.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -271,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
             out[name] = run(sets, show=args.show_misses)
     else:
         for name in sets:
-            pairs = [score_pair(d) for d in pair_dirs(SETS[name])]
+            pairs = [score_pair(d) for d in pair_dirs(name)]
             summary = summarise(name, pairs)
             if name not in HIDDEN:
                 summary["pairs_detail"] = pairs

@@ -17,6 +17,7 @@ HALVES = {"tune": ROOT / "conflicts", "holdout": ROOT / "holdout"}
 # More tuning pairs in other domains, labelled the same way; not part of the two balanced halves.
 MORE = ROOT / "conflicts-more"
 EXTRA = ROOT / "conflicts-extra"
+FRESH = ROOT / "conflicts-fresh"
 CONFLICT_FORMS = {"modality", "value", "choice", "order", "scope", "code", "frontmatter"}
 AGREEMENT_FORMS = {"opposite-polarity", "same-value", "capability-list", "history", "different-scope", "persona",
                    "different-quantity"}
@@ -32,7 +33,8 @@ def _pairs(half):
 
 ALL = [(half, d) for half in HALVES for d in _pairs(half)] + [
     ("more", d) for d in sorted(p for p in MORE.iterdir() if (p / "expected.yaml").exists())] + [
-    ("extra", d) for d in sorted(p for p in EXTRA.iterdir() if (p / "expected.yaml").exists())]
+    ("extra", d) for d in sorted(p for p in EXTRA.iterdir() if (p / "expected.yaml").exists())] + [
+    ("fresh", d) for d in sorted(p for p in FRESH.iterdir() if (p / "expected.yaml").exists())]
 
 
 def _expected(d):

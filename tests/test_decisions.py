@@ -256,11 +256,12 @@ def test_unit_decisions_override_the_matcher(cli, tmp_path):
     assert (f"- units `{kept['key']}`, `{dropped['key']}`: different guidance (never collapsed), by your decision"
             in (tmp_path / "d.report.md").read_text())
 
-    # same: true collapses two units the matcher keeps apart ("... with both upgrade and downgrade paths")
+    # same: true collapses two units the matcher keeps apart (pagination "for large result sets" and
+    # "for unbounded result sets")
     a, b = _copy(tmp_path, FASTAPI, PERFORMANCE, folder="two")
     _proc, data = _report(cli, tmp_path, a, b, name="two")
-    first, second = (next(u for u in data["unique"] if u["path"] == path and "downgrade paths" in u["text"])
-                     for path in (a, b))
+    first, second = (next(u for u in data["unique"] if u["path"] == path and words in u["text"])
+                     for path, words in ((a, "large result sets"), (b, "unbounded result sets")))
     _decisions(tmp_path, [f"- {{units: [{first['key']}, {second['key']}], same: true}}"], name="same.yaml")
     proc = cli(a, b, "-o", "s.md", "--report", "s.json", "--decisions", "same.yaml", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr

@@ -350,3 +350,23 @@ def test_verbs_that_bring_about_what_they_name_are_one_action():
     # "review X" does something else to X
     assert _merged_relation("- Create idempotent jobs with both retry and timeout settings",
                             "- Review both retry and timeout settings") != "duplicate"
+
+
+def test_how_two_units_relate_does_not_depend_on_which_is_asked_first(weights):
+    """Merging the merged agent with an input again asks about the same two units in the other order."""
+    for p in PAIRS + TUNE:
+        x, y = (normalise(_unit(p[k]).text, _unit(p[k]).kind) for k in "ab")
+        assert relate(x, y, weights)[0] == relate(y, x, weights)[0], (p["a"], p["b"])
+    # the two checklists that once did: the edit script's tie-break paired other terms in one order
+    x = normalise("- [ ] Timestamps use `DateTime(timezone=True)`", "item")
+    y = normalise("- **Timestamps with Timezone**: Always use timezone-aware timestamps", "item")
+    w = weights_of([x, y])
+    assert relate(x, y, w)[0] == relate(y, x, w)[0]
+
+
+def test_words_in_capitals_are_words_and_abbreviations_stay_whole():
+    # agents shout: ALWAYS, NEVER, IMPORTANT are the words, not rare abbreviations that decide a match
+    assert normalise("- ALWAYS run the linter", "item") == normalise("- Always run the linter", "item")
+    assert normalise("- Index the JOIN columns", "item").tokens == normalise("- Index the join columns", "item").tokens
+    assert "HIPAA" in normalise("- Follow HIPAA rules", "item").tokens
+    assert "OIDC" in normalise("- Sign in with OIDC", "item").tokens

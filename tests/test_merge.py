@@ -155,3 +155,28 @@ def test_input_order_changes_only_which_side_wins():
         m = match(units)
         found.add(frozenset(where[d] for d in m.dropped))
     assert len(found) == 1 and len(next(iter(found))) > 5
+
+
+def test_a_related_unit_does_not_leave_the_list_its_lead_in_introduces():
+    a = ("---\nname: a\n---\n\n## Checks\n\n- [ ] Redis operations have proper error handling\n"
+         "- [ ] Docs are complete\n")
+    b = ("---\nname: b\n---\n\n## Checks\n\nBefore shipping any database change, verify:\n"
+         "- [ ] Queries are bounded\n- [ ] Error handling wraps all database operations\n- [ ] Indexes are reviewed\n")
+    result = merge([parse_agent(a, "a.md"), parse_agent(b, "b.md", index=1)])
+    assert [g.kind for g in result.groups] == ["related"]
+    body = result.body
+    lead = body.index("Before shipping any database change, verify:")
+    # the lead-in still introduces its three items, in order, right after it
+    assert body[lead:].split("\n")[1:4] == ["- [ ] Queries are bounded", "- [ ] Error handling wraps all database operations",
+                                            "- [ ] Indexes are reviewed"]
+
+
+def test_a_bullet_section_does_not_run_into_a_numbered_procedure_it_shares_a_step_with():
+    a = ("---\nname: a\n---\n\n## Query review\n\nFor every query, verify:\n\n1. **Plans**: Is the plan read with EXPLAIN?\n"
+         "2. **Join efficiency**: Are joins on indexed foreign keys?\n3. **Bounds**: Is every result set bounded?\n")
+    b = ("---\nname: b\n---\n\n## Index strategy\n\n- Add indexes for foreign keys to optimize JOINs\n"
+         "- Use partial indexes for filtered queries\n- Build indexes concurrently in production\n")
+    body = merge([parse_agent(a, "a.md"), parse_agent(b, "b.md", index=1)]).body
+    assert "## Index strategy" in body
+    assert "\n- Use partial indexes for filtered queries\n" in body  # still a bullet of its own list
+    assert "4. " not in body and "5. " not in body  # the procedure keeps its three steps

@@ -27,7 +27,7 @@ CAPABILITY = re.compile(
     r"\b(?:experience[ds]?|expertise|expert (?:in|with|at)|proficien\w*|familiar\w*|knowledge of|knowledgeable|"
     r"skilled|skills?|fluent|fluency|background in|worked with|comfortable with|versed in|mastery|"
     r"specializ\w+|specialis\w+|such as|e\.g\.|for example|for instance|including|etc\b|like\b|tools?:|"
-    r"stack:|technologies|frameworks?:|supports?|integrat\w+ with|compatible with|whether|either)",
+    r"stack:|technologies|frameworks?:|supports\b|support for|integrat\w+ with|compatible with|whether|either)",
     re.IGNORECASE)
 HISTORY = re.compile(
     r"\b(?:migrated|moved (?:from|off|away)|switched|used to|previously|formerly|(?<!for )(?<!in )legacy|deprecated|"
@@ -63,6 +63,7 @@ class Said:
     st: object  # agentmerge.statements.Statement
     text: str  # plain text
     lower: str
+    opening: bool = False  # a sentence of a paragraph that opens "You are …" (see `opening`)
 
     @cached_property  # every detector reads them, some for every pair (the instance's dict; fields unchanged)
     def terms(self) -> frozenset[str]:
@@ -90,10 +91,11 @@ def statements(ctx) -> list[Said]:
                                                                                     model.TABLE):
                 continue
             source = effective_source(ctx, unit.uid)
+            persona = unit.kind == model.PARAGRAPH and _OPENING.match(unit.text) is not None
             for st in unit_statements(unit, agent.sections[unit.section].path, unit.uid in introducing):
                 if st.role in ("code", "table", "html"):
                     continue
-                out.append(Said(len(out), unit.uid, source, st, st.text, st.text.lower()))
+                out.append(Said(len(out), unit.uid, source, st, st.text, st.text.lower(), persona))
     ctx.__dict__["_said"] = out
     return out
 
@@ -160,6 +162,15 @@ def takes_no_stance(s: Said) -> bool:
 def _no_stance(text: str) -> bool:
     bare = _PARENTHESES.sub("", text) if "(" in text else text
     return _CAPABILITY.found(bare) or QUICK_HISTORY.found(text) or QUESTION.search(text) is not None
+
+
+_OPENING = re.compile(r"^\s*(?:you are|you're|you act as|you serve as|as an? )\b", re.IGNORECASE)
+
+
+def opening(s: Said) -> bool:
+    """A statement of a "You are …" opening: it says who the agent is and what it knows ("You are a data
+    engineer … You work with Airflow, dbt and Python"), a persona the merge notes, not a rule it states."""
+    return s.opening
 
 
 @lru_cache(maxsize=65536)  # detectors ask it of each statement of every pair they look at

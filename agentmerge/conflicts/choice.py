@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .align import SCOPE, grouped, pairs, sort, statements, takes_no_stance
+from .align import SCOPE, grouped, opening, pairs, sort, statements, takes_no_stance
 
 # After one of these, an option is the one *not* chosen.
 _AGAINST = re.compile(r"\b(?:over|instead of|rather than|not|never|no|avoid|don't use|do not use|in place of|"
@@ -49,6 +49,7 @@ class Alternatives:
     purposes: dict[str, frozenset[str]]  # category -> purpose words (lower-case tokens and phrases)
     by_first: dict[str, tuple[Alias, ...]]  # first token -> aliases starting with it, longest first
     options: dict[tuple[str, str], str]  # (category, option) -> display name
+    shared_object: frozenset[str] = frozenset()  # categories whose two sides must name one thing besides
 
 
 _SIMPLE = re.compile(r"[a-z0-9 ]+\Z")
@@ -102,7 +103,8 @@ def load_alternatives(extra: tuple[str, ...] = ()) -> Alternatives:
                 if words:
                     by_first.setdefault(words[0], []).append(Alias(words, oid, cid, exact, needs))
     frozen = {k: tuple(sorted(v, key=lambda a: -len(a.words))) for k, v in by_first.items()}
-    return Alternatives(titles, purposes, frozen, options)
+    shared = frozenset(cid for cid, body in categories.items() if body.get("same_object"))
+    return Alternatives(titles, purposes, frozen, options, shared)
 
 
 @dataclass(frozen=True)
@@ -163,14 +165,23 @@ as expose exposed design designed implement implemented conform conforms target 
 _CUE_AFTER = frozenset("for as to : — – - handles manages runs builds owns powers drives is are".split())
 # Verbs after an option that opens a statement: the option does the job ("Snakemake drives every pipeline").
 _DOES_JOB = frozenset("handles manages runs builds owns powers drives serves hosts stores orchestrates "
-                      "schedules packages publishes makes".split())
+                      "schedules packages publishes makes sends delivers processes routes renders tracks checks "
+                      "validates formats lints compiles bundles deploys provisions signs caches indexes queues "
+                      "collects ships scrapes encodes transcodes simulates generates holds keeps".split())
 
 
 def _chosen(text: str, m: Mention, role: str = "item") -> bool:
     """Whether the statement uses the option (rather than naming it among others or as an object)."""
     spans = list(_TOKEN.finditer(text))
     tokens = [t.group(0).rstrip(".:").lower() for t in spans]
-    before = tokens[max(0, m.start - 4) : m.start]
+    first = max(0, m.start - 4)
+    if m.start < len(spans):
+        # the cue stands in the option's own list entry: "workflows in `.github/`, Helm charts, Terraform"
+        # names Terraform among things, it does not work "in" it
+        cut = max(text.rfind(",", 0, spans[m.start].start()), text.rfind(";", 0, spans[m.start].start()))
+        while first < m.start and spans[first].start() < cut:
+            first += 1
+    before = tokens[first : m.start]
     if any(t in _CUE_BEFORE for t in before):
         return True
     if m.start < len(spans) and text[: spans[m.start].start()].rstrip().endswith(":"):
@@ -196,7 +207,7 @@ def _chosen(text: str, m: Mention, role: str = "item") -> bool:
 
 def _states_choice(s) -> bool:
     """Whether a statement can state a choice at all (which option it takes is `_chosen`'s)."""
-    if takes_no_stance(s):
+    if takes_no_stance(s) or opening(s):
         return False
     if s.st.modality == "permit" and s.st.role in ("details", "head") and not SCOPE.search(s.text):
         # "**Charts**: interactive charts in Plotly so readers can hover": a labelled setting; the "can"
@@ -259,6 +270,18 @@ _CLAUSES = re.compile(r"[,;:()]|\s[-\u2013\u2014]\s|\.\s")
 _SCOPE_FILLER = frozenset("for in on the a an only when if during within with of to and or any all".split())
 
 
+# Words too general to say what two statements are about ("written in", "code").
+_GENERAL = frozenset("written write use used build built code run make default our all every new".split())
+
+
+def _same_object(a, b, option_words: set[str]) -> bool:
+    """Whether two statements name one thing besides the options: a shared term that is not an option's
+    word, a cue or a general word ("control loops in C++" / "control nodes in Python" share `control`)."""
+    shared = {t.lower() for t in a.terms & b.terms}
+    return any(t not in option_words and t not in _GENERAL and t not in _CUE_BEFORE and len(t) > 2
+               for t in shared)
+
+
 def detect(ctx) -> list:
     alternatives = load_alternatives(tuple(ctx.options.axes))
     taken: list[tuple[object, dict]] = []
@@ -285,6 +308,8 @@ def detect(ctx) -> list:
                 w for o in pro_a | pro_b | con_a | con_b for w in o.split("_")}
             if _scope_terms(a, category, alternatives, words) != _scope_terms(b, category, alternatives, words):
                 continue  # one of them is limited to a narrower situation
+            if category in alternatives.shared_object and not _same_object(a, b, words):
+                continue  # a language for E2E tests and one for control nodes: two purposes
             name = lambda o: alternatives.options[(category, o)]  # noqa: E731
             if clash[2]:
                 stance_a, stance_b = f"uses {name(clash[0])}", f"uses {name(clash[1])}"

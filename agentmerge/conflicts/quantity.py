@@ -17,7 +17,7 @@ from .align import conflict, pairs, scope_of, sort, statements, takes_no_stance
 from .align import QUESTION, QUICK_HISTORY
 
 # Dimensions whose bare numbers say too little to compare ("number": "React 18", "step 3").
-COMPARED = ("time", "percent", "size", "cadence", "count", "ratio")
+COMPARED = ("time", "percent", "size", "cadence", "count", "ratio", "frequency")
 
 
 def _quantities(s, table, head: str = "") -> list:

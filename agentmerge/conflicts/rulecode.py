@@ -190,7 +190,8 @@ def _uses(code: str, construct: str, call: bool) -> int | None:
         if construct.endswith("()"):  # a call named as one: `unwrap()` is also `.unwrap()`
             pattern = re.compile(rf"(?<![\w-]){re.escape(name)}\s*\(")
         elif call:
-            pattern = re.compile(rf"(?<![\w.-]){re.escape(name)}\s*\(")
+            # a call of it, or of a function of it when it is a module (`smtplib.SMTP(…)`, `import smtplib`)
+            pattern = re.compile(rf"(?<![\w.-]){re.escape(name)}(?:\.\w+)*\s*\(|^\s*(?:import|from)\s+{re.escape(name)}\b")
         else:
             pattern = re.compile(rf"(?<![\w.-]){re.escape(name)}(?![\w-])")
     elif " " in construct.strip():

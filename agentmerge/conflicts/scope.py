@@ -168,6 +168,50 @@ def _outside(limit, edit, elsewhere: bool = False) -> str | None:
     return None
 
 
+# "do not touch the shared input map", "the public basemap layers belong to the cartography team": a thing
+# the agent keeps its hands off
+_HANDS_OFF = re.compile(
+    r"\b(?:never|do not|don't|must not|should not|may not)\s+(?:touch|edit|modify|change|alter|update|rewrite|"
+    r"reconfigure|flash|overwrite)\s+(?P<obj>[^.;:,]{3,60})"
+    r"|(?:^|[;:,.]\s*)(?P<obj2>[^.;:,]{3,60}?)\s+(?:belongs?|belonged) to\b"
+    r"|(?:^|[;:,.]\s*)(?P<obj3>[^.;:,]{3,60}?)\s+(?:is|are) owned by\b",
+    re.IGNORECASE)
+# an instruction that opens by changing a thing ("Update the consent rules …", "Flash updated firmware …")
+_CHANGE = re.compile(r"^(?:(?:always|also|then|just|please)\s+)*(?:edit|modify|change|update|adjust|flash|publish|"
+                     r"reword|rewrite|patch|bump|raise|tweak|alter|touch|replace|reconfigure|retune|tune|overwrite)\b"
+                     r"(?P<obj>[^.;]{3,100})", re.IGNORECASE)
+_UNLESS = re.compile(r"\b(?:without|unless|except|before|until|from|by hand|yourself)\b", re.IGNORECASE)
+_PRONOUNS = frozenset("it they this that these those which".split())
+
+
+def _hands_off(s) -> frozenset[str]:
+    """The words of what a statement keeps the agent's hands off, or nothing."""
+    words: set[str] = set()
+    for m in _HANDS_OFF.finditer(s.text):
+        obj = m.group("obj") or m.group("obj2") or m.group("obj3") or ""
+        if m.group("obj") is None and not (s.st.negated or re.search(r"\bteam|office|owner|group\b", s.text[m.end():][:60],
+                                                                       re.IGNORECASE)):
+            continue  # "belongs to the hardware team", "owned by the privacy office": someone else's
+        obj = _UNLESS.split(obj)[0]  # "without written approval from finance" says when, not what
+        ws = {w for w in _words(obj) if w not in _PRONOUNS and len(w) >= 3}
+        if obj.strip().lower().split()[:1] and obj.strip().lower().split()[0] in _PRONOUNS:
+            continue
+        words |= ws
+    return frozenset(words)
+
+
+def _changes(s) -> frozenset[str]:
+    if s.st.negated or s.st.modality in ("prohibit", "discourage"):
+        return frozenset()
+    m = _CHANGE.match(s.text)
+    return frozenset(w for w in _words(m.group("obj")) if len(w) >= 3) if m else frozenset()
+
+
+def _meet(a: frozenset[str], b: frozenset[str]) -> set[str]:
+    """Words of `a` that some word of `b` shares a stem with ("layers" / "layer", "config.json" / "configuration")."""
+    return {w for w in a if any(w[:5] == v[:5] if min(len(w), len(v)) >= 5 else w == v for v in b)}
+
+
 def detect(ctx) -> list:
     found = []
     said = [s for s in statements(ctx) if not takes_no_stance(s)]
@@ -187,6 +231,20 @@ def detect(ctx) -> list:
         stances = ("ask first", "act alone") if asks is a else ("act alone", "ask first")
         found.append(conflict(ctx, "scope", f"authority: {action}", a, b, stances, why,
                               "Say once whether the agent asks before this; the safer rule is to ask."))
+    off = {s.index: w for s in said if (w := _hands_off(s))}
+    if off:
+        changes = {s.index: w for s in said if s.index not in off and (w := _changes(s))}
+        by = {s.index: s for s in said}
+        for oi, owords in sorted(off.items()):
+            for ci, cwords in sorted(changes.items()):
+                a, b = by[oi], by[ci]
+                shared = _meet(owords, cwords)
+                if a.uid == b.uid or not (len(shared) >= 2 or any("/" in w for w in shared)):
+                    continue
+                what = " ".join(sorted(shared))
+                found.append(conflict(ctx, "scope", f"hands off: {what}", a, b, ("hands off", "changes it"),
+                                      f"one keeps the agent's hands off {what}, the other has it change them",
+                                      "Say once whether the agent may change this, and who decides otherwise."))
     limits = {s.index: lim for s in said if (lim := _limit(s)) is not None}
     by_index = {s.index: s for s in said}
     if 0 < len(limits) <= LIMITS_COMPARED:

@@ -27,6 +27,8 @@ _TO_SECONDS = {"ms": 0.001, "millisecond": 0.001, "milliseconds": 0.001, "s": 1,
                "seconds": 1, "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60, "h": 3600, "hr": 3600,
                "hrs": 3600, "hour": 3600, "hours": 3600, "d": 86400, "day": 86400, "days": 86400}
 WINDOW_WORDS = 5
+_RATE = re.compile(r"\s+per\s+\w", re.IGNORECASE)
+RATE_SUFFIX = "_rate"
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ def values_in(text: str, settings: tuple[Setting, ...]) -> list[Value]:
             if not any(n in clause for n in _lowered(setting.names)):
                 continue  # the pattern needs one of the names: most clauses name no setting
             for name in _name_pattern(setting.names).finditer(clause):
+                # "5 failed attempts per account per 15 minutes": a rate limit, compared with rates only
+                rate = _RATE.match(clause, name.end()) is not None
                 best = None
                 for m in numbers:
                     if m.start() >= name.end():
@@ -126,7 +130,7 @@ def values_in(text: str, settings: tuple[Setting, ...]) -> list[Value]:
                 elif _MAX.search(before):
                     low = float("-inf")
                 shown = (qualifier.group(0).strip().rstrip(":").strip() + " " if qualifier else "") + m.group(0).strip()
-                found.append(Value(setting.id, low, high, shown))
+                found.append(Value(setting.id + (RATE_SUFFIX if rate else ""), low, high, shown))
                 break
     return found
 
@@ -160,7 +164,7 @@ def _same_rate(a: str, b: str) -> bool:
 
 def detect(ctx) -> list[Conflict]:
     settings = builtin_settings()
-    titles = {s.id: s.title for s in settings}
+    titles = {s.id: s.title for s in settings} | {s.id + RATE_SUFFIX: f"{s.title} rate" for s in settings}
     dropped = ctx.matching.dropped
     stated: dict[str, list[tuple[int, Value]]] = {}
     for uid, unit in sorted(ctx.units.items()):

@@ -313,7 +313,12 @@ def term_words(text: str, data: Terms | None = None) -> list[tuple[str, str]]:
         else:
             if current.endswith("\u2063"):  # an abbreviation in capitals: its canonical term, else itself
                 bare = current[:-1]
-                out.append((bare, single.get(bare, bare.upper())))
+                word = lemma(bare)
+                if bare not in single and len(bare) >= 4 and bare.isalpha() and _english().get(word, 0.0) >= _CAPS_WORD_ZIPF:
+                    # an English word in capitals (SQL's JOIN, LIMIT): the word
+                    out.append((word, single.get(word, word)))
+                else:
+                    out.append((bare, single.get(bare, bare.upper())))
             else:
                 out.append((current, single.get(current, current)))
             i += 1
@@ -623,6 +628,7 @@ def _english_from_text(text: str) -> dict[str, float]:
     return table
 
 
+_CAPS_WORD_ZIPF = 3.5  # a word in capitals this common in English is the word, not an abbreviation
 COMMON_ZIPF = 6.5  # as common as "have": the prior's floor
 RARE_ZIPF = 3.0  # about once per million words, or rarer: the prior's ceiling (1.0)
 PRIOR_FLOOR = 0.15
