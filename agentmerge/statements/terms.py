@@ -294,12 +294,26 @@ def _surface(tok: str) -> str:
     return tok if _whole(tok) or _NUMBER.match(tok) else lemma(tok)
 
 
+def _cased(current: str, single: dict[str, str]) -> str:
+    """A word in capitals that is a common English word (SQL's JOIN, LIMIT; a shouted ALWAYS) is that word,
+    so that phrases hold it too ("EXPLAIN ANALYZE"); an abbreviation (HIPAA, OAS) stays marked as one."""
+    if not current.endswith("\u2063"):
+        return current
+    bare = current[:-1]
+    if bare in single:
+        return bare  # a term the data knows, in capitals or not (PR, SSO, EXPLAIN)
+    if len(bare) < 4 or not bare.isalpha():
+        return current
+    word = lemma(bare)
+    return word if _english().get(word, 0.0) >= _CAPS_WORD_ZIPF else current
+
+
 def term_words(text: str, data: Terms | None = None) -> list[tuple[str, str]]:
     """(surface lemma, canonical term) for each word of plain text, multi-word synonyms folded; numbers
     stay as they are written."""
     data = data or terms_data()
-    lemmas = [_surface(t) for t in tokens(text)]
     phrases, single = data.phrases, data.words
+    lemmas = [_cased(_surface(t), single) for t in tokens(text)]
     out: list[tuple[str, str]] = []
     i, end = 0, len(lemmas)
     while i < end:
@@ -313,12 +327,7 @@ def term_words(text: str, data: Terms | None = None) -> list[tuple[str, str]]:
         else:
             if current.endswith("\u2063"):  # an abbreviation in capitals: its canonical term, else itself
                 bare = current[:-1]
-                word = lemma(bare)
-                if bare not in single and len(bare) >= 4 and bare.isalpha() and _english().get(word, 0.0) >= _CAPS_WORD_ZIPF:
-                    # an English word in capitals (SQL's JOIN, LIMIT): the word
-                    out.append((word, single.get(word, word)))
-                else:
-                    out.append((bare, single.get(bare, bare.upper())))
+                out.append((bare, single.get(bare, bare.upper())))
             else:
                 out.append((current, single.get(current, current)))
             i += 1
