@@ -211,6 +211,7 @@ def opening(s: Said) -> bool:
     return s.opening
 
 
+@lru_cache(maxsize=65536)  # detectors ask it of each statement of every pair they look at
 def scope_of(text: str) -> str:
     """The qualifiers that limit where a statement holds, as written ("in an emergency"), or ""."""
     return "; ".join(m.group(0).strip() for m in SCOPE.finditer(text))

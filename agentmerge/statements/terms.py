@@ -281,7 +281,11 @@ def use_terms(extra: tuple[str, ...] = ()) -> None:
     if wanted:
         _ACTIVE.append((wanted, load_terms(wanted)))
     analyse.cache_clear()
+    statement_terms.cache_clear()
     prior.cache_clear()
+    from . import _unit_statements  # read with the term data before
+
+    _unit_statements.cache_clear()
 
 
 @lru_cache(maxsize=65536)
@@ -398,6 +402,17 @@ def _modal_openings(data: Terms) -> frozenset[str]:
 @lru_cache(maxsize=262144)  # matching and conflict detection both read every statement of a large input
 def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
     """Modality, negation scope, terms, head terms, numbers and order of one statement's plain text."""
+    return _analysis(text, code, True)
+
+
+@lru_cache(maxsize=262144)
+def statement_terms(text: str) -> tuple[str, ...]:
+    """`analyse(text).terms`, without reading the statement's quantities and numbers (a library scan
+    compares the terms of every statement of every file, and needs nothing else of most of them)."""
+    return _analysis(text, (), False).terms
+
+
+def _analysis(text: str, code: tuple[str, ...], full: bool) -> Analysis:
     data = terms_data()
     opening = _modal_openings(data)
     plain_words = _plain_words(data)
@@ -516,6 +531,9 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
             # ("if …, it isn't …")
             after_condition = conditional and first_clause
             first_clause = first_clause and conditional
+    if not full:  # the terms alone: what follows reads the mood and the values
+        return Analysis(modality=modality, negated=negated, actions=(), terms=tuple(all_terms), heads=(),
+                        numbers=(), order=())
     verb = ""
     if _imperative(text, data) == "require":
         # the leading verb, after the words an imperative may open with ("Always include ...")
