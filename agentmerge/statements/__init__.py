@@ -161,7 +161,9 @@ class _Piece:
 # A one-line list item or paragraph whose text starts with none of these is one inline run: its block
 # tokens are known without parsing (list item: the text after the marker), which most units of a large
 # input are.
-_ONE_LINE_ITEM = re.compile(r"(?:[-*+]|(\d{1,9})[.)])[ \t]+(?![ \t]|[-*+#>`~|<]|\d{1,9}[.)]|\[(?![ xX]\][ \t]+[^\s\[]))(.+)\Z")
+# One to four spaces after the marker: five or more start an indented code block inside the item, and a
+# tab counts to the next tab stop; both are left to markdown-it.
+_ONE_LINE_ITEM = re.compile(r"(?:[-*+]|(\d{1,9})[.)]) {1,4}(?![ \t]|[-*+#>`~|<]|\d{1,9}[.)]|\[(?![ xX]\][ \t]+[^\s\[]))(.+)\Z")
 _ONE_LINE_PARAGRAPH = re.compile(r"(?![ \t]|[-*+#>`~|<=_\[]|\d{1,9}[.)])(.+)\Z")
 
 
