@@ -24,7 +24,13 @@ _ONCE_AFTER = re.compile(r"(?P<b>[^.;]{3,160}?)\b(?:only after|once|after|as soo
 _FIRST = re.compile(r"\bfirst\b", re.IGNORECASE)
 # "tag the release first so the build is reproducible, then bump the version"
 _FIRST_THEN = re.compile(r"(?P<a>[^.;]{3,120}?)\bfirst\b[^.;]{0,80}?\bthen\b(?P<b>[^.;]{3,120})", re.IGNORECASE)
-_ORDER_WORD = re.compile(r"\b(?:before|prior to|ahead of|once|after|as soon as|until|when|then)\b", re.IGNORECASE)
+# "roll the compiler out first and run the benchmarks afterwards", "post it right away and ask for approval
+# later": the action that closes with a sequel word comes after the one marked first
+_FIRST_AND_LATER = re.compile(r"(?P<a>[^.;]{3,120}?)\b(?:first|initially|upfront|up front|right away|immediately|"
+                              r"straight away)\b,?\s+(?:and\s+)?(?:then\s+)?(?P<b>[^.;]{3,120}?)\s+"
+                              r"(?:afterwards?|later|after that|then|next)\b", re.IGNORECASE)
+_ORDER_WORD = re.compile(r"\b(?:before|prior to|ahead of|once|after|as soon as|until|when|then|afterwards?|later)\b",
+                         re.IGNORECASE)
 STEPS_AHEAD = 3
 _ORDERED = re.compile(r"\d{1,9}[.)]\Z")
 
@@ -45,7 +51,7 @@ def _orders(s) -> list[tuple[frozenset[str], frozenset[str]]]:
     text = s.text
     if not _ORDER_WORD.search(text):
         return [(f - t, t - f) for f, t in out if f - t and t - f]  # most statements state no order
-    m = _FIRST_THEN.search(text)
+    m = _FIRST_THEN.search(text) or _FIRST_AND_LATER.search(text)
     if m:
         out.append((_terms(m.group("a"), s), _terms(m.group("b"), s)))
     m = _ONCE_FIRST.search(text)
