@@ -92,6 +92,13 @@ _MEETS = {"prohibit": frozenset({"require", "permit"}), "require": frozenset({"p
           "permit": frozenset({"prohibit"}), "waive": frozenset({"require"})}
 
 
+def _switched(s) -> bool:
+    """The statement's action is a thing switched off ("turning off X", "X may be switched off")."""
+    from ..statements.terms import terms_data
+
+    return any(t in terms_data().switched for t in s.st.actions)
+
+
 def _stance(s) -> str:
     """prohibit | permit | waive | require | "" for what a statement says about its action."""
     _permission, _waiver, quick_permission, quick_waiver = _patterns()
@@ -99,13 +106,13 @@ def _stance(s) -> str:
         # "you don't need to X" waives X when its "not" is the statement's own ("cut what the reader doesn't
         # need" is a rule about something else)
         m = _waiver.search(s.text)
-        if m is None or s.st.negated or not _NOT.search(m.group(0)):
+        if m is None or s.st.negated or not (_NOT.search(m.group(0)) and _WAIVES_WHAT_FOLLOWS.search(m.group(0))):
             return "waive"
     if quick_permission.found(s.text) and not re.search(r"\b(?:not|never) (?:be )?(?:fine|ok|allowed|acceptable)\b|"
                                                        r"\bmay not\b", s.text, re.IGNORECASE):
         # "turning off X is acceptable": a permission not to do X, a waiver of it (the negation comes from
         # a word that switches X off or prohibits it, not from "not" or "never")
-        if s.st.negated and not NEGATOR.search(s.text):
+        if s.st.negated and not NEGATOR.search(s.text) and _switched(s):
             return "waive"
         return "permit"
     if s.st.modality in NEGATIVE:

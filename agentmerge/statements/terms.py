@@ -132,6 +132,7 @@ class Terms:
     prohibit_phrases: frozenset[str] = frozenset()  # phrases that prohibit what follows ("stay away from")
     prohibit_after: frozenset[str] = frozenset()  # words that prohibit what stands before ("X is forbidden")
     switch_off: frozenset[str] = frozenset()  # surfaces that switch their term off ("disable" -> "enable")
+    switched: frozenset[str] = frozenset()  # the terms they switch off ("enable")
     permissions: frozenset[str] = frozenset()  # phrases as written that grant a permission ("feel free to")
     waivers: frozenset[str] = frozenset()  # phrases as written that waive a requirement ("no need to")
 
@@ -180,6 +181,7 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
     prohibit_phrases: set[str] = set()
     prohibit_after: set[str] = set()
     switch_off: set[str] = set()
+    switched: set[str] = set()
     permissions: set[str] = set()
     waivers: set[str] = set()
     for data in sources:
@@ -212,6 +214,7 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
         prohibit_phrases.update(" ".join(_lemmas(e)) for e in _split_variants(data.get("prohibit_phrases")))
         prohibit_after.update(" ".join(_lemmas(w)) for w in _split_words(data.get("prohibit_after")))
         for canonical, variants in (data.get("switch_off") or {}).items():
+            switched.add(str(canonical))
             for variant in _split_variants(variants):
                 parts = _lemmas(variant)
                 if len(parts) == 1:
@@ -251,7 +254,7 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
                  sequel=frozenset(sequel), sequence=frozenset(sequel | marks), conditions=frozenset(conditions),
                  preference=frozenset(preference), settle=frozenset(settle),
                  prohibit_phrases=frozenset(prohibit_phrases), prohibit_after=frozenset(prohibit_after),
-                 switch_off=frozenset(switch_off), permissions=frozenset(permissions), waivers=frozenset(waivers),
+                 switch_off=frozenset(switch_off), switched=frozenset(switched), permissions=frozenset(permissions), waivers=frozenset(waivers),
                  scope_end=frozenset(lemma(w) for w in ("but", "unless", "except", "during", "while", "whenever",
                                                                                   "instead", "rather")))
 
@@ -513,7 +516,7 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
                     # "never disable X": a requirement to keep X on
                     negated, in_scope, scope = False, False, []
                     modality = "require"
-                elif stance and ((first_clause and opens and not clause_terms)
+                elif stance and ((first_clause and opens and not clause_terms and k + 1 < len(pairs))
                                  or (k > 0 and pairs[k - 1][0] in data.modal_words)):
                     # "disable X", "turn off X", "must switch off X": a prohibition to have X on
                     negated = in_scope = True
