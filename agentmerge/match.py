@@ -147,10 +147,14 @@ def carried(small_n: Normalised, big_n: Normalised, small: frozenset[str], big: 
         # "test migrations" is not "create migrations": the instruction differs. Verbs that bring about
         # what they name are one action ("create jobs with retries" / "include retries"), and a list of
         # noun phrases ("Table-driven tests") names what to have, so it carries the imperative that makes
-        # it ("Write table-driven tests"); both only when the larger names all the smaller names, and
-        # never an imperative that does something else to it.
+        # it ("Write table-driven tests"); both only when one statement of the larger names all the
+        # smaller names and little else, and never an imperative that does something else to it.
         make = terms_data().make_verbs
-        if not small_n.verbs <= make or not big_n.verbs <= make or not small - small_n.verbs <= big:
+        core = small - small_n.verbs
+        if not small_n.verbs <= make or not big_n.verbs <= make or not any(
+                core <= part and 2 * len(core) >= len(part - big_n.verbs) for part in (*big_n.parts, big)):
+            # ... and only a statement about that thing: "Code clarity, documentation, test coverage"
+            # names documentation among others, it does not carry "Create coding standards documentation"
             return ""
     if big_n.head and small == big_n.head:
         return "its head: the short form folds into the detailed one"
@@ -415,8 +419,10 @@ def _match(units: Sequence[Unit], th: Thresholds, titles: dict[int, str]) -> Mat
         first, second = (a, b) if carrier == 0 else (b, a)
         if _apart(scopes.get(a, frozenset([titles.get(a, "")])), scopes.get(b, frozenset([titles.get(b, "")]))):
             return None  # the same words under headings that scope them differently
-        if relation == DUPLICATE and not _may_drop(by_uid[first], by_uid[second], introducing, titles,
-                                                   scopes.get(first), scopes.get(second)):
+        if relation == DUPLICATE and (not _may_drop(by_uid[first], by_uid[second], introducing, titles,
+                                                    scopes.get(first), scopes.get(second))
+                                      or _entry_elsewhere(by_uid[second], norms[second], norms[first],
+                                                          titles.get(second, ""), titles.get(first, ""))):
             relation = RELATED  # a lead-in, or a step of its own file's procedure: kept, next to its carrier
         return Pair(first, second, relation, _score(norms[first], norms[second]))
 
@@ -602,6 +608,23 @@ def _may_drop(kept: Unit, unit: Unit, introducing: frozenset[int], titles: dict[
     return not (_step(unit) and unit.source == kept.source)
 
 
+def _entry_elsewhere(unit: Unit, n: Normalised, kept: Normalised, title: str, kept_title: str) -> bool:
+    """A list entry of a few words and no verb ("Severe performance regressions", "Logic errors and edge
+    cases") means what its heading makes of it ("Critical issues (must fix)", "Suggestions"): carried by a
+    longer unit that names none of its heading's words, in its text or its own heading, it would lose
+    that. It is related to it instead."""
+    if (unit.kind != ITEM or "\n" in unit.text or n.verbs or n.head or n.capability or len(set(n.tokens)) > 3
+            or _CHECKBOX.match(unit.text)):
+        return False
+    said = plain(unit.text).split()
+    if len(said) > 5 or said[0] in terms_data().imperatives:
+        return False  # a sentence or an instruction ("Use async sessions"), not an entry
+    if len(set(kept.tokens)) <= len(set(n.tokens)):
+        return False  # another entry as short: the same entry
+    own = _title_terms(title)
+    return bool(own) and not own & (_title_terms(kept_title) | set(kept.tokens))
+
+
 def _step(unit: Unit) -> bool:
     """A step of a numbered procedure or a checklist item: it never leaves its own file's list."""
     return unit.kind == ITEM and (unit.marker[:1].isdigit() or _CHECKBOX.match(unit.text) is not None)
@@ -642,7 +665,11 @@ def _explained(groups: list[Group], by_uid: dict[int, Unit], norms: dict[int, No
         own = copy_of.get(g.kept, g.kept)
         scope = frozenset(titles.get(m.uid, "") for m in g.members if copy_of.get(m.uid, m.uid) == own)
         copy = lambda uid: copy_of.get(uid, uid)  # noqa: E731
+        # a step never leaves its own file's list for the carrier's text, wherever that text stands: not
+        # into a carrier of which its own file holds an exact copy either (else which input leads decides)
+        own_sources = {by_uid[m.uid].source for m in g.members if copy(m.uid) == own}
         droppable = {m.uid: _may_drop(kept, by_uid[m.uid], introducing, titles, None if copy(m.uid) == own else scope)
+                     and not (copy(m.uid) != own and _step(by_uid[m.uid]) and by_uid[m.uid].source in own_sources)
                      for m in g.members[1:]}
         # a procedure never loses a step: the group keeps as many units as any one input has steps in it
         for source in sorted({by_uid[m.uid].source for m in g.members}):

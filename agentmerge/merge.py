@@ -113,7 +113,8 @@ def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionK
             links[sb][sa] += 1
     titles = {(a.index, s.index): set(_title_words(s.title).split()) for a in agents for s in a.sections}
     checklist = {(a.index, s.index): _checklist_share(a, s.index, units) >= 0.5 for a in agents for s in a.sections}
-    # two numbered procedures never run into one list (the steps of one would continue the other's count)
+    # a numbered procedure never runs into another list (its steps would continue the other list, or the
+    # other list's items would become steps)
     procedure = {(a.index, s.index): _procedure_share(a, s.index, units) >= 0.5 for a in agents for s in a.sections}
     # a pseudo-heading (`**Title:**` over a list) heads only the list right under it: a section holding
     # anything else would end it, and its units would read back under the heading above
@@ -151,8 +152,11 @@ def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionK
             for earlier in agents[: agent.index]:
                 for other in earlier.sections[1:]:
                     okey = (earlier.index, other.index)
-                    if okey in mapping or procedure[key] and procedure[okey]:
-                        continue  # only onto sections that stand in the output in their own right
+                    if okey in mapping or procedure[key] or procedure[okey]:
+                        # only onto sections that stand in the output in their own right; and a numbered
+                        # procedure takes in no other section's units, nor goes into another section (its
+                        # items would become steps, or its steps continue another list's count)
+                        continue
                     if okey in pseudo and key in not_a_list:
                         continue
                     if other_context(raw_titles[key], raw_titles[okey]):

@@ -18,7 +18,7 @@ import yaml
 
 from . import model
 from .statements import _pieces, plain_inline
-from .statements.terms import Analysis, analyse, lemma, term_words, terms_data
+from .statements.terms import Analysis, analyse, lemma, statement_terms, term_words, terms_data
 
 _MARKER = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?", re.MULTILINE)
 _QUOTE = re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE)
@@ -140,6 +140,25 @@ def normalise(unit_text: str, kind: str) -> Normalised:
             head = a
         analyses.append(a)
     return _aggregate(analyses, head)
+
+
+def content_tokens(unit_text: str, kind: str, read=None) -> tuple[str, ...]:
+    """`normalise(unit_text, kind).tokens`, read from the same statements without their values, polarity
+    or order: what a library scan compares. `read`: the unit's markdown-it block tokens when the body's
+    reading already has them (see `statements._pieces`)."""
+    if "<!-- agentmerge conflict" in unit_text:
+        unit_text = LABEL.sub("", unit_text)
+        read = None
+    if kind in (model.CODE, model.TABLE, model.HTML, model.CONFLICT):
+        return ()
+    low = terms_data().low
+    out: list[str] = []
+    for piece in _pieces(unit_text, kind, False, read):
+        if piece.role in ("code", "table", "html"):
+            continue
+        text, _code = plain_inline(piece.content)
+        out.extend(t for t in statement_terms(text) if t not in low)
+    return tuple(out)
 
 
 def _counted(a: Analysis) -> tuple[str, ...]:

@@ -312,11 +312,30 @@ def _terms(phrase: str, table: Table) -> frozenset[str]:
     return frozenset(out)
 
 
+# table -> {text: its quantities}: the statement model, the quantity and value detectors read the same
+# statements, and a merge that frees duplicates detects again (the table is held, so its id stays its own)
+_READ: dict[int, tuple[Table, dict[str, tuple[Quantity, ...]]]] = {}
+READ_LIMIT = 65536
+
+
 def quantities(text: str, table: Table | None = None) -> list[Quantity]:
     """Every quantity the (plain) text states, in order. Spans index `text`."""
     table = table or load_table()
     if table.may_state is not None and not _may_state(text, table):
         return []
+    held = _READ.get(id(table))
+    if held is None or held[0] is not table:
+        held = _READ[id(table)] = (table, {})
+    read = held[1]
+    found = read.get(text)
+    if found is None:
+        if len(read) >= READ_LIMIT:
+            read.clear()
+        found = read[text] = tuple(_quantities_in(text, table))
+    return list(found)
+
+
+def _quantities_in(text: str, table: Table) -> list[Quantity]:
     found: list[Quantity] = []
     pos = 0
     for clause in _CLAUSE_BREAK.split(text):

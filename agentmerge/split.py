@@ -58,6 +58,11 @@ class Block:
     level: int = 0
     marker: str = ""
     pseudo: bool = False
+    # the body's own markdown-it tokens of this block, read as the block alone would be (a list item inside
+    # the opening of its list), and the line of the parsed text where the block starts (token maps count
+    # from there): so the block's statements need no second parse. None for a block made of loose lines.
+    tokens: list[Token] | None = None
+    base: int = 0
 
 
 def blocks_of(lines: list[str]) -> list[Block]:
@@ -151,6 +156,10 @@ def _blocks(lines: list[str]) -> list[Block]:
             title = _pseudo_title(tokens, i) if kind == model.PARAGRAPH else None
             if title is not None:
                 blocks.append(Block("heading", start, end, title=title, pseudo=True))
+            elif kind in (model.PARAGRAPH, model.QUOTE):
+                close = _closing(tokens, i)
+                blocks.append(Block(kind, start, end, tokens=tokens[i : close + 1], base=start))
+                i = close
             else:
                 blocks.append(Block(kind, start, end))
         i += 1
@@ -159,11 +168,21 @@ def _blocks(lines: list[str]) -> list[Block]:
     return blocks
 
 
+def _closing(tokens: list[Token], i: int) -> int:
+    """The index of the token that closes the top-level block opening at `i`."""
+    close = tokens[i].type.replace("_open", "_close")
+    j = i + 1
+    while j < len(tokens) and not (tokens[j].type == close and tokens[j].level == tokens[i].level):
+        j += 1
+    return min(j, len(tokens) - 1)
+
+
 def _list_items(tokens: list[Token], i: int, blocks: list[Block]) -> int:
     """Add each top-level item of the list opening at `i` as a block; return the index after the list."""
     close = tokens[i].type.replace("_open", "_close")
     depth = 0
     j = i + 1
+    item: Block | None = None  # the item whose tokens are being gathered
     while j < len(tokens):
         tok = tokens[j]
         if tok.type == tokens[i].type:
@@ -174,7 +193,17 @@ def _list_items(tokens: list[Token], i: int, blocks: list[Block]) -> int:
             depth -= 1
         elif tok.type == "list_item_open" and tok.level == 1 and tok.map is not None:
             marker = f"{tok.info}{tok.markup}" if tok.info else tok.markup
-            blocks.append(Block(model.ITEM, tok.map[0], tok.map[1], marker=marker))
+            item = Block(model.ITEM, tok.map[0], tok.map[1], marker=marker, base=tok.map[0])
+            item.tokens = [tokens[i], tok]  # the list's opening says whether the item is a numbered step
+            blocks.append(item)
+            j += 1
+            continue
+        elif tok.type == "list_item_close" and tok.level == 1:
+            if item is not None and item.tokens is not None:
+                item.tokens.append(tok)
+            item = None
+        if item is not None and item.tokens is not None:
+            item.tokens.append(tok)
         j += 1
     return j
 

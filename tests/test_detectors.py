@@ -230,3 +230,27 @@ def test_openings_for_different_roles_are_a_conflict(tmp_path):
     pb.write_text("You are a penetration tester.\n\n- Report every finding.\n", encoding="utf-8")
     result = merge_files([str(pa), str(pb)])
     assert [c.kind for c in result.conflicts if c.kind == "persona"] == ["persona"]
+
+
+def test_a_list_of_names_picks_none_of_them(tmp_path):
+    # items of one list that each name another strategy list what exists; none is the one to use
+    pa, pb = tmp_path / "a.md", tmp_path / "b.md"
+    pa.write_text("## Practices\n\n- Deploy with canary releases and feature flags\n", encoding="utf-8")
+    pb.write_text("## Deployment strategies\n\n- Blue-green deployments\n- Canary releases\n- Rolling updates\n",
+                  encoding="utf-8")
+    result = merge_files([str(pa), str(pb)])
+    assert [c.kind for c in result.conflicts if c.kind != "frontmatter"] == []
+    # a rule that picks one still meets another rule that picks another
+    pc, pd = tmp_path / "c.md", tmp_path / "d.md"
+    pc.write_text("## Rules\n\n- Ship every service with canary releases\n", encoding="utf-8")
+    pd.write_text("## Rules\n\n- Ship every service with blue-green deployments\n", encoding="utf-8")
+    result = merge_files([str(pc), str(pd)])
+    assert [c.kind for c in result.conflicts if c.kind != "frontmatter"] != []
+
+
+def test_a_rule_whose_details_list_things_still_takes_a_stance():
+    from agentmerge.conflicts.align import _no_stance
+
+    assert _no_stance("Configuration Management: Ansible, Chef, Puppet, SaltStack")
+    assert not _no_stance("Write the analysis plan: the question, the metric, the data sources")
+    assert not _no_stance("Format with Black, lint with Ruff, type-check with mypy")

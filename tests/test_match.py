@@ -362,3 +362,32 @@ def test_how_two_units_relate_does_not_depend_on_which_is_asked_first(weights):
     y = normalise("- **Timestamps with Timezone**: Always use timezone-aware timestamps", "item")
     w = weights_of([x, y])
     assert relate(x, y, w)[0] == relate(y, x, w)[0]
+
+
+def test_words_in_capitals_are_words_and_abbreviations_stay_whole():
+    # agents shout: ALWAYS, NEVER, IMPORTANT are the words, not rare abbreviations that decide a match
+    assert normalise("- ALWAYS run the linter", "item") == normalise("- Always run the linter", "item")
+    assert normalise("- Index the JOIN columns", "item").tokens == normalise("- Index the join columns", "item").tokens
+    assert "HIPAA" in normalise("- Follow HIPAA rules", "item").tokens
+    assert "OIDC" in normalise("- Sign in with OIDC", "item").tokens
+
+
+def test_a_list_entry_keeps_the_heading_that_gives_its_meaning():
+    # a severity tier's entry says what its heading makes of it: another input's unit that names none of
+    # the heading's words does not carry it (both stay, related)
+    a = ("---\nname: a\n---\n\n## Review\n\n#### Important issues (should fix)\n\n- Logic errors and edge cases\n"
+         "- Poor error handling\n\n#### Suggestions (consider)\n\n- Code style improvements\n")
+    b = ("---\nname: b\n---\n\n## Review heuristics\n\n* **Testing**: new logic covered, edge cases included, "
+         "deterministic tests.\n* **Speed**: no performance regressions.\n")
+    result = merge([parse_agent(a, "a.md"), parse_agent(b, "b.md", index=1)])
+    assert "- Logic errors and edge cases" in result.body
+    assert [g.kind for g in result.groups] == ["related"]
+    # an entry whose heading the carrier names is carried as before
+    c = ("---\nname: c\n---\n\n- Watch for unoptimized images in the mobile app\n\n### Mobile bottlenecks\n\n"
+         "- Unoptimized images\n- Main-thread work\n")
+    assert "- Unoptimized images" not in merge([parse_agent(c, "c.md")]).body
+
+
+def test_a_phrase_in_capitals_is_the_phrase():
+    assert "explain analyze" in normalise("- Profile slow queries with EXPLAIN ANALYZE", "item").tokens
+    assert normalise("- Open a PR for every change", "item").tokens == normalise("- Open a pr for every change", "item").tokens

@@ -169,3 +169,14 @@ def test_a_related_unit_does_not_leave_the_list_its_lead_in_introduces():
     # the lead-in still introduces its three items, in order, right after it
     assert body[lead:].split("\n")[1:4] == ["- [ ] Queries are bounded", "- [ ] Error handling wraps all database operations",
                                             "- [ ] Indexes are reviewed"]
+
+
+def test_a_bullet_section_does_not_run_into_a_numbered_procedure_it_shares_a_step_with():
+    a = ("---\nname: a\n---\n\n## Query review\n\nFor every query, verify:\n\n1. **Plans**: Is the plan read with EXPLAIN?\n"
+         "2. **Join efficiency**: Are joins on indexed foreign keys?\n3. **Bounds**: Is every result set bounded?\n")
+    b = ("---\nname: b\n---\n\n## Index strategy\n\n- Add indexes for foreign keys to optimize JOINs\n"
+         "- Use partial indexes for filtered queries\n- Build indexes concurrently in production\n")
+    body = merge([parse_agent(a, "a.md"), parse_agent(b, "b.md", index=1)]).body
+    assert "## Index strategy" in body
+    assert "\n- Use partial indexes for filtered queries\n" in body  # still a bullet of its own list
+    assert "4. " not in body and "5. " not in body  # the procedure keeps its three steps

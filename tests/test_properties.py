@@ -354,6 +354,18 @@ def test_report_sets_do_not_depend_on_input_order(kind):
     prop()
 
 
+def test_a_checklist_item_stays_in_its_list_whichever_input_leads():
+    """Found by a deeper search: the carrier of a checklist item had an exact copy in the item's own file.
+    With the other input leading, the item was dropped into the other input's copy; with its own leading,
+    it stayed (never dropped into its own file's guidance). It now stays either way."""
+    a = "# use\n\nuse use use use use use prefer\n"
+    b = "# use\n\nuse use use use use use prefer\n\n- [ ] use prefer\n"
+    ab = merge([parse_agent(a, "a.md", index=0), parse_agent(b, "b.md", index=1)])
+    ba = merge([parse_agent(b, "b.md", index=0), parse_agent(a, "a.md", index=1)])
+    assert report_sets(ab) == report_sets(ba)
+    assert "- [ ] use prefer" in ab.body and "- [ ] use prefer" in ba.body
+
+
 # --- the same properties on the real seed agents -----------------------------------------------------------
 
 

@@ -207,6 +207,58 @@ def test_units_of_a_body():
     assert units[4][1].startswith("```python") and units[4][1].endswith("```")
 
 
+def test_minhash_signatures_are_datasketch_affine32_ones():
+    datasketch = pytest.importorskip("datasketch")
+    import random
+    import zlib
+
+    import numpy as np
+
+    from agentmerge.scan.lsh import _signature
+    from agentmerge.scan.settings import MINHASH_SEED, NUM_PERM
+
+    template = datasketch.MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED)
+    rng = random.Random(12)
+    for size in (1, 3, 40, 700):
+        shingles = {bytes(rng.randrange(256) for _ in range(rng.randrange(1, 24))) for _ in range(size)}
+        theirs = datasketch.MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, permutations=template.permutations,
+                                    scheme=template.scheme, hashfunc=zlib.crc32)
+        theirs.update_batch(sorted(shingles))
+        ours = _signature(shingles)
+        assert ours.dtype == theirs.hashvalues.dtype and np.array_equal(ours, theirs.hashvalues)
+
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def _fixture_bodies():
+    for path in sorted(FIXTURES.rglob("*.md")):
+        if "holdout" not in path.relative_to(FIXTURES).parts:
+            yield path, S.split_text(path.read_text("utf-8"))[1]
+
+
+def test_fingerprint_terms_from_the_body_reading_are_the_merge_normalisation():
+    """The scan reads each unit's statements from the tokens of its body's one markdown-it parse; what it
+    compares must be what the merge's own normalisation of that unit gives."""
+    from agentmerge.normalize import content_tokens, normalise
+    from agentmerge.split import blocks_of
+
+    body = ["Intro with **bold** and `code`. Second sentence.", "", "1. step one", "   - nested *item*",
+            "   - [ ] a box", "2) other list", "", "> quoted line", "> - quoted item", "", "- **Label**: details.",
+            "- item", "  ```", "  code inside", "", "- next"]
+    checked = with_tokens = 0
+    for _path, lines in [(None, body), *_fixture_bodies()]:
+        for block in blocks_of(lines):
+            if block.kind in ("heading", "rule"):
+                continue
+            text = "\n".join(lines[block.start : block.end])
+            read = (block.tokens, block.base) if block.tokens is not None else None
+            with_tokens += read is not None
+            assert content_tokens(text, block.kind, read) == normalise(text, block.kind).tokens, text
+            checked += 1
+    assert checked > 1000 and with_tokens > checked // 2
+
+
 def test_body_key_folds_whitespace_and_ignores_frontmatter():
     a = S.split_text("---\nname: a\n---\n\nHello   world\n\n- x\n")[1]
     b = S.split_text("---\nname: b\ntools: Read\n---\r\nHello world\r\n\r\n\r\n- x   \r\n")[1]

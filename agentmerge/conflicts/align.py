@@ -161,7 +161,45 @@ def takes_no_stance(s: Said) -> bool:
 @lru_cache(maxsize=262144)  # every detector asks it of every statement
 def _no_stance(text: str) -> bool:
     bare = _PARENTHESES.sub("", text) if "(" in text else text
-    return _CAPABILITY.found(bare) or history(text) or QUESTION.search(text) is not None
+    return (_CAPABILITY.found(bare) or history(text) or QUESTION.search(text) is not None
+            or ("," in bare and _enumeration(bare)))
+
+
+# words that make a comma-separated part a phrase with a stance rather than a name ("lint with Ruff")
+_PHRASE_WORDS = frozenset("with for in on to by via using use than over instead not never no only always must should "
+                          "is are be run prefer avoid".split())
+
+
+def _imperatives() -> frozenset[str]:
+    from ..statements.terms import terms_data
+
+    return terms_data().imperatives
+
+
+def _enumeration(text: str) -> bool:
+    """A list of names ("Jenkins, GitHub Actions, GitLab CI, CircleCI"; "**IaC**: Terraform, Pulumi, Ansible"):
+    three or more comma-separated parts of at most three words each, none a phrase of its own. It names
+    what exists, it picks none of it."""
+    head, colon, rest = text.partition(":")
+    if colon:
+        label = head.strip(" *_`").lower().split()
+        if not label or len(label) > 6 or label[0] in _imperatives() or any(w in _PHRASE_WORDS for w in label):
+            return False  # "Write the analysis plan: the question, the metric, the data": a rule, detailed
+        body = rest
+    else:
+        body = text
+    for sep in (" and ", " or "):
+        if sep in body:
+            body = body.replace(sep, ", ")
+    parts = [p.strip(" .;*_`") for p in body.split(",")]
+    parts = [p for p in parts if p]
+    if len(parts) < 3:
+        return False
+    for part in parts:
+        words = part.lower().split()
+        if not words or len(words) > 3 or any(w in _PHRASE_WORDS for w in words):
+            return False
+    return True
 
 
 # Phrases with a history word that tell no history: a limit ("no longer than 15 minutes") and a state
@@ -186,6 +224,7 @@ def opening(s: Said) -> bool:
     return s.opening
 
 
+@lru_cache(maxsize=65536)  # detectors ask it of each statement of every pair they look at
 def scope_of(text: str) -> str:
     """The qualifiers that limit where a statement holds, as written ("in an emergency"), or ""."""
     return "; ".join(m.group(0).strip() for m in SCOPE.finditer(text))

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .. import model
 from .align import SCOPE, grouped, opening, pairs, sort, statements, takes_no_stance
 
 # After one of these, an option is the one *not* chosen.
@@ -282,6 +283,29 @@ def _same_object(a, b, option_words: set[str]) -> bool:
                for t in shared)
 
 
+def _without_enumerations(ctx, taken: list[tuple[object, dict]]) -> list[tuple[object, dict]]:
+    """Items of one section of one input that each name another option of a category ("- Blue-green
+    deployments", "- Canary releases", "- Rolling updates") list what exists; none picks one."""
+    options: dict[tuple, set[str]] = {}
+    for s, st in taken:
+        unit = ctx.units.get(s.uid)
+        if unit is None or unit.kind != model.ITEM:
+            continue
+        for category, (pro, _con) in st.items():
+            options.setdefault((s.source, unit.section, category), set()).update(pro)
+    listed = {key for key, chosen in options.items() if len(chosen) > 1}
+    if not listed:
+        return taken
+    out = []
+    for s, st in taken:
+        unit = ctx.units.get(s.uid)
+        if unit is not None and unit.kind == model.ITEM:
+            st = {c: v for c, v in st.items() if (s.source, unit.section, c) not in listed}
+        if st:
+            out.append((s, st))
+    return out
+
+
 def detect(ctx) -> list:
     alternatives = load_alternatives(tuple(ctx.options.axes))
     taken: list[tuple[object, dict]] = []
@@ -289,6 +313,7 @@ def detect(ctx) -> list:
         st = stances(s, alternatives)
         if st:
             taken.append((s, st))
+    taken = _without_enumerations(ctx, taken)
     by_index = {s.index: st for s, st in taken}
     clashes: dict[str, list] = {}
     for a, b in pairs([s for s, _ in taken], lambda s: by_index[s.index].keys()):

@@ -11,6 +11,7 @@ something to settle ("once the API has stabilised") before the thing the one doe
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .. import model
 from ..statements.terms import analyse, prior, terms_data
@@ -22,6 +23,7 @@ _ONCE_FIRST = re.compile(r"^\W*(?:only )?(?:once|after|as soon as|when)\b(?P<a>[
 _ONCE_AFTER = re.compile(r"(?P<b>[^.;]{3,160}?)\b(?:only after|once|after|as soon as|until)\b(?P<a>[^.;]{3,120})",
                          re.IGNORECASE)
 _FIRST = re.compile(r"\bfirst\b", re.IGNORECASE)
+_THEN = re.compile(r"\bthen\b", re.IGNORECASE)
 # "tag the release first so the build is reproducible, then bump the version"
 _FIRST_THEN = re.compile(r"(?P<a>[^.;]{3,120}?)\bfirst\b[^.;]{0,80}?\bthen\b(?P<b>[^.;]{3,120})", re.IGNORECASE)
 # "roll the compiler out first and run the benchmarks afterwards", "post it right away and ask for approval
@@ -29,42 +31,59 @@ _FIRST_THEN = re.compile(r"(?P<a>[^.;]{3,120}?)\bfirst\b[^.;]{0,80}?\bthen\b(?P<
 _FIRST_AND_LATER = re.compile(r"(?P<a>[^.;]{3,120}?)\b(?:first|initially|upfront|up front|right away|immediately|"
                               r"straight away)\b,?\s+(?:and\s+)?(?:then\s+)?(?P<b>[^.;]{3,120}?)\s+"
                               r"(?:afterwards?|later|after that|then|next)\b", re.IGNORECASE)
+_LATER = re.compile(r"\b(?:afterwards?|later|after that|then|next)\b", re.IGNORECASE)  # what _FIRST_AND_LATER holds
+_FIRST_MARK = re.compile(r"\b(?:first|initially|upfront|up front|right away|immediately|straight away)\b", re.IGNORECASE)
+_BEFORE_WORD = re.compile(r"\b(?:before|prior to|ahead of)\b", re.IGNORECASE)  # what a match of _BEFORE holds
+_ONCE_AFTER_WORD = re.compile(r"\b(?:only after|once|after|as soon as|until)\b", re.IGNORECASE)  # and _ONCE_AFTER
 _ORDER_WORD = re.compile(r"\b(?:before|prior to|ahead of|once|after|as soon as|until|when|then|afterwards?|later)\b",
                          re.IGNORECASE)
 STEPS_AHEAD = 3
 _ORDERED = re.compile(r"\d{1,9}[.)]\Z")
 
 
-def _terms(text: str, s) -> frozenset[str]:
+def _terms(text: str, terms: frozenset[str]) -> frozenset[str]:
     from ..statements.terms import lemma
 
     words = {lemma(w) for w in re.findall(r"[a-z][a-z0-9_-]*", text.lower())}
-    return frozenset(t for t in s.terms if t in words or any(p in words for p in t.split()))
+    return frozenset(t for t in terms if t in words or any(p in words for p in t.split()))
 
 
 def _orders(s) -> list[tuple[frozenset[str], frozenset[str]]]:
     """(first, then) term sets a statement states."""
+    return list(_stated_orders(s.st.order, s.text, s.terms))
+
+
+@lru_cache(maxsize=65536)  # a merge that frees duplicates detects again: the same statements, read once
+def _stated_orders(order: tuple[tuple[str, str], ...], text: str,
+                   terms: frozenset[str]) -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
     out = []
-    for first, then in s.st.order:
+    for first, then in order:
         out.append((frozenset(t for t in first.split() if not t.startswith("~")),
                     frozenset(t for t in then.split() if not t.startswith("~"))))
-    text = s.text
     if not _ORDER_WORD.search(text):
-        return [(f - t, t - f) for f, t in out if f - t and t - f]  # most statements state no order
-    m = _FIRST_THEN.search(text) or _FIRST_AND_LATER.search(text)
-    if m:
-        out.append((_terms(m.group("a"), s), _terms(m.group("b"), s)))
+        return tuple((f - t, t - f) for f, t in out if f - t and t - f)  # most statements state no order
+    # each pattern is tried only on text with the words a match of it holds (their lazy spans are tried
+    # at every word boundary)
+    if _FIRST.search(text) and _THEN.search(text):
+        m = _FIRST_THEN.search(text)
+        if m:
+            out.append((_terms(m.group("a"), terms), _terms(m.group("b"), terms)))
+    if _FIRST_MARK.search(text) and _LATER.search(text):
+        m = _FIRST_AND_LATER.search(text)
+        if m:
+            out.append((_terms(m.group("a"), terms), _terms(m.group("b"), terms)))
     m = _ONCE_FIRST.search(text)
     if m:
-        out.append((_terms(m.group("a"), s), _terms(m.group("b"), s)))
-    else:
+        out.append((_terms(m.group("a"), terms), _terms(m.group("b"), terms)))
+    elif _ONCE_AFTER_WORD.search(text):
         m = _ONCE_AFTER.search(text)
         if m:
-            out.append((_terms(m.group("a"), s), _terms(m.group("b"), s)))
-    m = _BEFORE.search(text)
-    if m:
-        out.append((_terms(m.group("a"), s), _terms(m.group("b"), s)))
-    return [(f - t, t - f) for f, t in out if f - t and t - f]
+            out.append((_terms(m.group("a"), terms), _terms(m.group("b"), terms)))
+    if _BEFORE_WORD.search(text):
+        m = _BEFORE.search(text)
+        if m:
+            out.append((_terms(m.group("a"), terms), _terms(m.group("b"), terms)))
+    return tuple((f - t, t - f) for f, t in out if f - t and t - f)
 
 
 def _steps(ctx, said) -> dict[int, list[tuple[frozenset[str], frozenset[str]]]]:

@@ -973,6 +973,8 @@ class _Index:
         self._prose = self._arrange(topics, "patterns")
         self._code: tuple | None = None
         self._topics = topics
+        # (text, code) -> its hits: a merge that frees duplicates detects again, over the same units
+        self.read: dict[tuple[str, bool], tuple[StanceHit, ...]] = {}
 
     @staticmethod
     def _arrange(topics: tuple[Topic, ...], field_name: str) -> tuple[_Prefilter, list, list]:
@@ -1099,9 +1101,21 @@ def stances_in(text: str, topics: Sequence[Topic], *, code: bool = False) -> lis
     ``code=True``: the stances' ``code`` patterns over the raw text (only inside fences when it has any);
     spans index ``text``. Either way a text taking two opposed stances of a topic takes neither.
     """
-    hits: list[tuple[int, int, StanceHit]] = []
     topics = tuple(topics)
     index = _index(topics)
+    found = index.read.get((text, code))
+    if found is None:
+        if len(index.read) >= READ_LIMIT:
+            index.read.clear()
+        found = index.read[(text, code)] = tuple(_stances_in(text, topics, index, code))
+    return list(found)
+
+
+READ_LIMIT = 65536  # texts whose stances an index keeps
+
+
+def _stances_in(text: str, topics: tuple[Topic, ...], index: _Index, code: bool) -> list[StanceHit]:
+    hits: list[tuple[int, int, StanceHit]] = []
     if code:
         for start, end in _code_regions(text):
             region = text[start:end]

@@ -13,7 +13,7 @@ order:
    3-gram shingles of the normalised units, and the weighted terms of its description and body. Very
    large files are read in pieces, in bounded memory.
 3. **block** (`lsh.py`): exact copies group by key; for one representative per distinct body, the MinHash
-   signature (datasketch) is cut into LSH bands, and files that agree on all values of a band are
+   signature (datasketch's affine32 scheme, computed with NumPy) is cut into LSH bands, and files that agree on all values of a band are
    candidates. Band keys live in one NumPy array; buckets are found by sorting each band.
 4. **verify** (`verify.py`, worker processes, batched): each file's units are scored against the units of
    all its candidates in one `rapidfuzz.process.cdist` call. A pair's score is the share of units, on both

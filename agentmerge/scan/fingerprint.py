@@ -82,7 +82,16 @@ def units_of(body: list[str]) -> list[tuple[str, str]]:
     pseudo-headings and rules separate units and are not units."""
     from ..split import blocks_of
 
-    return [(b.kind, "\n".join(body[b.start : b.end])) for b in blocks_of(body) if b.kind not in ("heading", "rule")]
+    return [(kind, text) for kind, text, _read in _read_units(body)]
+
+
+def _read_units(body: list[str]) -> list[tuple[str, str, Any]]:
+    """`units_of`, each unit with its block tokens from the reading of the body (see `split.Block.tokens`),
+    or None."""
+    from ..split import blocks_of
+
+    return [(b.kind, "\n".join(body[b.start : b.end]), (b.tokens, b.base) if b.tokens is not None else None)
+            for b in blocks_of(body) if b.kind not in ("heading", "rule")]
 
 
 def name_of(front: list[str] | None, path: str, data: dict[str, Any] | None = None) -> str:
@@ -150,6 +159,29 @@ def _normalised(kind: str, text: str):
     return normalise(text, kind)
 
 
+_TOKENS: dict[tuple[str, str], tuple[str, ...]] = {}
+TOKEN_CACHE = 131072
+
+
+def _tokens(kind: str, text: str, read: Any = None) -> tuple[str, ...]:
+    """A unit's content terms, as the merge normalises them (`normalise(text, kind).tokens`), read once per
+    distinct unit; `read`: its block tokens from the body's reading, when they are at hand."""
+    key = (kind, text)
+    found = _TOKENS.get(key)
+    if found is None:
+        from ..normalize import content_tokens
+
+        if len(_TOKENS) >= TOKEN_CACHE:
+            _TOKENS.clear()
+        found = _TOKENS[key] = content_tokens(text, kind, read)
+    return found
+
+
+def _text_kind(kind: str) -> bool:
+    """Kinds compared by their words (code, tables, HTML and conflict blocks compare as text)."""
+    return kind not in _CODE_KINDS and kind != "conflict"
+
+
 def _code_like(kind: str) -> bool:
     return kind in _CODE_KINDS
 
@@ -159,7 +191,7 @@ def _compare_strings(units: list[tuple[str, str]]) -> list[str]:
     tokens), sorted once here, so that rapidfuzz's plain `ratio` on them is its `token_sort_ratio`."""
     out = []
     for kind, text in units:
-        words = _normalised(kind, text).folded.split()
+        words = " ".join(_tokens(kind, text)).split() if _text_kind(kind) else _normalised(kind, text).folded.split()
         if words:
             out.append(" ".join(sorted(words)))
     return out
@@ -174,7 +206,7 @@ def _shingles(units: list[tuple[str, str]]) -> set[bytes]:
                 if line and not line.startswith(("```", "~~~")):
                     found.add(b"\x00" + line.encode("utf-8", "surrogatepass"))
             continue
-        tokens = _normalised(kind, text).tokens
+        tokens = _tokens(kind, text) if _text_kind(kind) else ()
         if len(tokens) < SHINGLE:
             if tokens:
                 found.add(" ".join(tokens).encode("utf-8", "surrogatepass"))
@@ -197,11 +229,11 @@ def _weights(words: Counter) -> dict[int, float]:
 def role_terms(description: str, units: list[tuple[str, str]]) -> tuple[dict[int, float], dict[int, float]]:
     """The weighted content words of the description and of the body's prose (normalised as the merge
     normalises: stems, synonyms folded, generic words dropped)."""
-    desc = Counter(_normalised("paragraph", description).tokens) if description else Counter()
+    desc = Counter(_tokens("paragraph", description)) if description else Counter()
     body: Counter = Counter()
     for kind, text in units:
-        if not _code_like(kind):
-            body.update(_normalised(kind, text).tokens)
+        if _text_kind(kind):
+            body.update(_tokens(kind, text))
     return _weights(desc), _weights(body)
 
 
@@ -228,9 +260,9 @@ def repeated_units(units: list[tuple[str, str]]) -> dict[int, str]:
     for kind, unit_text in units:
         if _code_like(kind) or unit_text.rstrip().endswith(":"):
             continue
-        norm = _normalised(kind, unit_text)
-        if len(norm.tokens) >= 3:
-            key = _repeat_key(norm.folded)
+        tokens = _tokens(kind, unit_text) if _text_kind(kind) else ()
+        if len(tokens) >= 3:
+            key = _repeat_key(" ".join(tokens))
             if key not in out:
                 out[key] = unit_text
     return out
@@ -349,7 +381,12 @@ def fingerprint(task: tuple[int, str, str, str]) -> tuple[FileInfo, Any, list[in
     front, body, unclosed = split_text(text)
     note = ("", f"{display}:1: frontmatter opened with '---' is never closed; read it as body text") if unclosed else None
     normalised_text = text.replace("\r\n", "\n").replace("\r", "\n")
-    units = units_of(body)
+    read_units = _read_units(body)
+    units = [(kind, unit_text) for kind, unit_text, _read in read_units]
+    for kind, unit_text, read in read_units:
+        if _text_kind(kind):
+            _tokens(kind, unit_text, read)  # read once, from the body's tokens; the steps below look it up
+    del read_units
     data = _frontmatter(front, display)
     info.name = name_of(front, display, data)
     info.format = format_of(display, front is not None)

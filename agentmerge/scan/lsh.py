@@ -13,22 +13,41 @@ from .settings import BANDS, MAX_BUCKET, MIN_ESTIMATE, MINHASH_SEED, NUM_PERM, R
 
 @lru_cache(maxsize=1)
 def _template():
-    from datasketch import MinHash
+    """The MinHash permutations (a, b): datasketch 2's `affine32` scheme with MINHASH_SEED, drawn the same
+    way (NumPy's RandomState: odd multipliers a, offsets b, 32 bits each), so the signatures are the ones
+    `datasketch.MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=zlib.crc32)` computes, without
+    importing datasketch (whose package imports SciPy: most of a small scan's start-up)."""
+    import numpy as np
 
-    return MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED)
+    gen = np.random.RandomState(MINHASH_SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+def _fmix32(values):
+    """The MurmurHash3 finalizer on 32-bit values (a bijection that spreads structured hashes)."""
+    import numpy as np
+
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
 
 
 def _signature(shingles: set[bytes]):
-    """The MinHash signature of a set of shingles. Shingles are hashed with CRC-32 (C speed, the same in
-    every process); datasketch's affine32 scheme runs each hash through the MurmurHash3 finalizer before
-    permuting it, which spreads such structured hashes."""
-    from datasketch import MinHash
+    """The MinHash signature of a set of shingles (NUM_PERM uint32 values). Shingles are hashed with CRC-32
+    (C speed, the same in every process) and run through the MurmurHash3 finalizer before each affine
+    permutation h -> a * h + b (mod 2**32), as datasketch's affine32 scheme does."""
+    import numpy as np
 
-    t = _template()
-    m = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, permutations=t.permutations, scheme=t.scheme,
-                hashfunc=zlib.crc32)
-    m.update_batch(sorted(shingles))
-    return m.hashvalues
+    a, b = _template()
+    if not shingles:
+        return np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
+    hashed = np.fromiter((zlib.crc32(x) for x in shingles), dtype=np.uint32, count=len(shingles))
+    permuted = _fmix32(hashed).reshape(-1, 1) * a + b
+    return permuted.min(axis=0)
 
 
 def band_keys(signature) -> bytes:

@@ -11,7 +11,7 @@ from ..model import AgentmergeError, printable
 from .analyse import analyse, analysis_task, apply_analysis, mergeable
 from .cluster import _anchor, components, stars
 from .discover import Discovery, Skipped, discover_all
-from .fingerprint import _normalised, fingerprint
+from .fingerprint import _tokens, fingerprint
 from .lsh import BandIndex, _template
 from .repeated import RepeatedCounter
 from .results import Cluster, FileInfo, Progress, ScanOptions, ScanResult
@@ -65,7 +65,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None, progress: Pro
     # Small libraries are faster without worker processes.
     jobs = min(jobs, max(1, len(found) // 50))
     # Load what every worker needs once, before the workers fork.
-    _normalised("paragraph", "warm up the vocabulary before workers fork")
+    _tokens("paragraph", "warm up the vocabulary before workers fork")
     if len(found) >= 2:
         _template()
         from rapidfuzz import process  # noqa: F401  (verification)
@@ -85,7 +85,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None, progress: Pro
         unreadable = 0
         terms: dict[int, Any] = {}
         df: dict[int, int] = defaultdict(int)
-        for info, signature, repeated, role, note in pool.imap(fingerprint, tasks, _chunk(len(tasks), jobs)):
+        for info, signature, repeated, role, note in pool.imap_guided(fingerprint, tasks):
             progress.advance()
             if note:
                 reason, message = note
@@ -190,8 +190,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None, progress: Pro
             planned = [output_path(c, files) if output_path else None for c in clusters]
             atasks = [analysis_task(c, files, options, out if out and c.mergeable else None)
                       for c, out in zip(clusters, planned)]
-            for c, outcome in zip(clusters, pool.imap(analyse, atasks, 1)):
-                progress.advance()
+            for c, outcome in _analysed(clusters, atasks, files, pool, progress, streamed=output_path is not None):
                 apply_analysis(c, outcome)
                 if c.error:
                     warnings.append(f"{c.id}: {c.error}")
@@ -218,6 +217,36 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None, progress: Pro
     skipped.sort(key=lambda x: x.path)
     return ScanResult(roots=list(paths), files=files, clusters=clusters, repeated=repeated, warnings=warnings,
                       stats=stats, options=options, skipped=skipped)
+
+
+def _merge_cost(c: Cluster, files: Sequence[FileInfo]) -> int:
+    """What a cluster's merge roughly costs: the bytes of the members whose bodies are merged (an exact copy
+    only brings its frontmatter)."""
+    if c.kind == "exact":
+        return files[c.members[0]].bytes
+    return sum(files[m].bytes for m in c.members if m not in c.exact_of)
+
+
+def _analysed(clusters: list[Cluster], atasks: list[dict[str, Any]], files: Sequence[FileInfo], pool,
+              progress: Progress, streamed: bool):
+    """(cluster, outcome) for every cluster, in cluster order.
+
+    The merges are handed to the workers largest first, so that one big cluster does not run alone at the
+    end while the other workers wait (the outcomes are put back in cluster order). When the outcomes carry
+    merged texts (`streamed`: consolidation writes each as it comes), they go in cluster order instead, so
+    that no more than a few merged agents are held in memory at once."""
+    if streamed or pool.jobs < 2:
+        for c, outcome in zip(clusters, pool.imap(analyse, atasks, 1)):
+            progress.advance()
+            yield c, outcome
+        return
+    order = sorted(range(len(clusters)), key=lambda k: (-_merge_cost(clusters[k], files), k))
+    outcomes: list[dict[str, Any] | None] = [None] * len(clusters)
+    for k, outcome in zip(order, pool.imap(analyse, [atasks[k] for k in order], 1)):
+        progress.advance()
+        outcomes[k] = outcome
+    for c, outcome in zip(clusters, outcomes):
+        yield c, outcome
 
 
 def role_clusters(files: Sequence[FileInfo], terms: dict[int, Any], df: dict[int, int], exact: list[Cluster],

@@ -82,6 +82,17 @@ class Workers:
         size = max(1, chunksize)
         return self._run(fn, [items[i : i + size] for i in range(0, len(items), size)])
 
+    def imap_guided(self, fn: Callable, items: Sequence) -> Iterator:
+        """`imap` in chunks that shrink towards the end (see `_guided`): the last chunks are small, so no
+        worker is left with a long one while the others wait."""
+        if not self._workers:
+            return map(fn, items)
+        chunks, start = [], 0
+        for size in _guided(len(items), self.jobs):
+            chunks.append(items[start : start + size])
+            start += size
+        return self._run(fn, chunks)
+
     def _run(self, fn: Callable, chunks: list) -> Iterator:
         from multiprocessing.connection import wait
 
@@ -156,6 +167,18 @@ def workers(jobs: int) -> Iterator[Workers]:
 
 def _chunk(n: int, jobs: int) -> int:
     return max(1, min(64, n // (jobs * 8) if jobs > 1 else n))
+
+
+def _guided(n: int, jobs: int) -> list[int]:
+    """Chunk sizes for n items: a share of what is left each time (at most 64 items, as `_chunk`), so the
+    chunks shrink to one item at the end."""
+    sizes = []
+    left = n
+    while left > 0:
+        size = max(1, min(64, left // (jobs * 4)))
+        sizes.append(size)
+        left -= size
+    return sizes
 
 
 def _peak_rss_mb() -> dict[str, float]:

@@ -165,8 +165,10 @@ _ONE_LINE_ITEM = re.compile(r"(?:[-*+]|(\d{1,9})[.)])[ \t]+(?![ \t]|[-*+#>`~|<]|
 _ONE_LINE_PARAGRAPH = re.compile(r"(?![ \t]|[-*+#>`~|<=_\[]|\d{1,9}[.)])(.+)\Z")
 
 
-def _pieces(text: str, kind: str, lead_in: bool) -> list[_Piece]:
-    """What the unit's markdown-it block tokens say, piece by piece, before analysis."""
+def _pieces(text: str, kind: str, lead_in: bool, read: tuple[list[Token], int] | None = None) -> list[_Piece]:
+    """What the unit's markdown-it block tokens say, piece by piece, before analysis. `read`: the unit's
+    tokens from the reading of its whole body and the line where the unit starts in it (see
+    `split.Block.tokens`), else the unit is parsed here."""
     if kind in (model.CODE, model.TABLE, model.HTML):
         role = {model.CODE: "code", model.TABLE: "table", model.HTML: "html"}[kind]
         return [_Piece(role, text, 0, text.count("\n"))]
@@ -181,7 +183,10 @@ def _pieces(text: str, kind: str, lead_in: bool) -> list[_Piece]:
                 return _split_piece("item", content, 0, 1, 0, m.group(1) is not None, checkbox is not None)
         elif kind == model.PARAGRAPH and not lead_in and _ONE_LINE_PARAGRAPH.match(text):
             return _split_piece("sentence", text.strip(), 0, 1, 0, False, False)
-    tokens = _block_parser().parse(text + "\n")
+    if read is not None:
+        tokens, base = read
+    else:
+        tokens, base = _block_parser().parse(text + "\n"), 0
     pieces: list[_Piece] = []
     depth = -1
     ordered: list[bool] = []
@@ -205,7 +210,7 @@ def _pieces(text: str, kind: str, lead_in: bool) -> list[_Piece]:
             first_in_item = True
         elif tok.type == "inline":
             content = tok.content
-            start, end = tok.map if tok.map else (0, 0)
+            start, end = (tok.map[0] - base, tok.map[1] - base) if tok.map else (0, 0)
             if heading:
                 pieces.append(_Piece("heading", content, start, end - 1, max(depth, 0)))
             elif depth >= 0 and first_in_item:
@@ -223,7 +228,7 @@ def _pieces(text: str, kind: str, lead_in: bool) -> list[_Piece]:
                                                bool(ordered and ordered[-1]), False))
             first_in_item = False
         elif tok.type in ("fence", "code_block"):
-            start, end = tok.map if tok.map else (0, 0)
+            start, end = (tok.map[0] - base, tok.map[1] - base) if tok.map else (0, 0)
             pieces.append(_Piece("code", tok.content, start, end - 1, max(depth, 0)))
     return pieces
 
@@ -251,7 +256,15 @@ def _split_piece(role: str, content: str, start: int, end: int, depth: int, orde
 
 def unit_statements(unit: Unit, section: tuple[str, ...] = (), lead_in: bool = False) -> tuple[Statement, ...]:
     """The statements of one unit (a lead-in paragraph is one `lead-in` statement). A keep-all label an
-    earlier merge wrote on it is agentmerge's note, not guidance: its values and stances are not read."""
+    earlier merge wrote on it is agentmerge's note, not guidance: its values and stances are not read.
+
+    Read once per unit and term data: conflict detection reads every unit again each time the matching
+    changes (a merge frees duplicates and detects anew), and the statements are immutable."""
+    return _unit_statements(unit, section, lead_in)
+
+
+@lru_cache(maxsize=65536)  # cleared with analyse's cache when the term data changes (terms.use_terms)
+def _unit_statements(unit: Unit, section: tuple[str, ...], lead_in: bool) -> tuple[Statement, ...]:
     from ..normalize import unlabelled
 
     out: list[Statement] = []

@@ -315,7 +315,11 @@ def use_terms(extra: tuple[str, ...] = ()) -> None:
     if wanted:
         _ACTIVE.append((wanted, load_terms(wanted)))
     analyse.cache_clear()
+    statement_terms.cache_clear()
     prior.cache_clear()
+    from . import _unit_statements  # read with the term data before
+
+    _unit_statements.cache_clear()
 
 
 @lru_cache(maxsize=65536)
@@ -324,12 +328,26 @@ def _surface(tok: str) -> str:
     return tok if _whole(tok) or _NUMBER.match(tok) else lemma(tok)
 
 
+def _cased(current: str, single: dict[str, str]) -> str:
+    """A word in capitals that is a common English word (SQL's JOIN, LIMIT; a shouted ALWAYS) is that word,
+    so that phrases hold it too ("EXPLAIN ANALYZE"); an abbreviation (HIPAA, OAS) stays marked as one."""
+    if not current.endswith("\u2063"):
+        return current
+    bare = current[:-1]
+    if bare in single:
+        return bare  # a term the data knows, in capitals or not (PR, SSO, EXPLAIN)
+    if len(bare) < 4 or not bare.isalpha():
+        return current
+    word = lemma(bare)
+    return word if _english().get(word, 0.0) >= _CAPS_WORD_ZIPF else current
+
+
 def term_words(text: str, data: Terms | None = None) -> list[tuple[str, str]]:
     """(surface lemma, canonical term) for each word of plain text, multi-word synonyms folded; numbers
     stay as they are written."""
     data = data or terms_data()
-    lemmas = [_surface(t) for t in tokens(text)]
     phrases, single = data.phrases, data.words
+    lemmas = [_cased(_surface(t), single) for t in tokens(text)]
     out: list[tuple[str, str]] = []
     i, end = 0, len(lemmas)
     while i < end:
@@ -423,6 +441,17 @@ def _modal_openings(data: Terms) -> frozenset[str]:
 @lru_cache(maxsize=262144)  # matching and conflict detection both read every statement of a large input
 def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
     """Modality, negation scope, terms, head terms, numbers and order of one statement's plain text."""
+    return _analysis(text, code, True)
+
+
+@lru_cache(maxsize=262144)
+def statement_terms(text: str) -> tuple[str, ...]:
+    """`analyse(text).terms`, without reading the statement's quantities and numbers (a library scan
+    compares the terms of every statement of every file, and needs nothing else of most of them)."""
+    return _analysis(text, (), False).terms
+
+
+def _analysis(text: str, code: tuple[str, ...], full: bool) -> Analysis:
     data = terms_data()
     opening = _modal_openings(data)
     plain_words = _plain_words(data)
@@ -600,6 +629,9 @@ def analyse(text: str, code: tuple[str, ...] = ()) -> Analysis:
             # ("if …, it isn't …")
             after_condition = conditional and first_clause
             first_clause = first_clause and conditional
+    if not full:  # the terms alone: what follows reads the mood and the values
+        return Analysis(modality=modality, negated=negated, actions=(), terms=tuple(all_terms), heads=(),
+                        numbers=(), order=())
     verb = ""
     if _imperative(text, data) == "require":
         # the leading verb, after the words an imperative may open with ("Always include ...")
@@ -703,6 +735,7 @@ def _english_from_text(text: str) -> dict[str, float]:
     return table
 
 
+_CAPS_WORD_ZIPF = 3.5  # a word in capitals this common in English is the word, not an abbreviation
 COMMON_ZIPF = 6.5  # as common as "have": the prior's floor
 RARE_ZIPF = 3.0  # about once per million words, or rarer: the prior's ceiling (1.0)
 PRIOR_FLOOR = 0.15
