@@ -240,7 +240,7 @@ _PER = re.compile(r"^\s?(?:/|per |an |a |each )(?P<unit>[a-z]+)\b", re.IGNORECAS
 _RANGE = re.compile(rf"^\s?(?:-|–|to)\s?(?P<hi>{_DIGITS})(?![\w])")
 _BETWEEN = re.compile(r"\bbetween\s*$", re.IGNORECASE)
 _VERSIONISH = re.compile(r"(?:\bv|\bversion |\bpython |\bnode(?:\.js)? |\bes|\bhttp/|\bpy|\bjava |\bgo )$", re.IGNORECASE)
-_PER_LATER = re.compile(r"^(?:\s+[a-z][a-z-]*){1,2}?\s+per\s+(?P<unit>[a-z]+)\b", re.IGNORECASE)
+_PER_LATER = re.compile(r"^(?:\s+[a-z][a-z-]*){1,2}?\s+(?P<per>per|an?|each)\s+(?P<unit>[a-z]+)\b", re.IGNORECASE)
 _COUNT_TIMES = frozenset({"time", "times", "x"})
 _CADENCE_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800, "month": 2592000,
                   "quarter": 7776000, "year": 31536000}
@@ -509,7 +509,9 @@ def _in_clause(clause: str, offset: int, table: Table) -> list[Quantity]:
                         base = "".join(sorted(_terms(counted, table)))
                         # "5 failed attempts per account per 15 minutes": a rate of something, not a count
                         later = _PER_LATER.match(clause[end:])
-                        if later:
+                        # "6 push notifications a day" as "per day"; "a"/"an"/"each" only before a period
+                        if later and (later.group("per").lower() == "per"
+                                      or later.group("unit").lower() in _CADENCE_UNITS):
                             base += f"/{_stem(later.group('unit').lower())}"
                     dim = "count"
         after = table.after_pattern.match(clause[end:])

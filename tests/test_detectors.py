@@ -75,6 +75,25 @@ CONFLICTS = [
     ("code", "- Always set an explicit `timeout` on every `fetch` call.", "```js\nconst r = await client.fetch(url);\n```"),
     # an option that opens its statement doing the job
     ("choice", "- Snakemake drives every pipeline.", "- Write pipelines in Nextflow."),
+    # a prohibition as a predicate of its subject, against a permission worded "it's OK to"
+    ("modality", "- Force-pushing a release branch is off-limits.",
+     "- It's OK to force-push a release branch when nobody else has pulled it."),
+    ("modality", "- Emailing customers from a test account is forbidden.",
+     "- Feel free to email customers from a test account during the beta."),
+    # switching a thing off against switching it on
+    ("modality|polarity", "- Disable query caching on the reporting replica.", "- Turn on query caching on the reporting replica."),
+    ("modality|polarity", "- Debug toolbars are switched off in staging.", "- Enable the debug toolbar in staging."),
+    # "never switch it off" against a permission to switch it off: a waiver
+    ("modality", "- Never turn off request signing.", "- Disabling request signing is acceptable while the load test runs."),
+    # a waiver worded "you don't need to"
+    ("modality", "- Every schema change must be reviewed by a DBA.",
+     "- You don't need to have a DBA review a schema change to a scratch table."),
+    # "no longer than" is a limit, not history; a count "a day" is a rate
+    ("value", "- Session tokens live no longer than 30 minutes.", "- Session tokens live for two hours."),
+    ("value", "- Send no more than 2 reminder emails per week.", "- Send up to 5 reminder emails a week."),
+    # "A first and B afterwards" against "A only after B"
+    ("order|polarity", "- Tag the release only after the changelog is merged.",
+     "- Tag the release first and merge the changelog afterwards."),
 ]
 
 
@@ -108,6 +127,15 @@ AGREEMENTS = [
     ("- Only change test code under tests/.", "- Fix flaky tests as soon as they show up."),
     # two percentiles are two quantities
     ("- Search p99 latency under 300 ms.", "- Search p95 latency under 150 ms."),
+    # the same rule as a predicate prohibition and as an instruction
+    ("- Deleting audit rows is banned.", "- Keep every audit row."),
+    ("- Stay away from the billing tables.", "- Read billing figures through the billing API."),
+    # a negation inside a trailing condition belongs to the condition
+    ("- It's fine to rebuild the cache when it has not been warmed yet.", "- Rebuild the cache after each deploy."),
+    # "what the reader doesn't need" waives nothing
+    ("- Cut anything the reader doesn't need to finish the task.", "- Every page needs a summary the reader can finish."),
+    # a thing switched off, said twice
+    ("- Telemetry is disabled in CI.", "- Never enable telemetry in CI."),
 ]
 
 

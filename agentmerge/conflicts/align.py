@@ -161,7 +161,7 @@ def takes_no_stance(s: Said) -> bool:
 @lru_cache(maxsize=262144)  # every detector asks it of every statement
 def _no_stance(text: str) -> bool:
     bare = _PARENTHESES.sub("", text) if "(" in text else text
-    return (_CAPABILITY.found(bare) or QUICK_HISTORY.found(text) or QUESTION.search(text) is not None
+    return (_CAPABILITY.found(bare) or history(text) or QUESTION.search(text) is not None
             or ("," in bare and _enumeration(bare)))
 
 
@@ -200,6 +200,19 @@ def _enumeration(text: str) -> bool:
         if not words or len(words) > 3 or any(w in _PHRASE_WORDS for w in words):
             return False
     return True
+
+
+# Phrases with a history word that tell no history: a limit ("no longer than 15 minutes") and a state
+# change ("may be switched off for bench tests").
+_NOT_HISTORY = re.compile(r"\bno longer than\b|\bswitched (?:off|on)\b", re.IGNORECASE)
+
+
+def history(text: str) -> bool:
+    """The statement tells of the past ("we migrated off Jenkins", "no longer used")."""
+    lower = text.lower()
+    if "longer than" in lower or "switched o" in lower:
+        text = _NOT_HISTORY.sub("", text)
+    return QUICK_HISTORY.found(text)
 
 
 _OPENING = re.compile(r"^\s*(?:you are|you're|you act as|you serve as|as an? )\b", re.IGNORECASE)

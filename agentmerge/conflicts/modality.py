@@ -26,12 +26,47 @@ from .align import NEGATOR, Quick, conflict, document_frequency, pairs, scope_of
 
 POSITIVE = ("require", "recommend", "permit")
 NEGATIVE = ("prohibit", "discourage")
-# "… is fine", "is allowed", "may": a permission, however the rest of the sentence reads
-PERMISSION = re.compile(r"\b(?:is|are) (?:fine|ok|okay|allowed|acceptable|permitted|tolerated)\b|\bmay\b|"
-                        r"\b(?:can|could) be (?:used|done)\b|\bit'?s fine\b|\bis all right\b", re.IGNORECASE)
-WAIVER = re.compile(r"\b(?:is|are) optional\b|\boptional(?:ly)? for\b|\b(?:is|are) not (?:required|needed|"
-                    r"necessary|mandatory)\b|\bno need (?:to|for)\b|\bcan be skipped\b|\bmay (?:be )?skip",
-                    re.IGNORECASE)
+# "… is fine", "feel free to", "may": a permission, however the rest of the sentence reads; "… is optional",
+# "you don't need to": a waiver. Both are phrase lists in knowledge/terms.yaml (`permissions`, `waivers`).
+_CONTRACTED = re.compile(r"(\w+)n't\b|\b(it|you|they|we|that)'(s|re)\b")
+
+
+def _phrase_alternative(phrase: str) -> str:
+    """A phrase as a pattern, either spelling of a contraction ("don't" / "do not", "it's" / "it is")."""
+    out, at = [], 0
+    for m in _CONTRACTED.finditer(phrase):
+        out.append(re.escape(phrase[at : m.start()]))
+        if m.group(1):
+            stem = {"do": "do", "does": "does", "did": "did", "ca": "can", "wo": "will"}.get(m.group(1), m.group(1))
+            out.append(f"(?:{re.escape(m.group(1))}n't|{re.escape(stem)} not)")
+        else:
+            full = {"s": "is", "re": "are"}[m.group(3)]
+            out.append(f"{m.group(2)}(?:'{m.group(3)}| {full})")
+        at = m.end()
+    out.append(re.escape(phrase[at:]))
+    return "".join(out).replace(r"\ ", r"\s+")
+
+
+def _phrases_pattern(phrases) -> re.Pattern:
+    alternatives = sorted({_phrase_alternative(p) for p in phrases}, key=lambda p: (-len(p), p))
+    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b", re.IGNORECASE) if alternatives else re.compile(r"(?!)")
+
+
+_BUILT: list = [None, None]  # the term data last read, and its (PERMISSION, WAIVER, quick forms)
+
+
+def _patterns():
+    from ..statements.terms import terms_data
+
+    data = terms_data()
+    if _BUILT[0] is not data:
+        permission, waiver = _phrases_pattern(data.permissions), _phrases_pattern(data.waivers)
+        _BUILT[:] = [data, (permission, waiver, Quick(permission), Quick(waiver))]
+    return _BUILT[1]
+
+
+# waivers whose waived action follows them ("no need to X", "can skip X"); the others waive their subject
+_WAIVES_WHAT_FOLLOWS = re.compile(r"(?:\bto|\bskip|\bfor|\bnot|\bno)\s*$", re.IGNORECASE)
 REQUIRED = re.compile(r"\b(?:every|each|all|always|must|required|mandatory|no exceptions|goes? through)\b",
                       re.IGNORECASE)
 # situations a permission is given for ("when the pipeline is down", "in tests", "for admin endpoints")
@@ -50,18 +85,35 @@ def _core(s) -> list[str]:
     return [t for t in s.st.actions if not t.startswith("~")]
 
 
-_WAIVER, _PERMISSION, _REQUIRED = Quick(WAIVER), Quick(PERMISSION), Quick(REQUIRED)
+_REQUIRED = Quick(REQUIRED)
+_NOT = re.compile(r"\bnot\b|n't\b", re.IGNORECASE)
 # The stances that can contradict each other (detect looks at no other pair).
 _MEETS = {"prohibit": frozenset({"require", "permit"}), "require": frozenset({"prohibit", "waive"}),
           "permit": frozenset({"prohibit"}), "waive": frozenset({"require"})}
 
 
+def _switched(s) -> bool:
+    """The statement's action is a thing switched off ("turning off X", "X may be switched off")."""
+    from ..statements.terms import terms_data
+
+    return any(t in terms_data().switched for t in s.st.actions)
+
+
 def _stance(s) -> str:
     """prohibit | permit | waive | require | "" for what a statement says about its action."""
-    if _WAIVER.found(s.text):
-        return "waive"
-    if _PERMISSION.found(s.text) and not re.search(r"\b(?:not|never) (?:be )?(?:fine|ok|allowed|acceptable)\b|"
-                                                  r"\bmay not\b", s.text, re.IGNORECASE):
+    _permission, _waiver, quick_permission, quick_waiver = _patterns()
+    if quick_waiver.found(s.text):
+        # "you don't need to X" waives X when its "not" is the statement's own ("cut what the reader doesn't
+        # need" is a rule about something else)
+        m = _waiver.search(s.text)
+        if m is None or s.st.negated or not (_NOT.search(m.group(0)) and _WAIVES_WHAT_FOLLOWS.search(m.group(0))):
+            return "waive"
+    if quick_permission.found(s.text) and not re.search(r"\b(?:not|never) (?:be )?(?:fine|ok|allowed|acceptable)\b|"
+                                                       r"\bmay not\b", s.text, re.IGNORECASE):
+        # "turning off X is acceptable": a permission not to do X, a waiver of it (the negation comes from
+        # a word that switches X off or prohibits it, not from "not" or "never")
+        if s.st.negated and not NEGATOR.search(s.text) and _switched(s):
+            return "waive"
         return "permit"
     if s.st.modality in NEGATIVE:
         return "prohibit"
@@ -103,7 +155,8 @@ def _conflicting(neg, pos, kind_pos: str) -> tuple[bool, str]:
         return True, scope_of(pos.text)
     # a permission: of what its own clause names ("force unwrapping is acceptable in tests, where a crash
     # points at the bug" permits force unwrapping, not crashes)
-    permitted = _clause_terms(pos.text, PERMISSION) & pos.terms
+    permission = _patterns()[0]
+    permitted = _clause_terms(pos.text, permission) & pos.terms
     shared &= permitted
     named = set(pos.st.heads) | pos.terms | permitted
     # its code spans and identifiers, and abbreviations in capitals ("POST", "PII")
@@ -125,7 +178,7 @@ def _conflicting(neg, pos, kind_pos: str) -> tuple[bool, str]:
     # or when the permission's clause opens with the prohibited action itself, as a gerund ("applying
     # from your machine is fine in an emergency" / "never run `terraform apply` from a laptop")
     key = shared & _key_terms(neg)
-    if key and situation and (any(prior(t) >= SPECIFIC_KEY for t in key) or _gerund(pos.text, PERMISSION) & key):
+    if key and situation and (any(prior(t) >= SPECIFIC_KEY for t in key) or _gerund(pos.text, permission) & key):
         return True, situation
     return False, ""
 
@@ -241,7 +294,13 @@ def detect(ctx) -> list:
         elif kinds == {"require", "waive"}:
             req, waive = (a, b) if stance[a.index] == "require" else (b, a)
             shared = req.terms & waive.terms
-            subject = _clause_terms(waive.text, WAIVER, before=True) & waive.terms - shared
+            waiver = _patterns()[1]
+            m = waiver.search(waive.text)
+            # "X is optional" waives its subject; "no need to X" what follows (its subject is who need not)
+            # (a permission not to do X, "turning off X is fine", waives the subject of its permission)
+            subject = (set() if m is not None and _WAIVES_WHAT_FOLLOWS.search(m.group(0)) else
+                       _clause_terms(waive.text, waiver if m is not None else _patterns()[0], before=True)
+                       & waive.terms - shared)
             if len([t for t in shared if df[t] <= common]) < 2 or subject - _WAIVER_WORDS:
                 continue  # the waived thing must be the one required
             situation = scope_of(waive.text) or _condition(waive.text)

@@ -26,9 +26,17 @@ _FIRST = re.compile(r"\bfirst\b", re.IGNORECASE)
 _THEN = re.compile(r"\bthen\b", re.IGNORECASE)
 # "tag the release first so the build is reproducible, then bump the version"
 _FIRST_THEN = re.compile(r"(?P<a>[^.;]{3,120}?)\bfirst\b[^.;]{0,80}?\bthen\b(?P<b>[^.;]{3,120})", re.IGNORECASE)
+# "roll the compiler out first and run the benchmarks afterwards", "post it right away and ask for approval
+# later": the action that closes with a sequel word comes after the one marked first
+_FIRST_AND_LATER = re.compile(r"(?P<a>[^.;]{3,120}?)\b(?:first|initially|upfront|up front|right away|immediately|"
+                              r"straight away)\b,?\s+(?:and\s+)?(?:then\s+)?(?P<b>[^.;]{3,120}?)\s+"
+                              r"(?:afterwards?|later|after that|then|next)\b", re.IGNORECASE)
+_LATER = re.compile(r"\b(?:afterwards?|later|after that|then|next)\b", re.IGNORECASE)  # what _FIRST_AND_LATER holds
+_FIRST_MARK = re.compile(r"\b(?:first|initially|upfront|up front|right away|immediately|straight away)\b", re.IGNORECASE)
 _BEFORE_WORD = re.compile(r"\b(?:before|prior to|ahead of)\b", re.IGNORECASE)  # what a match of _BEFORE holds
 _ONCE_AFTER_WORD = re.compile(r"\b(?:only after|once|after|as soon as|until)\b", re.IGNORECASE)  # and _ONCE_AFTER
-_ORDER_WORD = re.compile(r"\b(?:before|prior to|ahead of|once|after|as soon as|until|when|then)\b", re.IGNORECASE)
+_ORDER_WORD = re.compile(r"\b(?:before|prior to|ahead of|once|after|as soon as|until|when|then|afterwards?|later)\b",
+                         re.IGNORECASE)
 STEPS_AHEAD = 3
 _ORDERED = re.compile(r"\d{1,9}[.)]\Z")
 
@@ -58,6 +66,10 @@ def _stated_orders(order: tuple[tuple[str, str], ...], text: str,
     # at every word boundary)
     if _FIRST.search(text) and _THEN.search(text):
         m = _FIRST_THEN.search(text)
+        if m:
+            out.append((_terms(m.group("a"), terms), _terms(m.group("b"), terms)))
+    if _FIRST_MARK.search(text) and _LATER.search(text):
+        m = _FIRST_AND_LATER.search(text)
         if m:
             out.append((_terms(m.group("a"), terms), _terms(m.group("b"), terms)))
     m = _ONCE_FIRST.search(text)

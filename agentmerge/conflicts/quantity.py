@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ..quantities import comparable, disagree, load_table, quantities, similarity, stricter
 from .align import conflict, pairs, scope_of, sort, statements, takes_no_stance
-from .align import QUESTION, QUICK_HISTORY
+from .align import QUESTION, history
 
 # Dimensions whose bare numbers say too little to compare ("number": "React 18", "step 3").
 COMPARED = ("time", "percent", "size", "cadence", "count", "ratio", "frequency")
@@ -39,7 +39,7 @@ def detect(ctx) -> list:
         if s.st.role == "head":
             heads[s.uid] = s.text
             continue
-        if QUICK_HISTORY.found(s.text) or QUESTION.search(s.text):
+        if history(s.text) or QUESTION.search(s.text):
             continue
         if takes_no_stance(s) and s.st.modality == "describe":
             continue

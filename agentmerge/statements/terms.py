@@ -129,6 +129,12 @@ class Terms:
     preference: frozenset[str] = frozenset()  # "A over B": A ranked above B
     settle: frozenset[str] = frozenset()  # what a step waits for when it waits for the rest of the work
     make_verbs: frozenset[str] = frozenset()  # verbs that bring about what they name ("write tests")
+    prohibit_phrases: frozenset[str] = frozenset()  # phrases that prohibit what follows ("stay away from")
+    prohibit_after: frozenset[str] = frozenset()  # words that prohibit what stands before ("X is forbidden")
+    switch_off: frozenset[str] = frozenset()  # surfaces that switch their term off ("disable" -> "enable")
+    switched: frozenset[str] = frozenset()  # the terms they switch off ("enable")
+    permissions: frozenset[str] = frozenset()  # phrases as written that grant a permission ("feel free to")
+    waivers: frozenset[str] = frozenset()  # phrases as written that waive a requirement ("no need to")
 
 
 def _read(text: str) -> Any:
@@ -172,6 +178,12 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
     make_verbs: set[str] = set()
     priors: dict[str, float] = {}
     imperatives: set[str] = set()
+    prohibit_phrases: set[str] = set()
+    prohibit_after: set[str] = set()
+    switch_off: set[str] = set()
+    switched: set[str] = set()
+    permissions: set[str] = set()
+    waivers: set[str] = set()
     for data in sources:
         data = data or {}
         stop.update(l for w in _split_words(data.get("stop")) for l in _lemmas(w))
@@ -193,6 +205,25 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
         for canonical in _split_variants(data.get("averts")):
             averts.add(canonical)
         negators.update(l for w in _split_words(data.get("negators")) for l in _lemmas(w))
+        # phrases read as one surface (their lemmas joined), kept out of the terms as low-weight marks
+        for entry in [*_split_variants(data.get("prohibit_phrases")), *_split_words(data.get("prohibit_after"))]:
+            parts = _lemmas(entry)
+            if len(parts) > 1:
+                phrases.append((parts, "~" + "-".join(parts)))
+                low.add("~" + "-".join(parts))
+        prohibit_phrases.update(" ".join(_lemmas(e)) for e in _split_variants(data.get("prohibit_phrases")))
+        prohibit_after.update(" ".join(_lemmas(w)) for w in _split_words(data.get("prohibit_after")))
+        for canonical, variants in (data.get("switch_off") or {}).items():
+            switched.add(str(canonical))
+            for variant in _split_variants(variants):
+                parts = _lemmas(variant)
+                if len(parts) == 1:
+                    words[parts[0]] = str(canonical)
+                elif parts:
+                    phrases.append((parts, str(canonical)))
+                switch_off.add(" ".join(parts))
+        permissions.update(p.lower() for p in _split_variants(data.get("permissions")))
+        waivers.update(p.lower() for p in _split_variants(data.get("waivers")))
         discourage.update(l for w in _split_words(data.get("discourage")) for l in _lemmas(w))
         for modality, entries in (data.get("modality") or {}).items():
             for entry in _split_variants(entries):
@@ -221,7 +252,10 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
                  modal=modal, modal_words=frozenset(k for k in modal if " " not in k), order=order,
                  generic_verbs=frozenset(generic_verbs), make_verbs=frozenset(make_verbs), priors=priors, imperatives=frozenset(imperatives),
                  sequel=frozenset(sequel), sequence=frozenset(sequel | marks), conditions=frozenset(conditions),
-                 preference=frozenset(preference), settle=frozenset(settle), scope_end=frozenset(lemma(w) for w in ("but", "unless", "except",
+                 preference=frozenset(preference), settle=frozenset(settle),
+                 prohibit_phrases=frozenset(prohibit_phrases), prohibit_after=frozenset(prohibit_after),
+                 switch_off=frozenset(switch_off), switched=frozenset(switched), permissions=frozenset(permissions), waivers=frozenset(waivers),
+                 scope_end=frozenset(lemma(w) for w in ("but", "unless", "except", "during", "while", "whenever",
                                                                                   "instead", "rather")))
 
 
@@ -353,7 +387,11 @@ class Analysis:
     sequence: tuple[tuple[str, str], ...] = ()
 
 
+# " and " before a clause that ends in a sequel word ("… first and run the benchmarks afterwards")
+_LATER_AND = re.compile(r"\s+and\s+(?=[^,;:]*\b(?:afterwards?|later|after that)\b)", re.IGNORECASE)
 _PASSIVE = frozenset({"be", "been", "get"})  # "must not be applied", "should never get merged"
+# What stands before a predicate that prohibits its subject ("X is forbidden", "X stays disabled").
+_COPULA = frozenset({"is", "are", "be", "been", "was", "were", "remain", "stay", "strict", "consid", "alway", "kept"})
 _CLAUSE = re.compile(r"[,;:()]|\s[-\u2013\u2014]\s")
 
 
@@ -383,7 +421,8 @@ def _word_class(surface: str, data: Terms, opening: frozenset[str]) -> int:
     found = 0 if surface not in data.stop and surface not in data.sequence and not number else _NO_SIDE
     if (number or surface == "%" or surface in data.modal or surface in opening
             or surface in data.negators or surface in data.discourage or surface in data.scope_end
-            or surface in data.order or surface in data.preference or surface in data.stop):
+            or surface in data.order or surface in data.preference or surface in data.stop
+            or surface in data.prohibit_phrases or surface in data.prohibit_after or surface in data.switch_off):
         return found | _SPECIAL
     return found | (_WHOLE if _whole(surface) else 0)
 
@@ -428,7 +467,25 @@ def _analysis(text: str, code: tuple[str, ...], full: bool) -> Analysis:
     after_condition = False
     sequence: list[tuple[str, str]] = []
     earlier: list[str] = []  # the terms of the clause before, for an order across clauses
-    for clause in clauses:
+    # a clause after a colon opens the statement's own stance when none came before ("Warnings are errors:
+    # never disable -Werror")
+    if ":" in text:
+        opens_after = [False] + [m.group().strip() == ":" for m in _CLAUSE.finditer(text)]
+    else:
+        opens_after = [False] * len(clauses)
+    if " and " in text and _LATER_AND.search(text):
+        # "post it right away and ask for approval afterwards": two clauses in sequence
+        split: list[str] = []
+        flags: list[bool] = []
+        for clause, flag in zip(clauses, opens_after):
+            m = _LATER_AND.search(clause)
+            parts = [clause[: m.start()], clause[m.end() :]] if m else [clause]
+            split.extend(parts)
+            flags.extend([flag] + [False] * (len(parts) - 1))
+        clauses, opens_after = split, flags
+    for c, clause in enumerate(clauses):
+        if c and opens_after[c] and modality in ("", "describe") and not negated:
+            first_clause = True
         pairs = term_words(clause, data)
         # "if a migration cannot be reversed, …": a negation inside a condition prohibits nothing, and the
         # clause after the condition is where the statement's own stance starts
@@ -441,6 +498,7 @@ def _analysis(text: str, code: tuple[str, ...], full: bool) -> Analysis:
         preferred: list[str] | None = None  # the terms before a preference word
         side: list[str] = []  # the clause's terms for an order across clauses
         skip = ""  # the permission word of "not allowed": the modality, not part of the action
+        in_condition = False  # past a condition word inside the clause ("… when the file has not been sent")
         for k, (surface, term) in enumerate(pairs):
             word = plain_words.get(surface)
             if word is None:
@@ -469,7 +527,47 @@ def _analysis(text: str, code: tuple[str, ...], full: bool) -> Analysis:
                 key = data.modal.get(surface + " " + pairs[k + 1][0])
             if key is not None and not modality:
                 modality = key
-            if surface in data.negators:
+            if k > 0 and surface in data.conditions:
+                in_condition = True
+            if surface in data.prohibit_after and k > 0 and clause_terms and pairs[k - 1][0] in _COPULA:
+                if not conditional and not in_condition:
+                    # "calling the carrier API directly is forbidden": the clause before is what is prohibited
+                    negated = True
+                    in_scope = True
+                    scope.extend(t for t in clause_terms if t not in scope)
+                    if modality in ("", "require", "recommend", "permit"):
+                        modality = "prohibit"
+                continue
+            if surface in data.switch_off:
+                opens = not after_condition or k == 0 or pairs[k - 1][0] in ("then", "just", "please")
+                stance = not conditional and not in_condition
+                if stance and in_scope and negated:
+                    # "never disable X": a requirement to keep X on
+                    negated, in_scope, scope = False, False, []
+                    modality = "require"
+                elif stance and ((first_clause and opens and not clause_terms and k + 1 < len(pairs))
+                                 or (k > 0 and pairs[k - 1][0] in data.modal_words)):
+                    # "disable X", "turn off X", "must switch off X": a prohibition to have X on
+                    negated = in_scope = True
+                    if modality in ("", "require", "recommend", "permit"):
+                        modality = "prohibit"
+                elif stance and clause_terms and k > 0 and pairs[k - 1][0] in _COPULA:
+                    # "autoplay is disabled": its subject is prohibited from being on
+                    negated = in_scope = True
+                    scope.extend(t for t in clause_terms if t not in scope)
+                    if modality in ("", "require", "recommend", "permit"):
+                        modality = "prohibit"
+                else:
+                    term = "disable"  # "built with exceptions turned off": the word, no stance
+                clause_terms.append(term)
+                previous.append(term)
+                if in_scope:
+                    scope.append(term)
+                continue
+            if surface in data.negators or surface in data.prohibit_phrases:
+                if in_condition and k > 0:
+                    clause_terms.append("not")  # "… when the bank file has not been sent": the condition's
+                    continue
                 if _comparator(pairs, k):
                     continue
                 opens = not after_condition or k == 0 or pairs[k - 1][0] in ("then", "just", "please")
