@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import model
-from .match import DUPLICATE, RELATED, Matching, other_context
-from .model import ITEM, PARAGRAPH, Agent, Unit
-from .normalize import LABEL, plain, unlabelled, words
+from .match import DUPLICATE, RELATED, Matching, lead_ins, other_context
+from .model import ITEM, Agent, Unit
+from .normalize import LABEL, plain, words
 from .split import is_one_paragraph
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?=[ \t]|$)")
@@ -201,6 +201,7 @@ class Builder:
                  marked: dict[int, tuple[int, ...]], mark_text, mapping: dict[SectionKey, SectionKey]):
         self.agents = agents
         self.units: dict[int, Unit] = {u.uid: u for a in agents for u in a.units}
+        self.introducing = lead_ins(list(self.units.values()))  # paragraphs that introduce the list after them
         self.dropped = matching.dropped
         self.losing = losing
         self.marked = marked  # first uid of a marked conflict -> every uid it shows
@@ -415,7 +416,7 @@ class Builder:
         prev = self.units[before.ref]
         if prev.section != unit.section:
             return False
-        return prev.kind == ITEM or (prev.kind == PARAGRAPH and unlabelled(prev.text).rstrip().endswith(":"))
+        return prev.kind == ITEM or prev.uid in self.introducing
 
     def _related_anchor(self, uid: int, container: Node) -> Node | None:
         """The earlier unit this one is related to, if it stands in this section."""

@@ -701,12 +701,13 @@ def _comparator(pairs: list[tuple[str, str]], k: int) -> bool:
     return pairs[k][0] == "no" and nxt in ("more", "less", "later", "earlier", "longer", "fewer", "greater")
 
 
-_IMPERATIVE_SKIP = re.compile(r"^(?:please|always|also|then|first|and)\s+", re.I)
+_OPENING_WORDS = ("please", "always", "also", "then", "first", "and")  # before an imperative's verb
+_IMPERATIVE_SKIP = re.compile(rf"^(?:{'|'.join(_OPENING_WORDS)})\s+", re.I)
 
 
 def _skipped_openings(data: Terms) -> frozenset[str]:
     """The terms of the words `_IMPERATIVE_SKIP` passes over before an imperative's verb."""
-    return frozenset(data.words.get(lemma(w), lemma(w)) for w in ("please", "always", "also", "then", "first", "and"))
+    return frozenset(data.words.get(lemma(w), lemma(w)) for w in _OPENING_WORDS)
 
 
 def _imperative(text: str, data: Terms) -> str:
