@@ -94,6 +94,19 @@ CONFLICTS = [
     # "A first and B afterwards" against "A only after B"
     ("order|polarity", "- Tag the release only after the changelog is merged.",
      "- Tag the release first and merge the changelog afterwards."),
+    # a cadence without a number; a negated "more than" is a cap; a verb for a violation names the limit
+    ("value", "- Dashboards refresh every hour.", "- Refresh the dashboards twice a day."),
+    ("value", "- No single query may scan more than 500 GB.", "- Keep each query's scan under 2 TB."),
+    ("value", "- Flag pull requests longer than 400 lines.", "- No pull request over 800 lines."),
+    # the plural noun of a compound is what is counted; "one" before a noun and "is enough" counts
+    ("value", "- Escalate after 2 customer replies without a fix.", "- Escalate after 3 customer replies without a fix."),
+    ("value", "- Every change needs two approvals.", "- One approval is enough for a change."),
+    # two scopes that name one situation in more or fewer words
+    ("value", "- A clean build finishes in under 12 minutes on the CI runners.", "- Clean builds may take up to 25 min on CI."),
+    # build systems and package managers of C++; "X are <option> …" says what they are
+    ("choice", "- CMake is the build system for every target.", "- We build everything with Bazel."),
+    ("choice", "- Third-party libraries come through vcpkg.", "- Third-party packages are managed with Conan."),
+    ("choice", "- Transformations are dbt models.", "- Transformations run in SQLMesh."),
 ]
 
 
@@ -136,6 +149,11 @@ AGREEMENTS = [
     ("- Cut anything the reader doesn't need to finish the task.", "- Every page needs a summary the reader can finish."),
     # a thing switched off, said twice
     ("- Telemetry is disabled in CI.", "- Never enable telemetry in CI."),
+    # one limit said as "no X over N" and as "keep X under N"; one cadence in two words
+    ("- No single query may scan more than 500 GB.", "- Keep each query's scan under 500 GB."),
+    ("- Releases go out every week.", "- Ship a release weekly."),
+    # "one" as an article counts nothing
+    ("- HTTP calls go through one shared client.", "- Use two retries for HTTP calls."),
 ]
 
 

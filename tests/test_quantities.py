@@ -36,6 +36,12 @@ def one(text):
     ("10 minutes or less", 600, "time", "<="),
     ("a 48-hour timelock", 172800, "time", "="),
     ("text contrast of at least 4.5:1", 4.5, "ratio", ">="),
+    ("marts refresh every hour", 3600, "cadence", "="),
+    ("ship every other week", 1209600, "cadence", "="),
+    ("no model may scan more than 500 GB", 500e9, "size", "<="),
+    ("never below 90% coverage", 90, "percent", ">="),
+    ("flag functions longer than 40 lines", 40, "count", "<="),
+    ("one approval is enough", 1, "count", "="),
 ])
 def test_value_unit_and_comparator(text, value, dimension, comparator):
     q = one(text)

@@ -275,6 +275,8 @@ def detect(ctx) -> list:
 
     found = []
     for a, b in pairs(said, keys, kind=lambda s: stance[s.index], meets=_MEETS):
+        if _bound_one_quantity(a, b):
+            continue  # "no PR over 800 lines" / "flag PRs longer than 400 lines": two limits, the value detector's
         kinds = {stance[a.index], stance[b.index]}
         if kinds in ({"prohibit", "require"}, {"prohibit", "permit"}):
             neg, pos = (a, b) if stance[a.index] == "prohibit" else (b, a)
@@ -315,3 +317,13 @@ def detect(ctx) -> list:
             "Keep one rule, or state the exception in the rule itself (\"never …, except …\") so both can hold."
             if "scoped" in why else "Keep the rule that matches how the team works and drop the other."))
     return sort(found)
+
+
+def _bound_one_quantity(a, b) -> bool:
+    """Both statements bound one quantity ("no function over 50 lines" / "flag functions longer than 40
+    lines"): their "no" and "flag" say where the limit lies, not that one prohibits what the other wants."""
+    from ..quantities import comparable
+
+    qa = [q for q in a.st.quantities if q.terms and (q.upper or q.lower)]
+    qb = [q for q in b.st.quantities if q.terms and (q.upper or q.lower)]
+    return any(comparable(x, y) for x in qa for y in qb)
