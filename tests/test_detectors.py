@@ -107,6 +107,15 @@ CONFLICTS = [
     ("choice", "- CMake is the build system for every target.", "- We build everything with Bazel."),
     ("choice", "- Third-party libraries come through vcpkg.", "- Third-party packages are managed with Conan."),
     ("choice", "- Transformations are dbt models.", "- Transformations run in SQLMesh."),
+    # waiting until someone confirms; "touch only …" and a thing that belongs to someone else; "except"
+    ("scope", "- Do not close a ticket until the customer confirms the fix.",
+     "- Close tickets on your own after the fix is sent."),
+    ("scope", "- Touch only `cmake/` and `.github/`; source files belong to the library owners.",
+     "- Edit source files directly when a build fix needs it."),
+    ("scope", "- Never change models in the `finance` schema except through a ticket from the finance team.",
+     "- Fix finance models directly when a number looks wrong."),
+    ("scope", "- Breaking prop changes need sign-off from the design council.",
+     "- Rename or remove props yourself when the API feels wrong."),
 ]
 
 
@@ -154,6 +163,8 @@ AGREEMENTS = [
     ("- Releases go out every week.", "- Ship a release weekly."),
     # "one" as an article counts nothing
     ("- HTTP calls go through one shared client.", "- Use two retries for HTTP calls."),
+    # waiting for the customer and closing once they confirm say the same
+    ("- Do not close a ticket until the customer confirms the fix.", "- Close the ticket once the customer confirms the fix."),
 ]
 
 
