@@ -116,6 +116,13 @@ CONFLICTS = [
      "- Fix finance models directly when a number looks wrong."),
     ("scope", "- Breaking prop changes need sign-off from the design council.",
      "- Rename or remove props yourself when the API feels wrong."),
+    # requirement words of everyday speech, in the sentence itself or the one after it
+    ("modality", "- Warnings are errors in CI (`-Werror`); this is non-negotiable.",
+     "- Turning off `-Werror` in CI is acceptable during a compiler upgrade."),
+    ("modality", "- ccache is a must on every runner.", "- Don't install ccache on the runners."),
+    ("modality", "- Primary-key tests are mandatory on every model.", "- Primary-key tests are nice to have for staging models."),
+    # "never X without Y" requires Y: a waiver of Y contradicts it
+    ("modality", "- Never ship a component without a Storybook story.", "- Stories are optional for internal-only components."),
 ]
 
 
@@ -165,6 +172,8 @@ AGREEMENTS = [
     ("- HTTP calls go through one shared client.", "- Use two retries for HTTP calls."),
     # waiting for the customer and closing once they confirm say the same
     ("- Do not close a ticket until the customer confirms the fix.", "- Close the ticket once the customer confirms the fix."),
+    ("- ccache is a must on every runner.", "- Install ccache on every runner."),
+    ("- Warnings are errors in CI; this is non-negotiable.", "- Keep `-Werror` on in CI."),
 ]
 
 
