@@ -123,6 +123,9 @@ CONFLICTS = [
     ("modality", "- Primary-key tests are mandatory on every model.", "- Primary-key tests are nice to have for staging models."),
     # "never X without Y" requires Y: a waiver of Y contradicts it
     ("modality", "- Never ship a component without a Storybook story.", "- Stories are optional for internal-only components."),
+    # two procedures that say their order in words
+    ("order", "1. Agree the metric definition with its owner upfront.\n2. Write the SQL for the model.",
+     "1. Write the model first.\n2. Settle the metric definition with stakeholders afterwards."),
 ]
 
 
@@ -174,6 +177,8 @@ AGREEMENTS = [
     ("- Do not close a ticket until the customer confirms the fix.", "- Close the ticket once the customer confirms the fix."),
     ("- ccache is a must on every runner.", "- Install ccache on every runner."),
     ("- Warnings are errors in CI; this is non-negotiable.", "- Keep `-Werror` on in CI."),
+    ("1. Agree the metric definition with its owner upfront.\n2. Write the SQL for the model.",
+     "1. Settle the metric definition first.\n2. Write the model afterwards."),
 ]
 
 

@@ -98,6 +98,9 @@ def _steps(ctx, said) -> dict[int, list[tuple[frozenset[str], frozenset[str]]]]:
         run: list = []
         for unit in agent.units:
             s = first_of.get(unit.uid)
+            if s is None and unit.uid in ctx.matching.dropped:
+                # a step dropped as another input's duplicate: the unit kept for it stands at its place
+                s = first_of.get(ctx.matching.dropped[unit.uid])
             numbered = unit.kind == model.ITEM and _ORDERED.match(unit.marker or "")
             if numbered and s is not None and (not run or ctx.units[run[-1].uid].section == unit.section):
                 run.append(s)
@@ -137,7 +140,16 @@ def _add_steps(run, out) -> None:
 # an adverb of the clause's action (not "the first public message", "first-time users")
 _FIRST_ADVERB = re.compile(r"\bfirst\b(?=\s*(?:[.;,:!)]|$|(?:so|and|then|while|because|to see)\b))", re.IGNORECASE)
 # a step that says it comes first is a stated order, not only a place in a list
-_SAYS_FIRST = re.compile(r"\b(?:first|before (?:any|anything|every|writing|starting|coding))\b", re.IGNORECASE)
+_SAYS_FIRST = re.compile(r"\b(?:first|upfront|up front|beforehand|at the (?:start|outset)|before (?:any|anything|every|"
+                         r"writing|starting|coding))\b", re.IGNORECASE)
+# a later step that says it comes after ("… afterwards", "at the end")
+_SAYS_LATER = re.compile(r"\b(?:afterwards?|later|at the end|last|only after|only once)\b", re.IGNORECASE)
+
+
+def _explicit(s, later) -> bool:
+    """A procedure's step whose order is said in words, not only by its place in the list: the step says
+    it comes first, or the later step says it comes after."""
+    return bool(_SAYS_FIRST.search(s.text) or _SAYS_LATER.search(later.text))
 
 
 def _unit_sequences(said) -> dict[int, list[tuple[frozenset[str], frozenset[str]]]]:
@@ -217,7 +229,10 @@ def detect(ctx) -> list:
         for *x, step_x in orders[a.index]:
             for *y, step_y in orders[b.index]:
                 if (step_x or step_y) and (step_x and step_y or a.source == b.source):
-                    continue  # a procedure's steps say little alone: only against a stated order elsewhere
+                    # a procedure's steps say little alone: only against a stated order elsewhere, or against
+                    # another input's procedure when both say their order in words ("1. X upfront" / "2. X afterwards")
+                    if not (step_x and step_y and a.source != b.source and _explicit(a, step_x) and _explicit(b, step_y)):
+                        continue
                 found = _reversed(x, y, a.text, bool(step_y), a.index in stated)
                 if found is not None:
                     moved, waited = found
