@@ -126,6 +126,8 @@ CONFLICTS = [
     # two procedures that say their order in words
     ("order", "1. Agree the metric definition with its owner upfront.\n2. Write the SQL for the model.",
      "1. Write the model first.\n2. Settle the metric definition with stakeholders afterwards."),
+    # SQL keywords in either case
+    ("code", "- Never use `SELECT *` in a model; list the columns.", "```sql\nselect *\nfrom orders\n```"),
 ]
 
 
@@ -179,6 +181,9 @@ AGREEMENTS = [
     ("- Warnings are errors in CI; this is non-negotiable.", "- Keep `-Werror` on in CI."),
     ("1. Agree the metric definition with its owner upfront.\n2. Write the SQL for the model.",
      "1. Settle the metric definition first.\n2. Write the model afterwards."),
+    # the one place a rule allows is no construct it prohibits
+    ("- Never store contract drafts outside the `legal-vault` bucket.",
+     "```sh\naws s3 cp draft.pdf s3://legal-vault/drafts/draft.pdf\n```"),
 ]
 
 
