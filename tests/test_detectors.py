@@ -128,6 +128,9 @@ CONFLICTS = [
      "1. Write the model first.\n2. Settle the metric definition with stakeholders afterwards."),
     # SQL keywords in either case
     ("code", "- Never use `SELECT *` in a model; list the columns.", "```sql\nselect *\nfrom orders\n```"),
+    # a thing done first in one, left for the end in the other
+    ("order", "- Write the widget test before writing the widget.", "- Write widget tests at the end, after the screen is approved."),
+    ("order", "- Apologise first, then explain what happened.", "- Give the fix first; keep any apology for the end."),
 ]
 
 
@@ -184,6 +187,8 @@ AGREEMENTS = [
     # the one place a rule allows is no construct it prohibits
     ("- Never store contract drafts outside the `legal-vault` bucket.",
      "```sh\naws s3 cp draft.pdf s3://legal-vault/drafts/draft.pdf\n```"),
+    ("- Apologise first, then explain what happened.", "- Keep a summary of the fix for the end."),
+    ("- Run the linter before committing.", "- Write the changelog entry at the end."),
 ]
 
 
