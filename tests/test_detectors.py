@@ -189,6 +189,9 @@ AGREEMENTS = [
      "```sh\naws s3 cp draft.pdf s3://legal-vault/drafts/draft.pdf\n```"),
     ("- Apologise first, then explain what happened.", "- Keep a summary of the fix for the end."),
     ("- Run the linter before committing.", "- Write the changelog entry at the end."),
+    # "no need to ask before X" acts alone, as "X on your own" does; "call the API directly" is how, not who
+    ("- There is no need to ask before restarting a stuck printer queue.", "- Restart stuck printer queues on your own."),
+    ("- Do not merge API changes yourself.", "- Calling a carrier API directly from the WMS is fine."),
 ]
 
 

@@ -53,6 +53,8 @@ _ALONE = re.compile(
     r"autonomously|independently|yourself|directly|as you need (?:it|them)|no need to (?:ask|wait|check)|(?:don't|do not|never) "
     r"(?:ask|wait) (?:for|before)|without stopping to ask|proactively|at your discretion|unprompted)\b",
     re.IGNORECASE)
+_NO_NEED_TO_ASK = re.compile(r"\b(?:no need to|(?:don't|do not|doesn't|does not|never) need to|needn't)\s+"
+                             r"(?:ask|check|wait|confirm|get)\b", re.IGNORECASE)
 _YOU_ALONE = re.compile(r"\b(?:yourself|on your own|without asking)\b", re.IGNORECASE)
 _LIMIT = re.compile(
     r"\b(?:only (?:edit|modify|touch|change|write(?: to)?|update|commit to|work (?:in|on)|make changes (?:in|to))|"
@@ -101,6 +103,8 @@ def _authority(s, label: frozenset[str] = frozenset()):
     if s.st.modality == "describe" and s.st.role not in ("item", "nested", "details") and not addressed:
         return None
     m = _ASK.search(s.text) if _may_ask(s.text) else None
+    if m and _NO_NEED_TO_ASK.search(s.text[: m.end()]):
+        m = None  # "there is no need to ask before restarting …": acting alone, said the other way
     if m:
         act = next(g for g in (m.group("act"), m.group("act2"), m.group("act3"), m.group("act4"), m.group("act5")) if g)
         # "do not close a ticket until the customer confirms the fix": what is waited for names the action too
@@ -114,7 +118,7 @@ def _authority(s, label: frozenset[str] = frozenset()):
         return ("ask", terms) if terms else None
     if m and not s.st.negated or (m and re.search(r"\b(?:don't|do not|never) (?:ask|wait)", s.text, re.I)):
         act = s.text[: m.start()] or s.text[m.end():]
-        if re.match(r"\s*(?:after|once|when)\b", s.text[m.end():], re.IGNORECASE):
+        if re.match(r"\s*(?:after|once)\b", s.text[m.end():], re.IGNORECASE):
             act = s.text  # "close conversations on your own after the fix is sent": the sequel names it too
         terms = _terms_of(act, s) | (label if s.st.role == "details" else frozenset())
         return ("alone", terms) if terms else None
@@ -233,8 +237,13 @@ def detect(ctx) -> list:
         if ka == kb:
             continue
         shared = ta & tb
-        if len(shared) < min(2, len(ta), len(tb)) and not any(prior(t) >= RARE_ACTION for t in shared):
-            continue  # one shared word says the same action only when it is a rare one ("props", not "close")
+        alone = b if ka == "ask" else a
+        if len(shared) < min(2, len(ta), len(tb)) and not (
+                max(len(ta), len(tb)) <= 3 and any(prior(t) >= RARE_ACTION for t in shared)
+                and _YOU_ALONE.search(alone.text)):
+            # one shared word of two short actions says the same one when it is rare ("props", not "close")
+            # and the other is said to the agent ("rename props yourself"; not "call the API directly")
+            continue
         action = " ".join(sorted(shared))
         asks = a if ka == "ask" else b
         why = f"one waits for approval before {action}, the other does it on its own"
