@@ -264,12 +264,17 @@ def _words_with_spans(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(0).lower().rstrip(".-/"), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
+_ASIDE = re.compile(r"\([^()\d]{1,40}\)")  # a short aside without numbers: "(JWT)", "(gzipped)"
 _LABEL_JOINS = frozenset("a an the and or of for in on to with by at".split())
 
 
 def _name_before(clause: str, start: int) -> str:
     """The noun phrase before a value: back to a break (comma, conjunction, a previous number)."""
     left = clause[:start]
+    # an aside in parentheses ("Access tokens (JWT) expire after 15 minutes") does not end the name: it
+    # is left out, and the words around it stand together
+    if "(" in left:
+        left = _ASIDE.sub(lambda m: " " * len(m.group(0)), left)
     cut = max((m.end() for m in _SEGMENT_BREAK.finditer(left)), default=0)
     # a previous value ends the name; a digit inside a word ("p99", "s3") is part of it
     digit = max((m.end() for m in re.finditer(r"(?<![\w.])\d[\w%]*", left)), default=0)

@@ -135,3 +135,9 @@ def test_names_beyond_their_keys():
     assert comparable(one("Webhook handlers must answer within 2 seconds"), one("Acknowledge webhooks in under 10 s"))
     assert not comparable(one("p99 latency under 300 ms"), one("p95 latency under 150 ms"))
     assert not comparable(one("Jobs time out after 48 hours"), one("Tickets are anonymised after 18 months"))
+
+
+def test_an_aside_in_parentheses_does_not_cut_the_name():
+    assert "token" in one("Access tokens (JWT) expire after 15 minutes").terms
+    assert "compon" in one("Each component (gzipped) stays under 8 kB").terms or \
+        "component" in one("Each component (gzipped) stays under 8 kB").name
