@@ -192,6 +192,9 @@ AGREEMENTS = [
     # "no need to ask before X" acts alone, as "X on your own" does; "call the API directly" is how, not who
     ("- There is no need to ask before restarting a stuck printer queue.", "- Restart stuck printer queues on your own."),
     ("- Do not merge API changes yourself.", "- Calling a carrier API directly from the WMS is fine."),
+    # a statement about a week of shadow traffic is not a step done first against a deploy done last
+    ("- Every new model goes through a shadow deployment for a week before it takes live traffic.",
+     "4. Deploy as the last step, outside the cut-off window."),
 ]
 
 

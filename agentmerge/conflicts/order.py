@@ -324,8 +324,8 @@ def detect(ctx) -> list:
                 if a.uid == b.uid or a.source == b.source or (min(a.uid, b.uid), max(a.uid, b.uid)) in opposed:
                     continue
                 moved = first & last
-                if not moved or sum(prior(t) for t in moved) < LAST_SPECIFIC:
-                    continue
+                if not moved or sum(prior(t) for t in moved) < LAST_SPECIFIC or 2 * len(moved) < len(first):
+                    continue  # what is done first must be most of what the one statement does first
                 opposed.add((min(a.uid, b.uid), max(a.uid, b.uid)))
                 what = " ".join(sorted(moved, key=lambda t: (df.get(t, 0), t))[:3])
                 clashes.setdefault(what, []).append((a, f"{what} first", b, f"{what} last"))
