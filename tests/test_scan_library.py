@@ -152,6 +152,37 @@ def test_equivalent_names(a, b, same):
     assert (ka[0] == kb[0] and compatible(ka[1], kb[1], rules)) is same
 
 
+def test_a_tight_same_role_group_is_not_pulled_apart_by_a_looser_one_it_touches():
+    # Four close agents (L1-L4) and three versions of one job from other libraries (T1-T3), near-identical
+    # to one another and barely like L1. The agent with the most neighbours is L1: it must not take T1
+    # and T2 and leave T3 alone.
+    from agentmerge.scan.roles import name_rules, role_stars
+
+    L1, L2, L3, L4, T1, T2, T3 = range(7)
+    edges: dict[int, dict[int, float]] = {n: {} for n in range(7)}
+
+    def link(a, b, s):
+        edges[a][b] = edges[b][a] = s
+
+    for a, b in [(L1, L2), (L1, L3), (L1, L4), (L2, L3), (L2, L4), (L3, L4)]:
+        link(a, b, 0.5)
+    link(L1, T1, 0.21)
+    link(L1, T2, 0.21)
+    link(T1, T2, 0.86)
+    link(T1, T3, 0.83)
+    link(T2, T3, 0.88)
+    clusters = role_stars(list(range(7)), edges, {n: None for n in range(7)}, name_rules())
+    assert sorted(sorted(c) for c in clusters) == [[L1, L2, L3, L4], [T1, T2, T3]]
+    # without the tight group, L1 still takes the agents it is like
+    for t in (T1, T2, T3):
+        edges.pop(t)
+    for n in edges:
+        for t in (T1, T2, T3):
+            edges[n].pop(t, None)
+    assert [sorted(c) for c in role_stars([L1, L2, L3, L4], edges, {n: None for n in edges}, name_rules())] == [
+        [L1, L2, L3, L4]]
+
+
 def test_role_names_can_be_extended(tmp_path):
     extra = tmp_path / "names.yaml"
     extra.write_text("synonyms:\n  observability: [o11y]\n")

@@ -35,6 +35,10 @@ ROLE_THRESHOLD = 0.2
 DESCRIPTION_WEIGHT = 2.0
 # The most agents in one same-role cluster (the anchor's closest; the others form clusters of their own).
 ROLE_MAX_MEMBERS = 8
+# An agent stays out of an anchor's cluster when it has a neighbour the cluster does not take (not one of
+# the anchor's neighbours, or one past ROLE_MAX_MEMBERS) at least this many times closer: a tight group (three libraries' versions of one
+# job) is not pulled apart by the anchor of a looser one it touches.
+ROLE_HOLD = 2.0
 # A name block larger than this is scored in slices of this many rows against the whole block.
 BLOCK_SLICE = 512
 # Formats that are not a role: a project's own instructions (CLAUDE.md, AGENTS.md).
@@ -199,3 +203,35 @@ def role_edges(names: dict[int, str], formats: dict[int, str], terms: dict[int, 
                 s = round(float(scores[r, c]), 4)
                 edges[members[a]][members[b]] = edges[members[b]][members[a]] = s
     return edges
+
+
+
+def role_stars(component: list[int], edges: dict[int, dict[int, float]], jobs: dict[int, str | None],
+               rules: NameRules) -> list[list[int]]:
+    """Cut a component of same-role pairs into clusters, each [anchor, members...]: around the agent with
+    the most neighbours left, its closest neighbours whose jobs also fit one another's, ROLE_MAX_MEMBERS at
+    most (a team compares a handful of agents, and each cluster is merged for its report), less any of them
+    with a much closer neighbour the cluster does not take (see ROLE_HOLD); then again with the rest."""
+    from .cluster import _anchor
+
+    left = set(component)
+    out = []
+    while len(left) > 1:
+        anchor = _anchor(sorted(left), edges, left)
+        taken = [anchor]
+        for m in sorted((m for m in edges[anchor] if m in left), key=lambda x: (-edges[anchor][x], x)):
+            if len(taken) < ROLE_MAX_MEMBERS and all(compatible(jobs[m], jobs[k], rules) for k in taken):
+                taken.append(m)
+        inside = set(taken)
+        kept = [anchor, *(m for m in taken[1:] if not _held_elsewhere(m, anchor, inside, left, edges))]
+        left -= set(kept)
+        if len(kept) > 1:
+            out.append(kept)
+    return out
+
+
+def _held_elsewhere(m: int, anchor: int, inside: set[int], left: set[int], edges: dict[int, dict[int, float]]) -> bool:
+    """Whether `m` has a neighbour among `left` that the anchor's star does not take (not `inside`) and that
+    is ROLE_HOLD times closer to it than the anchor is."""
+    bar = ROLE_HOLD * edges[anchor][m]
+    return any(s >= bar and x in left and x not in inside for x, s in edges[m].items())

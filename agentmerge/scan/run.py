@@ -15,7 +15,7 @@ from .fingerprint import _tokens, fingerprint
 from .lsh import BandIndex, _template
 from .repeated import RepeatedCounter
 from .results import Cluster, FileInfo, Progress, ScanOptions, ScanResult
-from .roles import ROLE_MAX_MEMBERS, ROLE_THRESHOLD, name_key, name_rules, role_edges
+from .roles import ROLE_THRESHOLD, name_key, name_rules, role_edges
 from .settings import ANCHOR_CHECK_LIMIT
 from .verify import _unit_texts, verify
 from .workers import _chunk, _peak_rss_mb, available_cores, workers
@@ -255,7 +255,7 @@ def role_clusters(files: Sequence[FileInfo], terms: dict[int, Any], df: dict[int
     anchor; when the role cluster can be merged it joins it whole (copies marked `exact_of`, near
     duplicates `near_of`), otherwise it stays as it is and the role cluster names it (`also_in`).
     Returns (role clusters, exact clusters left, near clusters left)."""
-    from .roles import compatible
+    from .roles import role_stars
 
     near_by_anchor = {c.members[0]: c for c in near}
     exact_by_first = {c.members[0]: c for c in exact}
@@ -267,18 +267,8 @@ def role_clusters(files: Sequence[FileInfo], terms: dict[int, Any], df: dict[int
     absorbed: set[int] = set()
     out: list[Cluster] = []
     for comp in components(edges):
-        left = set(comp)
-        while len(left) > 1:
-            anchor = _anchor(sorted(left), edges, left)
-            kept = [anchor]
-            # the anchor's closest neighbours whose jobs also fit one another's, ROLE_MAX_MEMBERS at most:
-            # a team compares a handful of agents, and each cluster is merged for its report
-            for m in sorted((m for m in edges[anchor] if m in left), key=lambda x: (-edges[anchor][x], x)):
-                if len(kept) < ROLE_MAX_MEMBERS and all(compatible(jobs[m], jobs[k], rules) for k in kept):
-                    kept.append(m)
-            left -= set(kept)
-            if len(kept) < 2:
-                continue
+        for kept in role_stars(comp, edges, jobs, rules):
+            anchor = kept[0]
             scores = {anchor: 1.0, **{m: edges[anchor][m] for m in kept[1:]}}
             role = Cluster("role", [anchor, *sorted(kept[1:], key=lambda i: files[i].path)], scores)
             if not mergeable(role, files)[0]:
