@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -232,6 +232,8 @@ _A_UNIT = re.compile(r"(?<![\w])(?P<half>half )?(?P<a>an?) (?P<unit>second|minut
 _A_UNIT_BEFORE = re.compile(r"(?:\b(?:every|within|in|once|twice|per|each|after|than|for|under|over|about|around|least|most|to)|[<>≤≥])\s*$",
                             re.IGNORECASE)
 _EVERY = re.compile(r"(?:\bevery|\beach|\bonce every)\s+(?:other\s+)?$", re.IGNORECASE)
+_EVERY_UNIT = re.compile(r"(?<![\w])(?:every|each)\s+(?P<other>other\s+)?(?P<unit>minute|hour|day|week|month|quarter|year)\b(?!\s*(?:'s|s\b))",
+                         re.IGNORECASE)
 _TIMES = re.compile(r"^\s?(?:times?|x)\s+(?:a|an|per|each|every)\s+(?P<unit>[a-z]+)\b", re.IGNORECASE)
 _TIMES_WORD = re.compile(r"(?<![\w])(?P<n>once|twice|thrice)\s+(?:a|an|per|each|every)\s+(?P<unit>second|minute|hour|day|week|month|quarter|year|sprint|release)\b",
                          re.IGNORECASE)
@@ -241,6 +243,10 @@ _RANGE = re.compile(rf"^\s?(?:-|–|to)\s?(?P<hi>{_DIGITS})(?![\w])")
 _BETWEEN = re.compile(r"\bbetween\s*$", re.IGNORECASE)
 _VERSIONISH = re.compile(r"(?:\bv|\bversion |\bpython |\bnode(?:\.js)? |\bes|\bhttp/|\bpy|\bjava |\bgo )$", re.IGNORECASE)
 _PER_LATER = re.compile(r"^(?:\s+[a-z][a-z-]*){1,2}?\s+(?P<per>per|an?|each)\s+(?P<unit>[a-z]+)\b", re.IGNORECASE)
+# "one approval is enough", "one retry at most": "one" counts only before a noun that a bound or "is
+# enough" follows; elsewhere it is an article ("one place", "one shared client")
+_ONE_COUNTED = re.compile(r"^\s[a-z]+\s+(?:is enough|is plenty|is sufficient|suffices|at most|max(?:imum)?|only)\b",
+                          re.IGNORECASE)
 _COUNT_TIMES = frozenset({"time", "times", "x"})
 _CADENCE_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800, "month": 2592000,
                   "quarter": 7776000, "year": 31536000}
@@ -258,12 +264,17 @@ def _words_with_spans(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(0).lower().rstrip(".-/"), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
+_ASIDE = re.compile(r"\([^()\d]{1,40}\)")  # a short aside without numbers: "(JWT)", "(gzipped)"
 _LABEL_JOINS = frozenset("a an the and or of for in on to with by at".split())
 
 
 def _name_before(clause: str, start: int) -> str:
     """The noun phrase before a value: back to a break (comma, conjunction, a previous number)."""
     left = clause[:start]
+    # an aside in parentheses ("Access tokens (JWT) expire after 15 minutes") does not end the name: it
+    # is left out, and the words around it stand together
+    if "(" in left:
+        left = _ASIDE.sub(lambda m: " " * len(m.group(0)), left)
     cut = max((m.end() for m in _SEGMENT_BREAK.finditer(left)), default=0)
     # a previous value ends the name; a digit inside a word ("p99", "s3") is part of it
     digit = max((m.end() for m in re.finditer(r"(?<![\w.])\d[\w%]*", left)), default=0)
@@ -364,7 +375,28 @@ def _comparator_before(clause: str, start: int, table: Table) -> tuple[str, int]
     if m is None:
         return "=", start
     op = dict(table.before)[m.group("op").lower()]
-    return op, start - (len(clause[max(0, start - 40):start]) - m.start())
+    at = start - (len(clause[max(0, start - 40):start]) - m.start())
+    if op in _NEGATED and _OPEN_COMPARATOR.match(m.group("op")) and _NEGATION.search(_segment(clause, at)):
+        op = _NEGATED[op]  # "no model may scan more than 500 GB": at most 500 GB; "never below 90%": at least
+    return op, at
+
+
+# Comparators a negation earlier in the clause turns round ("no … more than" is a cap), as does a verb that
+# names what is done to a violation ("flag functions longer than 40 lines", "fail the build below 80%"): the
+# value is then the limit. The ones that say a bound themselves ("at most", "no more than") are not turned.
+_NEGATED = {">": "<=", ">=": "<", "<": ">=", "<=": ">"}
+_OPEN_COMPARATOR = re.compile(r"(?:more|longer|greater|larger|higher|less|fewer|shorter|smaller|lower) than$|"
+                              r"over$|above$|under$|below$|beyond$|exceeds$|exceeding$", re.IGNORECASE)
+_NEGATION = re.compile(r"\b(?:no|not|never|cannot|nothing|nobody|none|flag|flags|reject|rejects|fail|fails|"
+                       r"block|blocks|alert|alerts|warn|warns)\b|n't\b", re.IGNORECASE)
+
+
+def _segment(clause: str, at: int) -> str:
+    """The words before a comparator back to the previous value or break ("no model may scan")."""
+    left = clause[:at]
+    cut = max((m.end() for m in _SEGMENT_BREAK.finditer(left)), default=0)
+    digit = max((m.end() for m in re.finditer(r"(?<![\w.])\d[\w%]*", left)), default=0)
+    return left[max(cut, digit):]
 
 
 @lru_cache(maxsize=8)
@@ -420,6 +452,11 @@ def _in_clause(clause: str, offset: int, table: Table) -> list[Quantity]:
             op, s = _comparator_before(clause, m.start(), table)
             out.append(_make(clause, offset, table, value, dim, base, op, (s, m.end())))
         taken.append((m.start(), m.end()))
+    for m in _EVERY_UNIT.finditer(clause):  # "refresh every hour", "ship every other week": one unit
+        if free(m.start(), m.end()):
+            period = _CADENCE_UNITS[m.group("unit").lower()] * (2 if m.group("other") else 1)
+            out.append(_make(clause, offset, table, period, "cadence", "s", "=", (m.start(), m.end())))
+            taken.append((m.start(), m.end()))
     for m in _cadence_pattern(tuple(table.cadences)).finditer(clause):
         if free(m.start(), m.end()):
             out.append(_make(clause, offset, table, table.cadences[m.group(0).lower()], "cadence", "s", "=",
@@ -446,8 +483,9 @@ def _in_clause(clause: str, offset: int, table: Table) -> list[Quantity]:
         op, s = _comparator_before(clause, start, table)
         if word_number and unit_m is None and op == "=":
             nxt = _words_with_spans(rest[:30])
-            if m.group("word").lower() == "one" or not nxt or nxt[0][0] in _FILLER or nxt[0][0] in _STOP_AFTER:
-                continue  # "one of the", "two of them": not a number here
+            if (not nxt or nxt[0][0] in _FILLER or nxt[0][0] in _STOP_AFTER
+                    or m.group("word").lower() == "one" and not _ONE_COUNTED.match(rest)):
+                continue  # "one of the", "two of them", "one place": not a number here
         # "3-5", "3 to 5", "between 3 and 5": a range
         upto = None
         if m.group("digits"):
@@ -490,6 +528,10 @@ def _in_clause(clause: str, offset: int, table: Table) -> list[Quantity]:
             nxt = _words_with_spans(rest[:40])
             if nxt and nxt[0][1] <= 1 and nxt[0][0] not in _STOP_AFTER and nxt[0][0] not in _FILLER:
                 counted = nxt[0][0]
+                if (len(nxt) > 1 and not counted.endswith("s") and nxt[1][0].endswith("s")
+                        and rest[nxt[0][2]:nxt[1][1]] == " " and nxt[1][0] not in _FILLER | _STOP_AFTER):
+                    nxt = nxt[1:]  # "2 customer replies", "3 failed attempts": the plural noun is what is counted
+                    counted = nxt[0][0]
                 if counted in _COUNT_TIMES:
                     counted = ""  # "retry 3 times": the name before says what is counted
                     end += nxt[0][2]
@@ -601,6 +643,9 @@ def comparable(a: Quantity, b: Quantity, table: Table | None = None) -> bool:
     pa, pb = set(_PERCENTILE.findall(a.name)), set(_PERCENTILE.findall(b.name))
     if pa and pb and not pa & pb:
         return False  # "p99 latency" and "p95 latency" are two quantities
+    if a.dimension in _DIMENSION_WORDS:  # "gzipped size under 8 kB" / "weigh up to 15 kB": the unit says size
+        a = replace(a, terms=a.terms - _DIMENSION_WORDS[a.dimension])
+        b = replace(b, terms=b.terms - _DIMENSION_WORDS[b.dimension])
     ka, kb = a.terms & keys, b.terms & keys
     # the words besides the keys: what the quantity is of ("webhook" in "webhook handlers answer"); a
     # word that only places the value in time ("after", "every") names nothing
@@ -620,6 +665,9 @@ def comparable(a: Quantity, b: Quantity, table: Table | None = None) -> bool:
 
 
 _PERCENTILE = re.compile(r"\bp\d{2,3}\b")
+# Words that only say what the unit already says ("size" of a value in kB); they name nothing besides it.
+_DIMENSION_WORDS = {"size": frozenset({"size", "weigh", "weight", "s"}), "time": frozenset({"s", "take"}),
+                    "percent": frozenset({"s"}), "count": frozenset({"s"})}
 _PLACING = frozenset({"after", "befor", "before", "until", "everi", "every", "per", "each", "onc", "once", "start",
                       "end", "time"})
 

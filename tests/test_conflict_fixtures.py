@@ -18,6 +18,7 @@ HALVES = {"tune": ROOT / "conflicts", "holdout": ROOT / "holdout"}
 MORE = ROOT / "conflicts-more"
 EXTRA = ROOT / "conflicts-extra"
 FRESH = ROOT / "conflicts-fresh"
+GENERAL2 = ROOT / "conflicts-general2"
 CONFLICT_FORMS = {"modality", "value", "choice", "order", "scope", "code", "frontmatter"}
 AGREEMENT_FORMS = {"opposite-polarity", "same-value", "capability-list", "history", "different-scope", "persona",
                    "different-quantity"}
@@ -34,7 +35,8 @@ def _pairs(half):
 ALL = [(half, d) for half in HALVES for d in _pairs(half)] + [
     ("more", d) for d in sorted(p for p in MORE.iterdir() if (p / "expected.yaml").exists())] + [
     ("extra", d) for d in sorted(p for p in EXTRA.iterdir() if (p / "expected.yaml").exists())] + [
-    ("fresh", d) for d in sorted(p for p in FRESH.iterdir() if (p / "expected.yaml").exists())]
+    ("fresh", d) for d in sorted(p for p in FRESH.iterdir() if (p / "expected.yaml").exists())] + [
+    ("general2", d) for d in sorted(p for p in GENERAL2.iterdir() if (p / "expected.yaml").exists())]
 
 
 def _expected(d):
@@ -141,3 +143,11 @@ def test_missing_frontmatter_keys_are_labelled_in_both_halves():
                     missing[(half, c["topic"])] += 1
     assert missing[("tune", "model")] and missing[("holdout", "model")]
     assert missing[("tune", "tools")]
+
+
+def test_general2_domains_are_not_used_by_any_other_set():
+    other = set(OLD_DOMAINS)
+    for folder in ("conflicts", "holdout", "conflicts-more", "conflicts-extra", "conflicts-fresh", "conflicts-phrasing"):
+        other |= {d.name for d in (ROOT / folder).iterdir() if d.is_dir()}
+    general2 = {d.name for d in GENERAL2.iterdir() if (d / "expected.yaml").exists()}
+    assert len(general2) >= 6 and not general2 & other

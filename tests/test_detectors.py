@@ -94,6 +94,43 @@ CONFLICTS = [
     # "A first and B afterwards" against "A only after B"
     ("order|polarity", "- Tag the release only after the changelog is merged.",
      "- Tag the release first and merge the changelog afterwards."),
+    # a cadence without a number; a negated "more than" is a cap; a verb for a violation names the limit
+    ("value", "- Dashboards refresh every hour.", "- Refresh the dashboards twice a day."),
+    ("value", "- No single query may scan more than 500 GB.", "- Keep each query's scan under 2 TB."),
+    ("value", "- Flag pull requests longer than 400 lines.", "- No pull request over 800 lines."),
+    # the plural noun of a compound is what is counted; "one" before a noun and "is enough" counts
+    ("value", "- Escalate after 2 customer replies without a fix.", "- Escalate after 3 customer replies without a fix."),
+    ("value", "- Every change needs two approvals.", "- One approval is enough for a change."),
+    # two scopes that name one situation in more or fewer words
+    ("value", "- A clean build finishes in under 12 minutes on the CI runners.", "- Clean builds may take up to 25 min on CI."),
+    # build systems and package managers of C++; "X are <option> …" says what they are
+    ("choice", "- CMake is the build system for every target.", "- We build everything with Bazel."),
+    ("choice", "- Third-party libraries come through vcpkg.", "- Third-party packages are managed with Conan."),
+    ("choice", "- Transformations are dbt models.", "- Transformations run in SQLMesh."),
+    # waiting until someone confirms; "touch only …" and a thing that belongs to someone else; "except"
+    ("scope", "- Do not close a ticket until the customer confirms the fix.",
+     "- Close tickets on your own after the fix is sent."),
+    ("scope", "- Touch only `cmake/` and `.github/`; source files belong to the library owners.",
+     "- Edit source files directly when a build fix needs it."),
+    ("scope", "- Never change models in the `finance` schema except through a ticket from the finance team.",
+     "- Fix finance models directly when a number looks wrong."),
+    ("scope", "- Breaking prop changes need sign-off from the design council.",
+     "- Rename or remove props yourself when the API feels wrong."),
+    # requirement words of everyday speech, in the sentence itself or the one after it
+    ("modality", "- Warnings are errors in CI (`-Werror`); this is non-negotiable.",
+     "- Turning off `-Werror` in CI is acceptable during a compiler upgrade."),
+    ("modality", "- ccache is a must on every runner.", "- Don't install ccache on the runners."),
+    ("modality", "- Primary-key tests are mandatory on every model.", "- Primary-key tests are nice to have for staging models."),
+    # "never X without Y" requires Y: a waiver of Y contradicts it
+    ("modality", "- Never ship a component without a Storybook story.", "- Stories are optional for internal-only components."),
+    # two procedures that say their order in words
+    ("order", "1. Agree the metric definition with its owner upfront.\n2. Write the SQL for the model.",
+     "1. Write the model first.\n2. Settle the metric definition with stakeholders afterwards."),
+    # SQL keywords in either case
+    ("code", "- Never use `SELECT *` in a model; list the columns.", "```sql\nselect *\nfrom orders\n```"),
+    # a thing done first in one, left for the end in the other
+    ("order", "- Write the widget test before writing the widget.", "- Write widget tests at the end, after the screen is approved."),
+    ("order", "- Apologise first, then explain what happened.", "- Give the fix first; keep any apology for the end."),
 ]
 
 
@@ -136,6 +173,28 @@ AGREEMENTS = [
     ("- Cut anything the reader doesn't need to finish the task.", "- Every page needs a summary the reader can finish."),
     # a thing switched off, said twice
     ("- Telemetry is disabled in CI.", "- Never enable telemetry in CI."),
+    # one limit said as "no X over N" and as "keep X under N"; one cadence in two words
+    ("- No single query may scan more than 500 GB.", "- Keep each query's scan under 500 GB."),
+    ("- Releases go out every week.", "- Ship a release weekly."),
+    # "one" as an article counts nothing
+    ("- HTTP calls go through one shared client.", "- Use two retries for HTTP calls."),
+    # waiting for the customer and closing once they confirm say the same
+    ("- Do not close a ticket until the customer confirms the fix.", "- Close the ticket once the customer confirms the fix."),
+    ("- ccache is a must on every runner.", "- Install ccache on every runner."),
+    ("- Warnings are errors in CI; this is non-negotiable.", "- Keep `-Werror` on in CI."),
+    ("1. Agree the metric definition with its owner upfront.\n2. Write the SQL for the model.",
+     "1. Settle the metric definition first.\n2. Write the model afterwards."),
+    # the one place a rule allows is no construct it prohibits
+    ("- Never store contract drafts outside the `legal-vault` bucket.",
+     "```sh\naws s3 cp draft.pdf s3://legal-vault/drafts/draft.pdf\n```"),
+    ("- Apologise first, then explain what happened.", "- Keep a summary of the fix for the end."),
+    ("- Run the linter before committing.", "- Write the changelog entry at the end."),
+    # "no need to ask before X" acts alone, as "X on your own" does; "call the API directly" is how, not who
+    ("- There is no need to ask before restarting a stuck printer queue.", "- Restart stuck printer queues on your own."),
+    ("- Do not merge API changes yourself.", "- Calling a carrier API directly from the WMS is fine."),
+    # a statement about a week of shadow traffic is not a step done first against a deploy done last
+    ("- Every new model goes through a shadow deployment for a week before it takes live traffic.",
+     "4. Deploy as the last step, outside the cut-off window."),
 ]
 
 

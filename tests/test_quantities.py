@@ -36,6 +36,12 @@ def one(text):
     ("10 minutes or less", 600, "time", "<="),
     ("a 48-hour timelock", 172800, "time", "="),
     ("text contrast of at least 4.5:1", 4.5, "ratio", ">="),
+    ("marts refresh every hour", 3600, "cadence", "="),
+    ("ship every other week", 1209600, "cadence", "="),
+    ("no model may scan more than 500 GB", 500e9, "size", "<="),
+    ("never below 90% coverage", 90, "percent", ">="),
+    ("flag functions longer than 40 lines", 40, "count", "<="),
+    ("one approval is enough", 1, "count", "="),
 ])
 def test_value_unit_and_comparator(text, value, dimension, comparator):
     q = one(text)
@@ -129,3 +135,9 @@ def test_names_beyond_their_keys():
     assert comparable(one("Webhook handlers must answer within 2 seconds"), one("Acknowledge webhooks in under 10 s"))
     assert not comparable(one("p99 latency under 300 ms"), one("p95 latency under 150 ms"))
     assert not comparable(one("Jobs time out after 48 hours"), one("Tickets are anonymised after 18 months"))
+
+
+def test_an_aside_in_parentheses_does_not_cut_the_name():
+    assert "token" in one("Access tokens (JWT) expire after 15 minutes").terms
+    assert one("Each component (gzipped) stays under 8 kB").name.startswith("each component") or \
+        one("Each component (gzipped) stays under 8 kB").name.startswith("component")

@@ -230,6 +230,18 @@ def scope_of(text: str) -> str:
     return "; ".join(m.group(0).strip() for m in SCOPE.finditer(text))
 
 
+_SCOPE_FILLER = frozenset("a an the in on for during within against only when if of to our your its this that these "
+                          "those runners runner machines machine".split())
+
+
+def same_scope(a: str, b: str) -> bool:
+    """Whether two scopes as `scope_of` gives them name one situation: the words of one hold the other's
+    ("on the CI runners" / "on CI"); "for reads" and "for writes" are two."""
+    wa = {w for w in re.findall(r"[a-z0-9]+", a.lower()) if w not in _SCOPE_FILLER}
+    wb = {w for w in re.findall(r"[a-z0-9]+", b.lower()) if w not in _SCOPE_FILLER}
+    return a.lower() == b.lower() or bool(wa) and bool(wb) and (wa <= wb or wb <= wa)
+
+
 def pairs(items: Sequence[Said], keys: Callable[[Said], Iterable], limit: int = BLOCK_LIMIT,
           kind: Callable[[Said], str] | None = None, meets: dict[str, frozenset[str]] | None = None,
           ) -> Iterator[tuple[Said, Said]]:

@@ -168,7 +168,7 @@ _CUE_AFTER = frozenset("for as to : — – - handles manages runs builds owns p
 _DOES_JOB = frozenset("handles manages runs builds owns powers drives serves hosts stores orchestrates "
                       "schedules packages publishes makes sends delivers processes routes renders tracks checks "
                       "validates formats lints compiles bundles deploys provisions signs caches indexes queues "
-                      "collects ships scrapes encodes transcodes simulates generates holds keeps".split())
+                      "collects ships scrapes encodes transcodes simulates generates holds keeps governs".split())
 
 
 def _chosen(text: str, m: Mention, role: str = "item") -> bool:
@@ -185,6 +185,8 @@ def _chosen(text: str, m: Mention, role: str = "item") -> bool:
     before = tokens[first : m.start]
     if any(t in _CUE_BEFORE for t in before):
         return True
+    if m.start <= 4 and before[-1:] in (["is"], ["are"]) and role in ("item", "nested") and len(tokens) <= 12:
+        return True  # "Transformations are dbt models": what they are is the option
     if m.start < len(spans) and text[: spans[m.start].start()].rstrip().endswith(":"):
         return True  # "Async runtime: Tokio"
     after = tokens[m.end : m.end + 2]

@@ -22,7 +22,8 @@ from __future__ import annotations
 import re
 
 from ..statements.terms import prior
-from .align import NEGATOR, Quick, conflict, document_frequency, pairs, scope_of, sort, statements, takes_no_stance
+from .align import (NEGATOR, Quick, conflict, document_frequency, grouped, pairs, scope_of, sort, statements,
+                    takes_no_stance)
 
 POSITIVE = ("require", "recommend", "permit")
 NEGATIVE = ("prohibit", "discourage")
@@ -67,8 +68,12 @@ def _patterns():
 
 # waivers whose waived action follows them ("no need to X", "can skip X"); the others waive their subject
 _WAIVES_WHAT_FOLLOWS = re.compile(r"(?:\bto|\bskip|\bfor|\bnot|\bno)\s*$", re.IGNORECASE)
-REQUIRED = re.compile(r"\b(?:every|each|all|always|must|required|mandatory|no exceptions|goes? through)\b",
-                      re.IGNORECASE)
+REQUIRED = re.compile(r"\b(?:every|each|all|always|must|required|mandatory|compulsory|obligatory|no exceptions|"
+                      r"goes? through)\b|\bnon-negotiable\b", re.IGNORECASE)
+# "…; this is non-negotiable.": a sentence that only makes the one before it a requirement
+_THAT_IS_REQUIRED = re.compile(r"^\W*(?:this|that|it)(?:'s| is)\s+(?:(?:absolutely|strictly)\s+)?(?:non-negotiable|"
+                               r"mandatory|required|compulsory|obligatory|a must|not optional)\W*$|^\W*no exceptions\W*$",
+                               re.IGNORECASE)
 # situations a permission is given for ("when the pipeline is down", "in tests", "for admin endpoints")
 CONDITION = re.compile(r"\b(?:when|if|during|while|unless|in|for|on|as long as|provided)\b[^.;]{2,60}",
                        re.IGNORECASE)
@@ -76,6 +81,11 @@ _WAIVER_WORDS = frozenset({"is", "are", "option", "optional", "for", "not", "req
                            "mandatori", "no", "to", "can", "be", "skip", "skipped", "may", "small", "the", "a"})
 # "never X without Y", "no X without Y": a double negative, the requirement of Y for X
 _WITHOUT = re.compile(r"\b(?:not|never|no|don't|do not)\b.*\bwithout\b", re.IGNORECASE)
+# "ccache is a must on every runner" requires what "don't install ccache on the runners" prohibits: a thing
+# required as the subject of its statement is required in use, whichever verb puts it there
+_PREDICATE_REQUIRED = re.compile(r"^\W*[\w`.+#/-]+(?:\s+[\w`.+#/-]+){0,3}\s+(?:is|are)\s+(?:a must|mandatory|required|"
+                                 r"compulsory|obligatory|non-negotiable)\b", re.IGNORECASE)
+_PUT_TO_USE = re.compile(r"(?:instal|use|add|enabl|run|includ|deploy|ship|set)", re.IGNORECASE)
 SPECIFIC_KEY = 0.8  # the English prior a lone shared word needs ("grch37" 1.0; "log" 0.64, "install" ...)
 GENERIC_VERBS = frozenset({"use", "make", "do", "have", "get", "run", "put", "let", "go", "take"})
 
@@ -88,8 +98,11 @@ def _core(s) -> list[str]:
 _REQUIRED = Quick(REQUIRED)
 _NOT = re.compile(r"\bnot\b|n't\b", re.IGNORECASE)
 # The stances that can contradict each other (detect looks at no other pair).
+# "never X without Y" (`unless`) prohibits X alone and requires Y: a permission of X alone and a waiver of Y
+# both meet it.
 _MEETS = {"prohibit": frozenset({"require", "permit"}), "require": frozenset({"prohibit", "waive"}),
-          "permit": frozenset({"prohibit"}), "waive": frozenset({"require"})}
+          "permit": frozenset({"prohibit", "unless"}), "waive": frozenset({"require", "unless"}),
+          "unless": frozenset({"permit", "waive"})}
 
 
 def _switched(s) -> bool:
@@ -145,7 +158,9 @@ def _conflicting(neg, pos, kind_pos: str) -> tuple[bool, str]:
         return False, ""  # "never guess", "no any", "never use it": too little to say what is prohibited
     shared = set(core) & pos.terms
     if kind_pos == "require":
-        if not set(core) <= pos.terms or NEGATOR.search(pos.text):
+        named = set(core) <= pos.terms or (_PUT_TO_USE.match(core[0]) is not None and set(core[1:]) <= pos.terms
+                                           and _PREDICATE_REQUIRED.match(pos.text) is not None)
+        if not named or NEGATOR.search(pos.text):
             return False, ""
         if _WITHOUT.search(neg.text):
             return False, ""  # "no X without Y" requires Y for X: a requirement naming both says the same
@@ -254,10 +269,18 @@ def _condition(text: str) -> str:
 def detect(ctx) -> list:
     said = []
     stance: dict[int, str] = {}
+    previous = None
     for s in statements(ctx):
+        if (previous is not None and previous.uid == s.uid and previous.index not in stance
+                and _THAT_IS_REQUIRED.match(s.text) and not takes_no_stance(previous)):
+            stance[previous.index] = "require"  # "Warnings are errors in CI; this is non-negotiable."
+            said.append(previous)
+        previous = s
         if takes_no_stance(s):
             continue
         st = _stance(s)
+        if st == "prohibit" and _WITHOUT.search(s.text):
+            st = "unless"
         if st:
             stance[s.index] = st
             said.append(s)
@@ -267,17 +290,23 @@ def detect(ctx) -> list:
     common = max(8, len(said) // 10)
 
     def keys(s):
-        if stance[s.index] == "prohibit":
+        if stance[s.index] in ("prohibit", "unless"):
             # every term of the prohibited action: the other side may share any of them (its rarest
             # terms are often the ones the other words differently)
             return [t for t in _core(s) if df[t] <= common]
         return [t for t in s.terms if df[t] <= common]
 
     found = []
+    waived: dict[int, tuple] = {}  # waiver's uid -> (its place in found, its clashes, action, why)
     for a, b in pairs(said, keys, kind=lambda s: stance[s.index], meets=_MEETS):
+        if _bound_one_quantity(a, b):
+            continue  # "no PR over 800 lines" / "flag PRs longer than 400 lines": two limits, the value detector's
         kinds = {stance[a.index], stance[b.index]}
+        if "unless" in kinds:  # "never X without Y": a prohibition against a permission, a requirement against a waiver
+            kinds = {"prohibit" if k == "unless" and kinds & {"permit"} else "require" if k == "unless" else k
+                     for k in kinds}
         if kinds in ({"prohibit", "require"}, {"prohibit", "permit"}):
-            neg, pos = (a, b) if stance[a.index] == "prohibit" else (b, a)
+            neg, pos = (a, b) if stance[a.index] in ("prohibit", "unless") else (b, a)
             ok, situation = _conflicting(neg, pos, stance[pos.index])
             if not ok:
                 continue
@@ -292,7 +321,7 @@ def detect(ctx) -> list:
             why = f"one prohibits \"{action}\" and the other {verb} it{scoped}"
             stances = ("don't", stance[pos.index]) if a is neg else (stance[pos.index], "don't")
         elif kinds == {"require", "waive"}:
-            req, waive = (a, b) if stance[a.index] == "require" else (b, a)
+            req, waive = (a, b) if stance[a.index] in ("require", "unless") else (b, a)
             shared = req.terms & waive.terms
             waiver = _patterns()[1]
             m = waiver.search(waive.text)
@@ -301,17 +330,44 @@ def detect(ctx) -> list:
             subject = (set() if m is not None and _WAIVES_WHAT_FOLLOWS.search(m.group(0)) else
                        _clause_terms(waive.text, waiver if m is not None else _patterns()[0], before=True)
                        & waive.terms - shared)
-            if len([t for t in shared if df[t] <= common]) < 2 or subject - _WAIVER_WORDS:
+            from ..statements.terms import terms_data
+
+            subject -= terms_data().switched  # "turning off -Werror … is acceptable" waives -Werror
+            rare = {t for t in shared if df[t] <= common}
+            # one rare shared word is enough when it is all the waiver's subject names ("Stories are optional")
+            named = (m is not None and not _WAIVES_WHAT_FOLLOWS.search(m.group(0))
+                     and bool(whole := _clause_terms(waive.text, waiver, before=True) & waive.terms - _WAIVER_WORDS)
+                     and whole <= rare)
+            if len(rare) < 2 and named and a.source == b.source:
+                continue  # "Stories are optional for internal components" beside "add stories": the author's exception
+            if (len(rare) < 2 and not named) or subject - _WAIVER_WORDS:
                 continue  # the waived thing must be the one required
             situation = scope_of(waive.text) or _condition(waive.text)
             action = _surface(req.text, sorted(shared, key=lambda t: (req.lower.find(t), t)))
             why = f"one requires \"{action}\" and the other makes it optional" + (
                 f" (scoped: {situation})" if situation else "")
             stances = ("required", "optional") if a is req else ("optional", "required")
+            if waive.uid in waived:  # one waiver against several statements of the requirement: one conflict
+                waived[waive.uid][1].append((a, stances[0], b, stances[1]))
+                continue
+            waived[waive.uid] = (len(found), [(a, stances[0], b, stances[1])], action, why)
         else:
             continue
         found.append(conflict(
             ctx, "modality", action, a, b, stances, why,
             "Keep one rule, or state the exception in the rule itself (\"never …, except …\") so both can hold."
             if "scoped" in why else "Keep the rule that matches how the team works and drop the other."))
+    for at, clashes, action, why in waived.values():
+        if len(clashes) > 1:
+            found[at] = grouped(ctx, "modality", action, clashes, why, found[at].suggestion)
     return sort(found)
+
+
+def _bound_one_quantity(a, b) -> bool:
+    """Both statements bound one quantity ("no function over 50 lines" / "flag functions longer than 40
+    lines"): their "no" and "flag" say where the limit lies, not that one prohibits what the other wants."""
+    from ..quantities import comparable
+
+    qa = [q for q in a.st.quantities if q.terms and (q.upper or q.lower)]
+    qb = [q for q in b.st.quantities if q.terms and (q.upper or q.lower)]
+    return any(comparable(x, y) for x in qa for y in qb)

@@ -98,6 +98,9 @@ def _steps(ctx, said) -> dict[int, list[tuple[frozenset[str], frozenset[str]]]]:
         run: list = []
         for unit in agent.units:
             s = first_of.get(unit.uid)
+            if s is None and unit.uid in ctx.matching.dropped:
+                # a step dropped as another input's duplicate: the unit kept for it stands at its place
+                s = first_of.get(ctx.matching.dropped[unit.uid])
             numbered = unit.kind == model.ITEM and _ORDERED.match(unit.marker or "")
             if numbered and s is not None and (not run or ctx.units[run[-1].uid].section == unit.section):
                 run.append(s)
@@ -137,7 +140,16 @@ def _add_steps(run, out) -> None:
 # an adverb of the clause's action (not "the first public message", "first-time users")
 _FIRST_ADVERB = re.compile(r"\bfirst\b(?=\s*(?:[.;,:!)]|$|(?:so|and|then|while|because|to see)\b))", re.IGNORECASE)
 # a step that says it comes first is a stated order, not only a place in a list
-_SAYS_FIRST = re.compile(r"\b(?:first|before (?:any|anything|every|writing|starting|coding))\b", re.IGNORECASE)
+_SAYS_FIRST = re.compile(r"\b(?:first|upfront|up front|beforehand|at the (?:start|outset)|before (?:any|anything|every|"
+                         r"writing|starting|coding))\b", re.IGNORECASE)
+# a later step that says it comes after ("… afterwards", "at the end")
+_SAYS_LATER = re.compile(r"\b(?:afterwards?|later|at the end|last|only after|only once)\b", re.IGNORECASE)
+
+
+def _explicit(s, later) -> bool:
+    """A procedure's step whose order is said in words, not only by its place in the list: the step says
+    it comes first, or the later step says it comes after."""
+    return bool(_SAYS_FIRST.search(s.text) or _SAYS_LATER.search(later.text))
 
 
 def _unit_sequences(said) -> dict[int, list[tuple[frozenset[str], frozenset[str]]]]:
@@ -171,6 +183,39 @@ def _specific(terms: frozenset[str]) -> bool:
 _SEQUENCE_TERMS = frozenset({"first", "then", "later", "afterward", "afterwards", "initi"})
 
 
+# "write widget tests at the end", "keep any apology for the end": the clause's action comes last
+_LAST = re.compile(r"\b(?:at the (?:very )?end|for the end|as the (?:last|final) step|last of all|after everything else)\b",
+                   re.IGNORECASE)
+LAST_SPECIFIC = 0.7  # the summed English prior of what one does first and the other last ("apology" 0.71)
+
+
+def _left_for_last(s) -> frozenset[str]:
+    """What a statement leaves for the end: the terms of the clause that says so, or nothing."""
+    m = _LAST.search(s.text)
+    if m is None:
+        return frozenset()
+    start = max(s.text.rfind(c, 0, m.start()) for c in ",;:") + 1
+    ends = [i for i in (s.text.find(c, m.end()) for c in ",;.") if i >= 0]
+    clause = s.text[start : min(ends) if ends else len(s.text)]
+    return _terms(clause.replace(m.group(0), " "), s.terms) - _SEQUENCE_TERMS
+
+
+def _done_first(s) -> list[frozenset[str]]:
+    """What a statement does first, in its own words: before something else ("write the widget test before
+    writing the widget"), or marked first ("apologise first, then explain")."""
+    out = []
+    if _BEFORE_WORD.search(s.text):
+        m = _BEFORE.search(s.text)
+        if m:
+            first, then = _terms(m.group("a"), s.terms), _terms(m.group("b"), s.terms)
+            if first - then:
+                out.append(first - _SEQUENCE_TERMS)
+    m = _FIRST_THEN.search(s.text) if _FIRST.search(s.text) and _THEN.search(s.text) else None
+    if m:
+        out.append(_terms(m.group("a"), s.terms) - _SEQUENCE_TERMS)
+    return [f for f in out if f]
+
+
 def _reversed(x, y, text_x: str, step_y: bool = False, x_first: bool = False,
               ) -> tuple[frozenset[str], frozenset[str]] | None:
     """(what x puts first, what y puts first) when orders x and y are reversed."""
@@ -200,8 +245,10 @@ def detect(ctx) -> list:
               for s in said}
     # what says it comes first: in words, or as the first step of a procedure
     stated = {s.index for s in said if s.index in across or _SAYS_FIRST.search(s.text)} | _first_steps(ctx, said)
+    every = said
     said = [s for s in said if orders[s.index]]
-    if len(said) < 2:
+    lasts = {s.index: last for s in every if (last := _left_for_last(s))}
+    if len(said) < 2 and not lasts:
         return []
     df = document_frequency(said)
     common = max(8, len(said) // 10)
@@ -217,7 +264,10 @@ def detect(ctx) -> list:
         for *x, step_x in orders[a.index]:
             for *y, step_y in orders[b.index]:
                 if (step_x or step_y) and (step_x and step_y or a.source == b.source):
-                    continue  # a procedure's steps say little alone: only against a stated order elsewhere
+                    # a procedure's steps say little alone: only against a stated order elsewhere, or against
+                    # another input's procedure when both say their order in words ("1. X upfront" / "2. X afterwards")
+                    if not (step_x and step_y and a.source != b.source and _explicit(a, step_x) and _explicit(b, step_y)):
+                        continue
                 found = _reversed(x, y, a.text, bool(step_y), a.index in stated)
                 if found is not None:
                     moved, waited = found
@@ -263,6 +313,22 @@ def detect(ctx) -> list:
         if later is not None:  # the procedure's later step stands on its step's side
             clashes[topic].append((later, f"{first_a} first", b, f"{first_b} first") if stepped_a else
                                   (a, f"{first_a} first", later, f"{first_b} first"))
+    # one statement does a thing first (before another), another leaves it for the end
+    if lasts:
+        opposed = {(min(a.uid, b.uid), max(a.uid, b.uid)) for cl in clashes.values() for a, _sa, b, _sb in cl}
+        firsts = [(s, f) for s in every for f in _done_first(s)]
+        by = {s.index: s for s in every}
+        for li, last in sorted(lasts.items()):
+            b = by[li]
+            for a, first in firsts:
+                if a.uid == b.uid or a.source == b.source or (min(a.uid, b.uid), max(a.uid, b.uid)) in opposed:
+                    continue
+                moved = first & last
+                if not moved or sum(prior(t) for t in moved) < LAST_SPECIFIC or 2 * len(moved) < len(first):
+                    continue  # what is done first must be most of what the one statement does first
+                opposed.add((min(a.uid, b.uid), max(a.uid, b.uid)))
+                what = " ".join(sorted(moved, key=lambda t: (df.get(t, 0), t))[:3])
+                clashes.setdefault(what, []).append((a, f"{what} first", b, f"{what} last"))
     found = [grouped(ctx, "order", topic, cl, "the same steps in the opposite order",
                      "Keep one order of the steps and state it once.") for topic, cl in sorted(clashes.items())]
     return sort(found)

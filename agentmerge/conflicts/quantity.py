@@ -13,7 +13,7 @@ detector's; this one finds what those names do not cover.
 from __future__ import annotations
 
 from ..quantities import comparable, disagree, load_table, quantities, similarity, stricter
-from .align import conflict, pairs, scope_of, sort, statements, takes_no_stance
+from .align import conflict, pairs, same_scope, scope_of, sort, statements, takes_no_stance
 from .align import QUESTION, history
 
 # Dimensions whose bare numbers say too little to compare ("number": "React 18", "step 3").
@@ -55,7 +55,7 @@ def detect(ctx) -> list:
 
     for a, b in pairs(items, keys):
         scope_a, scope_b = scope_of(a.text).lower(), scope_of(b.text).lower()
-        if scope_a and scope_b and scope_a != scope_b:
+        if scope_a and scope_b and not same_scope(scope_a, scope_b):
             continue  # "timeout 30 s for reads" / "5 s for writes": two situations
         # one side scoped ("at most once in CI" / "up to 3 times"): the other's rule covers that scope too
         qs_a, qs_b = stated[a.index][1], stated[b.index][1]

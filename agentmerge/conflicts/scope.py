@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import re
 
+from ..statements.terms import prior
 from .align import conflict, pairs, sort, statements, takes_no_stance
+
+RARE_ACTION = 0.75  # the English prior of a word that names an action's object on its own ("props", "schema")
 
 _ASK = re.compile(
     r"\b(?:ask(?: the user| a human| for (?:approval|permission|confirmation))?|confirm(?: with the user)?|"
@@ -30,10 +33,12 @@ _ASK = re.compile(
     r"|\b(?P<act3>[^.;]{3,60}?) (?:only )?(?:after|once) (?:the user|a human|a maintainer|someone)? ?"
     r"(?:approves|has approved|confirms|signs off|gives the go-ahead)"
     r"|\b(?P<act4>[^.;]{3,60}?) (?:requires?|needs?) (?:explicit |written )?(?:approval|sign-off|permission|"
-    r"confirmation|a go-ahead)",
+    r"confirmation|a go-ahead)"
+    r"|\b(?:never|do not|don't) (?P<act5>[^.;]{3,60}?) until (?:the |a |an )?(?:\w+ ){0,2}?(?:confirms|approves|"
+    r"agrees|signs off|says so|gives the go-ahead|has confirmed|has approved)",
     re.IGNORECASE)
 # A word each alternative of _ASK needs (its slow ones scan every word boundary): most statements have none.
-_ASK_WORDS = ("before", "prior to", "without", "approv", "confirm", "sign", "go-ahead", "permission")
+_ASK_WORDS = ("before", "prior to", "without", "approv", "confirm", "sign", "go-ahead", "permission", "until")
 _MAY_ASK = re.compile("|".join(_ASK_WORDS), re.IGNORECASE)
 
 
@@ -48,10 +53,13 @@ _ALONE = re.compile(
     r"autonomously|independently|yourself|directly|as you need (?:it|them)|no need to (?:ask|wait|check)|(?:don't|do not|never) "
     r"(?:ask|wait) (?:for|before)|without stopping to ask|proactively|at your discretion|unprompted)\b",
     re.IGNORECASE)
+_NO_NEED_TO_ASK = re.compile(r"\b(?:no need to|(?:don't|do not|doesn't|does not|never) need to|needn't)\s+"
+                             r"(?:ask|check|wait|confirm|get)\b", re.IGNORECASE)
 _YOU_ALONE = re.compile(r"\b(?:yourself|on your own|without asking)\b", re.IGNORECASE)
 _LIMIT = re.compile(
     r"\b(?:only (?:edit|modify|touch|change|write(?: to)?|update|commit to|work (?:in|on)|make changes (?:in|to))|"
     r"(?:limit|restrict|confine) (?:your |all )?(?:changes|edits|work|writes) to|stay (?:within|inside|in)|"
+    r"(?:edit|modify|touch|change|update) only|"
     r"(?:never|don't|do not) (?:edit|modify|touch|change) (?:anything|files?) (?:outside|beyond))\s+"
     r"(?P<scope>[^.;]{2,80})",
     re.IGNORECASE)
@@ -95,9 +103,12 @@ def _authority(s, label: frozenset[str] = frozenset()):
     if s.st.modality == "describe" and s.st.role not in ("item", "nested", "details") and not addressed:
         return None
     m = _ASK.search(s.text) if _may_ask(s.text) else None
+    if m and _NO_NEED_TO_ASK.search(s.text[: m.end()]):
+        m = None  # "there is no need to ask before restarting …": acting alone, said the other way
     if m:
-        act = next(g for g in (m.group("act"), m.group("act2"), m.group("act3"), m.group("act4")) if g)
-        terms = _terms_of(act, s)
+        act = next(g for g in (m.group("act"), m.group("act2"), m.group("act3"), m.group("act4"), m.group("act5")) if g)
+        # "do not close a ticket until the customer confirms the fix": what is waited for names the action too
+        terms = _terms_of(s.text if m.group("act5") else act, s)
         return ("ask", terms) if len(terms) >= 1 else None
     m = _ALONE.search(s.text)
     if m and s.st.negated and _YOU_ALONE.match(m.group(0)) and not re.search(r"\b(?:don't|do not|never) (?:ask|wait)",
@@ -107,6 +118,8 @@ def _authority(s, label: frozenset[str] = frozenset()):
         return ("ask", terms) if terms else None
     if m and not s.st.negated or (m and re.search(r"\b(?:don't|do not|never) (?:ask|wait)", s.text, re.I)):
         act = s.text[: m.start()] or s.text[m.end():]
+        if re.match(r"\s*(?:after|once)\b", s.text[m.end():], re.IGNORECASE):
+            act = s.text  # "close conversations on your own after the fix is sent": the sequel names it too
         terms = _terms_of(act, s) | (label if s.st.role == "details" else frozenset())
         return ("alone", terms) if terms else None
     return None
@@ -178,6 +191,7 @@ _HANDS_OFF = re.compile(
     re.IGNORECASE)
 # an instruction that opens by changing a thing ("Update the consent rules …", "Flash updated firmware …")
 _CHANGE = re.compile(r"^(?:(?:always|also|then|just|please)\s+)*(?:edit|modify|change|update|adjust|flash|publish|"
+                     r"fix|correct|rename|remove|rework|refactor|"
                      r"reword|rewrite|patch|bump|raise|tweak|alter|touch|replace|reconfigure|retune|tune|overwrite)\b"
                      r"(?P<obj>[^.;]{3,100})", re.IGNORECASE)
 _UNLESS = re.compile(r"\b(?:without|unless|except|before|until|from|by hand|yourself)\b", re.IGNORECASE)
@@ -223,7 +237,12 @@ def detect(ctx) -> list:
         if ka == kb:
             continue
         shared = ta & tb
-        if len(shared) < min(2, len(ta), len(tb)):
+        alone = b if ka == "ask" else a
+        if len(shared) < min(2, len(ta), len(tb)) and not (
+                max(len(ta), len(tb)) <= 3 and any(prior(t) >= RARE_ACTION for t in shared)
+                and _YOU_ALONE.search(alone.text)):
+            # one shared word of two short actions says the same one when it is rare ("props", not "close")
+            # and the other is said to the agent ("rename props yourself"; not "call the API directly")
             continue
         action = " ".join(sorted(shared))
         asks = a if ka == "ask" else b
@@ -239,8 +258,9 @@ def detect(ctx) -> list:
             for ci, cwords in sorted(changes.items()):
                 a, b = by[oi], by[ci]
                 shared = _meet(owords, cwords)
-                if a.uid == b.uid or not (len(shared) >= 2 or any("/" in w for w in shared)):
-                    continue
+                whole = len(owords) == 1 and shared == set(owords) and all(prior(w) >= 0.4 for w in owords)
+                if a.uid == b.uid or not (len(shared) >= 2 or any("/" in w for w in shared) or whole):
+                    continue  # "source files belong to the library owners" / "edit source files": the whole object
                 what = " ".join(sorted(shared))
                 found.append(conflict(ctx, "scope", f"hands off: {what}", a, b, ("hands off", "changes it"),
                                       f"one keeps the agent's hands off {what}, the other has it change them",
