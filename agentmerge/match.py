@@ -226,13 +226,45 @@ def _in_place(tx: tuple[str, ...], ty: tuple[str, ...], only_x: frozenset[str], 
     return bool(only_x & replaced_x) and bool(only_y & replaced_y)
 
 
-def _other_action(vx: frozenset[str], vy: frozenset[str]) -> bool:
+def _qualified(n: Normalised, own: frozenset[str], other: frozenset[str]) -> Normalised:
+    """`n` with each dotted identifier the other unit names by its last part alone written as that part
+    (`spec.securityContext.readOnlyRootFilesystem` / `readOnlyRootFilesystem: true`): one setting. Only a
+    specific last part (prior >= IDENTIFIER_PART): `os.path.join` is not any "join"."""
+    names = {t: t.rsplit(".", 1)[1] for t in own - other if "." in t}
+    names = {t: part for t, part in names.items() if part in other and prior(part) >= IDENTIFIER_PART}
+    if not names:
+        return n
+    tokens = tuple(names.get(t, t) for t in n.tokens)
+    return replace(n, tokens=tokens, folded=" ".join(tokens),
+                   parts=tuple(frozenset(names.get(t, t) for t in part) for part in n.parts),
+                   head=frozenset(names.get(t, t) for t in n.head))
+
+
+IDENTIFIER_PART = 0.8
+
+
+def _polarity_differs(small: Normalised, big: Normalised) -> bool:
+    """Whether one says "do" and the other "don't". A carrier that does what the smaller says and also names
+    what that prevents ("Limit query depth to prevent abusive queries" / "Cap the nesting depth"; the
+    detailed form of a head, "... so a retried call never bills twice") prohibits nothing: both are a *do*."""
+    if small.negated == big.negated:
+        return False
+    return not (big.negated and not big.prohibits and not small.negated)
+
+
+def _other_action(vx: frozenset[str], vy: frozenset[str], sx: tuple[str, ...] = (),
+                  sy: tuple[str, ...] = ()) -> bool:
     """Two imperatives whose leading verbs name different actions ("review the spec" / "write the spec").
-    Verbs that bring about what they name ("create", "include", "add") are one action."""
+    Verbs that bring about what they name ("create", "include", "add") are one action, and so is a verb
+    with a verb that makes what the first one names ("test migrations" / "write tests for migrations",
+    "index foreign keys" / "add indexes on foreign keys"): the made thing opens the other's terms (`sx`,
+    `sy`: each unit's terms in order), so "run the tests before merging" is not "merge"."""
     if not vx or not vy or vx & vy:
         return False
     make = terms_data().make_verbs
-    return not (vx <= make and vy <= make)
+    if vx <= make and vy <= make:
+        return False
+    return not ((vy <= make and vx <= set(sy[:2])) or (vx <= make and vy <= set(sx[:2])))
 
 
 def _relate_words(x: Normalised, y: Normalised, sx: frozenset[str], sy: frozenset[str], wx: float, wy: float,
@@ -246,16 +278,22 @@ def _decide(x: Normalised, y: Normalised, sx: frozenset[str], sy: frozenset[str]
     """(relation, carrier, why): `relate` with the reason a duplicate is one."""
     if not sx or not sy:
         return None, 0, ""
+    if "." in x.folded or "." in y.folded:
+        folded_x, folded_y = _qualified(x, sx, sy), _qualified(y, sy, sx)
+        if folded_x is not x or folded_y is not y:
+            x, y = folded_x, folded_y
+            sx, sy = frozenset(x.tokens), frozenset(y.tokens)
+            wx, wy = _weight(sx, weights), _weight(sy, weights)
     big_is_x = (wx, len(x.tokens)) >= (wy, len(y.tokens))
     small, big, ws = (sy, sx, wy) if big_is_x else (sx, sy, wx)
     small_n, big_n = (y, x) if big_is_x else (x, y)
     carrier = 0 if big_is_x else 1
-    if _swapped(x, y, sx, sy, th) or _other_action(x.verbs, y.verbs):
+    if _swapped(x, y, sx, sy, th) or _other_action(x.verbs, y.verbs, x.tokens, y.tokens):
         # another tool, target or scope in the same frame, or another action: different guidance
         return None, carrier, ""
     why = carried(small_n, big_n, small, big, ws, weights, th)
     if why:
-        if x.negated != y.negated or reversed_order(x, y):
+        if _polarity_differs(small_n, big_n) or reversed_order(x, y):
             return NEGATED, carrier, ""
         cx, cy = Counter(x.counts), Counter(y.counts)
         if sx == sy and cx != cy:

@@ -45,6 +45,9 @@ class Normalised:
     verbs: frozenset[str] = frozenset()  # the leading verbs of its imperative statements, generic ones left out
     order: tuple[tuple[str, str], ...] = ()  # (first, then) pairs of its statements
     capability: bool = False  # it opens with a persona framing ("Proficient in ...", "Expertise in ...")
+    # some statement prohibits or discourages its action ("never", "avoid"), not only prevents something
+    # ("eliminate N+1 problems", "... so a rerun never duplicates rows"): those are a *do*
+    prohibits: bool = False
 
 
 def load_yaml(text: str):
@@ -80,7 +83,7 @@ def words(text: str) -> list[str]:
 
 
 # Words whose two sides must not swap: "A before B", "A over B", "A instead of B", "A, not B".
-_CONTRAST_WORDS = ("before", "after", "over", "instead", "rather", "than", "not", "vs", "versus")
+_CONTRAST_WORDS = ("before", "after", "over", "above", "instead", "rather", "than", "not", "vs", "versus")
 
 
 @lru_cache(maxsize=1)
@@ -178,7 +181,7 @@ def _aggregate(analyses: list[Analysis], head: Analysis | None) -> Normalised:
     verbs: set[str] = set()
     counts: list[str] = []
     order: list[tuple[str, str]] = []
-    negated = False
+    negated = prohibits = False
     for a in analyses:
         content = [t for t in a.terms if t not in low]
         tokens.extend(content)
@@ -186,7 +189,8 @@ def _aggregate(analyses: list[Analysis], head: Analysis | None) -> Normalised:
         counts.extend(_counted(a))
         order.extend(a.order)
         order.extend(a.sequence)
-        negated = negated or a.negated or any(t in averts for t in a.terms)
+        negated = negated or a.negated or a.averted or any(t in averts for t in a.terms)
+        prohibits = prohibits or a.negated
         if a.verb and not a.negated and a.verb not in data.generic_verbs:
             verbs.add(a.verb)
     content_tokens = tuple(tokens)
@@ -197,6 +201,7 @@ def _aggregate(analyses: list[Analysis], head: Analysis | None) -> Normalised:
         folded=" ".join(content_tokens),
         numbers=frozenset(counts),
         negated=negated,
+        prohibits=prohibits,
         code=False,
         contrasts=_contrasts(content_tokens),
         counts=tuple(sorted(counts)),

@@ -391,3 +391,64 @@ def test_a_list_entry_keeps_the_heading_that_gives_its_meaning():
 def test_a_phrase_in_capitals_is_the_phrase():
     assert "explain analyze" in normalise("- Profile slow queries with EXPLAIN ANALYZE", "item").tokens
     assert normalise("- Open a PR for every change", "item").tokens == normalise("- Open a pr for every change", "item").tokens
+
+
+@pytest.mark.parametrize("short, detailed", [
+    ("- Idempotency keys",
+     "- **Idempotency keys**: every charge request carries a client-generated key so a retried call never bills twice"),
+    ("- Make every pipeline step idempotent",
+     "- Make every pipeline step idempotent so a rerun after a failure never duplicates rows"),
+])
+def test_a_purpose_with_a_negation_is_a_do(short, detailed):
+    """What an action is for ("so a retried call never bills twice") prohibits nothing: the short form is
+    carried by the one that also says what it prevents, and the merge keeps only the detailed one."""
+    assert _merged_relation(short, detailed) == DUPLICATE
+
+
+def test_a_prohibition_is_not_carried_by_its_opposite():
+    """A purpose clause does not blur polarity: "never log request bodies" is no duplicate of "log request
+    bodies", however it goes on."""
+    assert _merged_relation("- Log request bodies", "- Never log request bodies, so leaks stay contained") != DUPLICATE
+    assert _merged_relation("- Log request bodies so failures can be replayed",
+                            "- Never log request bodies") != DUPLICATE
+
+
+def test_purpose_negation_is_not_the_statements_stance():
+    from agentmerge.statements.terms import analyse
+
+    a = analyse("Every charge request carries a key so a retried call never bills twice")
+    assert (a.negated, a.averted) == (False, True)
+    assert analyse("Never bill a retried call twice").negated
+
+
+def test_a_qualified_identifier_is_its_last_part():
+    """`spec.securityContext.readOnlyRootFilesystem` and `readOnlyRootFilesystem` name one setting; two
+    different qualified names stay two settings."""
+    assert _merged_relation("- Enable `spec.securityContext.readOnlyRootFilesystem` on every pod",
+                            "- Enable `readOnlyRootFilesystem` on every pod") == DUPLICATE
+    assert _merged_relation("- Store user settings with `chrome.storage.sync`",
+                            "- Store user settings with `chrome.storage.local`") is None
+
+
+def test_above_is_an_order_that_must_not_swap():
+    assert _merged_relation("- Boost exact title matches above body matches",
+                            "- Boost body matches above exact title matches") != DUPLICATE
+
+
+@pytest.mark.parametrize("a, b", [
+    ("- Print errors to stderr", "- Print errors to standard error"),
+    ("- Exit with a nonzero status on failure", "- Exit with a non-zero status on failure"),
+    ("- Check the exit code of every step", "- Check the exit status of every step"),
+    ("- Measure ranking quality with NDCG on the judged queries",
+     "- Measure ranking quality with normalized discounted cumulative gain on the judged queries"),
+])
+def test_abbreviations_and_spellings_are_one_term(a, b):
+    assert _merged_relation(a, b) == DUPLICATE
+
+
+def test_a_verb_is_the_same_action_as_making_what_it_names():
+    """"Log X" is "add logging for X"; "review X" is still another action than "add logging for X"."""
+    assert _merged_relation("- Log every failed payment attempt",
+                            "- Add logging for each failed payment attempt") == DUPLICATE
+    assert _merged_relation("- Review every failed payment attempt",
+                            "- Add logging for each failed payment attempt") is None

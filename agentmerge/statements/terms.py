@@ -126,6 +126,7 @@ class Terms:
     sequel: frozenset[str] = frozenset()  # lemmas that put their clause after the one before ("then")
     sequence: frozenset[str] = frozenset()  # sequel words and marks ("first"): never a side of an order
     conditions: frozenset[str] = frozenset()  # a clause starting with one is a condition ("if A, then B")
+    purposes: frozenset[str] = frozenset()  # open a purpose inside a clause ("... so a retry never bills twice")
     preference: frozenset[str] = frozenset()  # "A over B": A ranked above B
     settle: frozenset[str] = frozenset()  # what a step waits for when it waits for the rest of the work
     make_verbs: frozenset[str] = frozenset()  # verbs that bring about what they name ("write tests")
@@ -172,6 +173,7 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
     sequel: set[str] = set()
     marks: set[str] = set()
     conditions: set[str] = set()
+    purposes: set[str] = set()
     preference: set[str] = set()
     settle: set[str] = set()
     generic_verbs: set[str] = set()
@@ -240,6 +242,7 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
         sequel.update(lemma(w) for w in _split_words(data.get("sequel")))
         marks.update(lemma(w) for w in _split_words(data.get("sequence_marks")))
         conditions.update(lemma(w) for w in _split_words(data.get("conditions")))
+        purposes.update(lemma(w) for w in _split_words(data.get("purposes")))
         preference.update(lemma(w) for w in _split_words(data.get("preference")))
         settle.update(lemma(w) for w in _split_words(data.get("settle")))
     phrases.sort(key=lambda p: (-len(p[0]), p[0]))
@@ -252,6 +255,7 @@ def load_terms(extra: tuple[str, ...] = ()) -> Terms:
                  modal=modal, modal_words=frozenset(k for k in modal if " " not in k), order=order,
                  generic_verbs=frozenset(generic_verbs), make_verbs=frozenset(make_verbs), priors=priors, imperatives=frozenset(imperatives),
                  sequel=frozenset(sequel), sequence=frozenset(sequel | marks), conditions=frozenset(conditions),
+                 purposes=frozenset(purposes),
                  preference=frozenset(preference), settle=frozenset(settle),
                  prohibit_phrases=frozenset(prohibit_phrases), prohibit_after=frozenset(prohibit_after),
                  switch_off=frozenset(switch_off), switched=frozenset(switched), permissions=frozenset(permissions), waivers=frozenset(waivers),
@@ -385,6 +389,9 @@ class Analysis:
     # whose sequence is reversed apart; conflict detection reads `order` only, as a clause's list of
     # steps ("run lint, typecheck and test, then open the PR") names too much to pit against other orders
     sequence: tuple[tuple[str, str], ...] = ()
+    # a negation inside a purpose ("... so a retried call never bills twice"): what the action prevents, a
+    # *do*, as "eliminate N+1 problems" is
+    averted: bool = False
 
 
 # " and " before a clause that ends in a sequel word ("… first and run the benchmarks afterwards")
@@ -460,6 +467,7 @@ def _analysis(text: str, code: tuple[str, ...], full: bool) -> Analysis:
     numbers: list[str] = []
     heads: list[str] = [c.strip().lower() for c in code if c.strip()]
     negated = False
+    averted = False
     actions: list[str] = []
     order: list[tuple[str, str]] = []
     modality = ""
@@ -499,6 +507,7 @@ def _analysis(text: str, code: tuple[str, ...], full: bool) -> Analysis:
         side: list[str] = []  # the clause's terms for an order across clauses
         skip = ""  # the permission word of "not allowed": the modality, not part of the action
         in_condition = False  # past a condition word inside the clause ("… when the file has not been sent")
+        in_purpose = False  # past a purpose word inside the clause ("… so a rerun never duplicates rows")
         for k, (surface, term) in enumerate(pairs):
             word = plain_words.get(surface)
             if word is None:
@@ -527,8 +536,11 @@ def _analysis(text: str, code: tuple[str, ...], full: bool) -> Analysis:
                 key = data.modal.get(surface + " " + pairs[k + 1][0])
             if key is not None and not modality:
                 modality = key
-            if k > 0 and surface in data.conditions:
+            if k > 0 and (surface in data.conditions or surface in data.purposes):
+                # past a condition or a purpose ("... so a retried call never bills twice"): a negation
+                # there is not the statement's stance
                 in_condition = True
+                in_purpose = in_purpose or surface in data.purposes
             if surface in data.prohibit_after and k > 0 and clause_terms and pairs[k - 1][0] in _COPULA:
                 if not conditional and not in_condition:
                     # "calling the carrier API directly is forbidden": the clause before is what is prohibited
@@ -566,6 +578,9 @@ def _analysis(text: str, code: tuple[str, ...], full: bool) -> Analysis:
                 continue
             if surface in data.negators or surface in data.prohibit_phrases:
                 if in_condition and k > 0:
+                    if in_purpose:
+                        averted = True  # what the action prevents: the polarity, not a term
+                        continue
                     clause_terms.append("not")  # "… when the bank file has not been sent": the condition's
                     continue
                 if _comparator(pairs, k):
@@ -651,7 +666,7 @@ def _analysis(text: str, code: tuple[str, ...], full: bool) -> Analysis:
         numbers.sort()
     return Analysis(modality=modality, negated=negated, actions=tuple(actions), terms=tuple(all_terms),
                     heads=tuple(dict.fromkeys(heads)), numbers=tuple(sorted(numbers)), order=tuple(order),
-                    quantities=found, verb=verb, sequence=tuple(sequence))
+                    quantities=found, verb=verb, sequence=tuple(sequence), averted=averted)
 
 
 _EVERY_UNIT = re.compile(r"\b(?:every|each|per|once an?|an?)\s+(?:second|minute|hour|day|week|month|quarter|year)\b",
