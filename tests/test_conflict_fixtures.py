@@ -19,9 +19,13 @@ MORE = ROOT / "conflicts-more"
 EXTRA = ROOT / "conflicts-extra"
 FRESH = ROOT / "conflicts-fresh"
 GENERAL2 = ROOT / "conflicts-general2"
+# Short, mostly agreeing pairs laid out as public collections write them (not held to the length rule).
+QUIET = ROOT / "conflicts-quiet"
 CONFLICT_FORMS = {"modality", "value", "choice", "order", "scope", "code", "frontmatter"}
 AGREEMENT_FORMS = {"opposite-polarity", "same-value", "capability-list", "history", "different-scope", "persona",
                    "different-quantity"}
+# Forms only the quiet pairs label: a quoted message or request takes no stance.
+QUOTED_FORMS = {"example-message", "example-request"}
 BODY_FORMS = CONFLICT_FORMS - {"frontmatter"}
 # Minimum planted items over both halves, by form.
 MINIMUM = {"choice": 12, "value": 8, "modality": 6, "scope": 6, "order": 5, "code": 5}
@@ -37,6 +41,7 @@ ALL = [(half, d) for half in HALVES for d in _pairs(half)] + [
     ("extra", d) for d in sorted(p for p in EXTRA.iterdir() if (p / "expected.yaml").exists())] + [
     ("fresh", d) for d in sorted(p for p in FRESH.iterdir() if (p / "expected.yaml").exists())] + [
     ("general2", d) for d in sorted(p for p in GENERAL2.iterdir() if (p / "expected.yaml").exists())]
+CHECKED = ALL + [("quiet", d) for d in sorted(p for p in QUIET.iterdir() if (p / "expected.yaml").exists())]
 
 
 def _expected(d):
@@ -65,7 +70,7 @@ def test_each_body_is_a_realistic_length(half, d):
         assert 60 <= body_lines <= 150, f"{half}/{d.name}/{name}: {body_lines} body lines"
 
 
-@pytest.mark.parametrize("half,d", ALL, ids=[f"{h}-{d.name}" for h, d in ALL])
+@pytest.mark.parametrize("half,d", CHECKED, ids=[f"{h}-{d.name}" for h, d in CHECKED])
 def test_each_pair_parses_and_every_side_is_a_unit(half, d):
     anchors = _anchors(d)
     data = _expected(d)
@@ -95,7 +100,7 @@ def test_each_pair_parses_and_every_side_is_a_unit(half, d):
                         name, line = side.split(":")
                         assert int(line) not in anchors[name][1].values(), f"{where}: body side on a key line"
             else:
-                assert item["form"] in AGREEMENT_FORMS, where
+                assert item["form"] in AGREEMENT_FORMS | QUOTED_FORMS, where
     conflict_sides = {tuple(sorted(c["sides"])) for c in data["conflicts"]}
     for n, ag in enumerate(data["agreements"]):
         assert tuple(sorted(ag["sides"])) not in conflict_sides, f"{half}/{d.name} agreements[{n}] is also a conflict"
@@ -151,3 +156,12 @@ def test_general2_domains_are_not_used_by_any_other_set():
         other |= {d.name for d in (ROOT / folder).iterdir() if d.is_dir()}
     general2 = {d.name for d in GENERAL2.iterdir() if (d / "expected.yaml").exists()}
     assert len(general2) >= 6 and not general2 & other
+
+
+def test_quiet_domains_are_not_used_by_any_other_set():
+    other = set(OLD_DOMAINS)
+    for folder in ("conflicts", "holdout", "conflicts-more", "conflicts-extra", "conflicts-fresh", "conflicts-phrasing",
+                   "conflicts-general2"):
+        other |= {d.name for d in (ROOT / folder).iterdir() if d.is_dir()}
+    quiet = {d.name for d in QUIET.iterdir() if (d / "expected.yaml").exists()}
+    assert len(quiet) == 4 and not quiet & other

@@ -313,3 +313,37 @@ def test_a_rule_whose_details_list_things_still_takes_a_stance():
     assert _no_stance("Configuration Management: Ansible, Chef, Puppet, SaltStack")
     assert not _no_stance("Write the analysis plan: the question, the metric, the data sources")
     assert not _no_stance("Format with Black, lint with Ruff, type-check with mypy")
+
+
+# Quoted samples, lists of what the agent knows, and a coverage of another kind take no stance.
+QUIET = [
+    # a completion message in quotes reports one task, against the target it reports on
+    ("- Zero open high-risk findings at hand-off.",
+     'Completion message: "Audit done. Checked 31 endpoints, 3 high-risk findings still open for review."'),
+    ("- Keep each dashboard to at most 12 panels.", '> "Reviewed the sales dashboard: 18 panels, 1.8 s load."'),
+    # a request a user might make, in quotes, picks no option
+    ("- Use ECharts for every production chart.", 'Example requests:\n\n- "Build a churn dashboard in Plotly with a heatmap"'),
+    # an item of a capability list under its lead-in or its heading
+    ("- Build every production chart with Vega-Lite.", "Charting expertise:\n\n- Notebook prototypes in Plotly"),
+    ("- Amazon SQS is the broker for every new queue.", "## Core capabilities\n\n- Durable work queues in RabbitMQ"),
+    # type or branch coverage is not test coverage; a percentage is no retry count
+    ("- Test coverage of at least 80% on worker code.", "- 100% type coverage for job signatures."),
+    ("- Retry a failed job at most 5 times.", "- 95% branch coverage for the retry logic."),
+]
+
+
+@pytest.mark.parametrize("a, b", QUIET)
+def test_quotations_skills_and_other_quantities_take_no_stance(tmp_path, a, b):
+    assert conflicts(tmp_path, a, b) == []
+
+
+def test_a_listed_skill_that_states_the_teams_choice_still_takes_a_stance(tmp_path):
+    found = conflicts(tmp_path, "- Async runtime: Tokio, multi-threaded scheduler.",
+                      "## Expertise\n\n- Async Rust on async-std; we standardised on it")
+    assert "choice" in kinds(found)
+
+
+def test_a_rule_that_quotes_a_phrase_still_takes_a_stance(tmp_path):
+    found = conflicts(tmp_path, '- Never promise a refund date; say "we are looking into it" instead.',
+                      "- Promising a refund date is fine when the order is late.")
+    assert "modality" in kinds(found)

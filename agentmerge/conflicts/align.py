@@ -64,6 +64,8 @@ class Said:
     text: str  # plain text
     lower: str
     opening: bool = False  # a sentence of a paragraph that opens "You are …" (see `opening`)
+    quoted: bool = False  # its unit quotes someone (see `quotation`)
+    listed: bool = False  # its unit is an item of a list of what the agent knows (see `capability_items`)
 
     @cached_property  # every detector reads them, some for every pair (the instance's dict; fields unchanged)
     def terms(self) -> frozenset[str]:
@@ -86,16 +88,19 @@ def statements(ctx) -> list[Said]:
     dropped = ctx.matching.dropped
     for agent in ctx.agents:
         introducing = lead_ins(agent)
+        listed = capability_items(agent, introducing)
         for unit in agent.units:
             if unit.uid in dropped or unit.uid not in ctx.units or unit.kind in (model.CODE, model.HTML,
                                                                                     model.TABLE):
                 continue
             source = effective_source(ctx, unit.uid)
             persona = unit.kind == model.PARAGRAPH and _OPENING.match(unit.text) is not None
+            quoted = quotation(unit.text)
+            skill = unit.uid in listed and _OWN.search(unit.text) is None  # "…; we standardised on it"
             for st in unit_statements(unit, agent.sections[unit.section].path, unit.uid in introducing):
                 if st.role in ("code", "table", "html"):
                     continue
-                out.append(Said(len(out), unit.uid, source, st, st.text, st.text.lower(), persona))
+                out.append(Said(len(out), unit.uid, source, st, st.text, st.text.lower(), persona, quoted, skill))
     ctx.__dict__["_said"] = out
     return out
 
@@ -153,9 +158,99 @@ _CAPABILITY, QUICK_HISTORY = Quick(CAPABILITY), Quick(HISTORY)
 
 
 def takes_no_stance(s: Said) -> bool:
-    """Mentions, capability lists, history and questions state no rule. An example in parentheses
-    ("(for example API-Version: 2024-06-01)") illustrates the rule; it does not make it a list."""
-    return _no_stance(s.text)
+    """Mentions, capability lists, history and questions state no rule, nor does a quotation or an item
+    of a list of what the agent knows, unless that item requires something or speaks of the team's own
+    setup ("Async Rust on async-std; we standardised on it"). An example in parentheses ("(for example
+    API-Version: 2024-06-01)") illustrates the rule; it does not make it a list."""
+    return aside(s) or _no_stance(s.text)
+
+
+_OWN = re.compile(r"\b(?:we|our|us|this (?:project|repo|repository|team|codebase|service|app))\b", re.IGNORECASE)
+
+
+def aside(s: Said) -> bool:
+    """A quotation, or a skill listed under a capabilities heading or lead-in that says nothing of its own."""
+    return s.quoted or (s.listed and s.st.modality == "describe")
+
+
+# Quoted text: a sample message, a request a user might make, a line of a transcript.
+_QUOTED = re.compile(r'"[^"]*"|“[^”]*”')
+_WORD = re.compile(r"[\w'’-]+")
+
+
+@lru_cache(maxsize=65536)
+def quotation(text: str) -> bool:
+    """The unit quotes someone: quoted text of four words or more with at most a short label outside
+    the quotes (`Completion message: "Built 18 panels …"`, `- "Add an intent for refunds"`,
+    `> User: "I want to cancel" / Bot: "…"`). What it quotes is an example of what someone says or writes,
+    not the agent's guidance. A rule that quotes a phrase ("Reply with "We are on it" when unsure") has
+    more of its own words, or no label."""
+    if '"' not in text and "“" not in text:
+        return False
+    from ..normalize import plain
+
+    bare = plain(text)
+    quoted = sum(len(_WORD.findall(m.group(0))) for m in _QUOTED.finditer(bare))
+    if quoted < 4:
+        return False
+    outside = _QUOTED.sub(" ", bare)
+    words = _WORD.findall(outside)
+    return not words or (len(words) <= 4 and ":" in outside)
+
+
+# Headings and lead-ins of a list of what the agent knows ("Charting expertise:", "## Core capabilities",
+# "Areas of expertise"): its items name skills; they choose, require or forbid nothing.
+CAPABILITY_CONTEXT = re.compile(
+    r"\b(?:capabilit(?:y|ies)|expertise|skills?(?: ?set)?|proficienc(?:y|ies)|competenc(?:y|ies|e|es)|"
+    r"specialt(?:y|ies)|specializations?|specialisations?|focus areas?|areas? of (?:focus|expertise)|"
+    r"knowledge areas?|example (?:requests?|prompts?|interactions?|questions?|tasks?)|"
+    r"examples?|sample (?:requests?|prompts?|questions?))\b", re.IGNORECASE)
+CONTEXT_WORDS = 5  # a heading or lead-in longer than this says more than what its list is
+
+
+def _capability_label(text: str) -> bool:
+    words = _WORD.findall(text)
+    return 0 < len(words) <= CONTEXT_WORDS and CAPABILITY_CONTEXT.search(text) is not None
+
+
+def capability_items(agent, introducing: frozenset[int]) -> frozenset[int]:
+    """Uids of the list items under a lead-in or a heading that names capabilities, expertise, skills or
+    examples ("Charting expertise:" then its items; every item of a "## Core capabilities" section and of
+    its subsections)."""
+    from ..normalize import plain
+
+    units = {u.uid: u for u in agent.units}
+    capable_sections = set()
+    for section in agent.sections:
+        if any(_capability_label(plain(title)) for title in _headings(agent, section)):
+            capable_sections.add(section.index)
+    found: set[int] = set()
+    label = False
+    for slot in agent.layout:
+        if slot.kind != "unit":
+            label = False
+            continue
+        unit = units[slot.ref]
+        if unit.uid in introducing:
+            label = _capability_label(plain(unit.text).rstrip(": "))
+            continue
+        if unit.kind == model.ITEM and (label or unit.section in capable_sections):
+            found.add(unit.uid)
+        elif unit.kind != model.ITEM:
+            label = False
+    return frozenset(found)
+
+
+def _headings(agent, section) -> list[str]:
+    """The titles of the section and the sections it stands under, the file's title (level 1) aside: a
+    title names the whole agent ("# Charting expertise"), not a list of it."""
+    out = []
+    current = section
+    while current is not None:
+        if (current.level >= 2 or current.pseudo) and current.title:
+            out.append(current.title)
+        current = agent.sections[current.parent] if current.parent is not None else None
+    return out
 
 
 @lru_cache(maxsize=262144)  # every detector asks it of every statement

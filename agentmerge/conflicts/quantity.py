@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ..quantities import comparable, disagree, load_table, quantities, similarity, stricter
 from .align import conflict, pairs, same_scope, scope_of, sort, statements, takes_no_stance
-from .align import QUESTION, history
+from .align import QUESTION, aside, history
 
 # Dimensions whose bare numbers say too little to compare ("number": "React 18", "step 3").
 COMPARED = ("time", "percent", "size", "cadence", "count", "ratio", "frequency")
@@ -39,8 +39,8 @@ def detect(ctx) -> list:
         if s.st.role == "head":
             heads[s.uid] = s.text
             continue
-        if history(s.text) or QUESTION.search(s.text):
-            continue
+        if aside(s) or history(s.text) or QUESTION.search(s.text):
+            continue  # a quoted message's numbers are one task's, a skill's are no budget
         if takes_no_stance(s) and s.st.modality == "describe":
             continue
         qs = _quantities(s, table, heads.get(s.uid, ""))

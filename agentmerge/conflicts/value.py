@@ -21,7 +21,7 @@ from ..normalize import load_yaml, plain, unlabelled
 _CLAUSE = re.compile(r"[;\n]|\.(?:\s|$)|\|")
 # Not a number of its own after `N+`, `2^`, `x*`: "N+1 queries" states no retries value.
 _NUMBER = re.compile(r"(?<![\w.])(?<!\w[-+*/^])(\d{1,9}(?:[.,]\d{1,6})*)(\+)?\s?(%|percent|ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)?(?![\w])")
-_MIN = re.compile(r"(?:\b(?:at least|minimum|min|no less than|above|over|more than)|>=|≥|>)\s*:?\s*$")
+_MIN = re.compile(r"(?:\b(?:at least|minimum|min|no less than|above|over|more than|exceeding|exceeds?)|>=|≥|>)\s*:?\s*$")
 _MAX = re.compile(r"(?:\b(?:at most|maximum|max|up to|no more than|under|below|less than|fewer than|within)|<=|≤|<)\s*:?\s*$")
 _TO_SECONDS = {"ms": 0.001, "millisecond": 0.001, "milliseconds": 0.001, "s": 1, "sec": 1, "secs": 1, "second": 1,
                "seconds": 1, "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60, "h": 3600, "hr": 3600,
@@ -39,6 +39,7 @@ class Setting:
     title: str
     names: tuple[str, ...]
     version: bool = False
+    percent: bool = False  # its values are percentages (`unit: "%"`); no other setting's are
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ class Value:
 @lru_cache(maxsize=1)
 def builtin_settings() -> tuple[Setting, ...]:
     data = load_yaml(resources.files("agentmerge.knowledge").joinpath("settings.yaml").read_text("utf-8"))
-    return tuple(Setting(id=k, title=v.get("title", k), names=tuple(v["names"]), version=bool(v.get("version")))
+    return tuple(Setting(id=k, title=v.get("title", k), names=tuple(v["names"]), version=bool(v.get("version")),
+                         percent=v.get("unit") == "%")
                  for k, v in data["settings"].items())
 
 
@@ -67,6 +69,32 @@ def _name_pattern(names: tuple[str, ...]) -> re.Pattern:
 @lru_cache(maxsize=None)
 def _lowered(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(n.lower() for n in names)
+
+
+@lru_cache(maxsize=1)
+def _longer_names() -> dict[str, tuple[str, ...]]:
+    """setting id -> names of other quantities (`knowledge/quantities.yaml`) that end with one of the
+    setting's names: "100% type coverage" and "95% branch coverage" are not test coverage."""
+    from ..knowledge import builtin_data
+
+    names = builtin_data("quantities.yaml").get("names", {})
+    out: dict[str, tuple[str, ...]] = {}
+    for setting in builtin_settings():
+        own = {n.lower() for n in setting.names} | {str(n).lower() for n in names.get(setting.id, ())}
+        longer = {str(n).lower() for key, spellings in names.items() if key != setting.id
+                  for n in [key.replace("_", " "), *spellings]
+                  if any(str(n).lower().endswith(" " + name.lower()) for name in setting.names)}
+        out[setting.id] = tuple(sorted(longer - own))
+    return out
+
+
+def _inside_longer(clause: str, end: int, longer: tuple[str, ...]) -> bool:
+    before = clause[:end]
+    return any(before.endswith(n) and (len(before) == len(n) or not before[-len(n) - 1].isalnum()) for n in longer)
+
+
+# A quoted sample ("Completion message: "Built 18 panels, load time 4.2 s"") reports one task's numbers.
+_QUOTED_SAMPLE = re.compile(r'"[^"]*(?:\s[^"\s]+){3}[^"]*"|“[^”]*(?:\s[^”\s]+){3}[^”]*”')
 
 
 def _number(raw: str, version: bool) -> float | None:
@@ -86,7 +114,11 @@ def _number(raw: str, version: bool) -> float | None:
 def values_in(text: str, settings: tuple[Setting, ...]) -> list[Value]:
     """Every setting value the text states, in order."""
     found: list[Value] = []
-    for clause in _CLAUSE.split(plain(text)):
+    longer_names = _longer_names()
+    text = plain(text)
+    if '"' in text or "“" in text:
+        text = _QUOTED_SAMPLE.sub(" ", text)
+    for clause in _CLAUSE.split(text):
         if not clause.strip():
             continue
         numbers = list(_NUMBER.finditer(clause))
@@ -96,6 +128,8 @@ def values_in(text: str, settings: tuple[Setting, ...]) -> list[Value]:
             if not any(n in clause for n in _lowered(setting.names)):
                 continue  # the pattern needs one of the names: most clauses name no setting
             for name in _name_pattern(setting.names).finditer(clause):
+                if longer_names.get(setting.id) and _inside_longer(clause, name.end(), longer_names[setting.id]):
+                    continue  # "type coverage": another quantity, the general detector's
                 # "5 failed attempts per account per 15 minutes": a rate limit, compared with rates only
                 rate = _RATE.match(clause, name.end()) is not None
                 best = None
@@ -106,6 +140,9 @@ def values_in(text: str, settings: tuple[Setting, ...]) -> list[Value]:
                         gap = clause[m.end() : name.start()]
                     else:
                         continue
+                    unit_of = (m.group(3) or "").lower()
+                    if (unit_of in ("%", "percent") and not setting.percent) or (setting.percent and unit_of in _TO_SECONDS):
+                        continue  # "95% branch coverage for retry logic" states no retry count
                     words = len(gap.split())
                     # a version follows its name ("Python 3.11", "Node >= 20", "Node.js version 18")
                     limit = 1 if setting.version and gap.strip() not in ("version", "v") else WINDOW_WORDS
