@@ -346,12 +346,23 @@ def _cased(current: str, single: dict[str, str]) -> str:
     return word if _english().get(word, 0.0) >= _CAPS_WORD_ZIPF else current
 
 
+_LEMMAS: list = [None, {}]  # the term data's words last asked about, and each token's lemma under them
+
+
 def term_words(text: str, data: Terms | None = None) -> list[tuple[str, str]]:
     """(surface lemma, canonical term) for each word of plain text, multi-word synonyms folded; numbers
     stay as they are written."""
     data = data or terms_data()
     phrases, single = data.phrases, data.words
-    lemmas = [_cased(_surface(t), single) for t in tokens(text)]
+    if _LEMMAS[0] is not single or len(_LEMMAS[1]) > 262144:
+        _LEMMAS[:] = [single, {}]
+    known = _LEMMAS[1]
+    lemmas = []
+    for t in tokens(text):
+        found = known.get(t)
+        if found is None:
+            found = known[t] = _cased(_surface(t), single)
+        lemmas.append(found)
     out: list[tuple[str, str]] = []
     i, end = 0, len(lemmas)
     while i < end:
