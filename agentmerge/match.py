@@ -28,7 +28,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel, Levenshtein
 
 from .model import CONFLICT, ITEM, PARAGRAPH, Group, Member, Unit
-from .normalize import Normalised, normalise, plain, reversed_order, unlabelled
+from .normalize import Normalised, normalise, plain, quotation, reversed_order, unlabelled
 from .statements.terms import lemma, prior, terms_data, tokens
 
 _CHECKBOX = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX]\]")
@@ -635,12 +635,17 @@ def _apart(a: frozenset[str], b: frozenset[str]) -> bool:
 def _may_drop(kept: Unit, unit: Unit, introducing: frozenset[int], titles: dict[int, str],
               kept_scope: frozenset[str] | None = None, unit_scope: frozenset[str] | None = None) -> bool:
     """Whether `unit` may leave the output as a duplicate of `kept`: not a lead-in (except into another
-    input's lead-in, which introduces the same list), not a procedure step or checklist item carried by
-    another unit of its own file (the procedure would lose a step), not a unit whose section title scopes
+    input's lead-in, which introduces the same list), nothing but a lead-in or a copy into a lead-in, not a
+    quotation into a rule or a rule into a quotation (`normalize.quotation`), not a procedure step or
+    checklist item carried by another unit of its own file (the procedure would lose a step), not a unit whose section title scopes
     it differently (`other_context`) from every title `kept` stands under (`kept_scope`: its own and its
     exact copies'; `unit_scope` likewise)."""
     if unit.uid in introducing and (kept.uid not in introducing or unit.source == kept.source):
         return False
+    if kept.uid in introducing and unit.uid not in introducing and plain(kept.text) != plain(unit.text):
+        return False  # a lead-in only introduces its list: it carries no rule of its own, only its copies
+    if quotation(kept.text) != quotation(unit.text):
+        return False  # a quoted request or message is an example, not the rule it resembles
     if _apart(kept_scope or frozenset([titles.get(kept.uid, "")]), unit_scope or frozenset([titles.get(unit.uid, "")])):
         return False
     return not (_step(unit) and unit.source == kept.source)

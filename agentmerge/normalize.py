@@ -210,3 +210,26 @@ def _aggregate(analyses: list[Analysis], head: Analysis | None) -> Normalised:
         verbs=frozenset(verbs),
         order=tuple(order),
     )
+
+
+# Quoted text: a sample message, a request a user might make, a line of a transcript.
+_QUOTED = re.compile(r'"[^"]*"|“[^”]*”')
+_WORD = re.compile(r"[\w'’-]+")
+_LABELS = re.compile(r"(?:^|(?<=[\s/|(]))(?:[\w'’-]+ ){0,3}[\w'’-]+:")  # "Completion message:", "User:"
+
+
+@lru_cache(maxsize=65536)
+def quotation(text: str) -> bool:
+    """The unit quotes someone: quoted text of four words or more and, outside the quotes, nothing but
+    labels of up to four words (`Completion message: "Built 18 panels …"`, `- "Add an intent for refunds"`,
+    `> User: "I want to cancel" / Bot: "…"`). What it quotes is an example of what someone says or writes,
+    not the agent's guidance. A rule that quotes a phrase ("Reply with "We are on it" when unsure",
+    "**Active voice**: write "the function returns X"") has words of its own."""
+    if '"' not in text and "“" not in text:
+        return False
+    bare = plain(text)
+    quoted = sum(len(_WORD.findall(m.group(0))) for m in _QUOTED.finditer(bare))
+    if quoted < 4:
+        return False
+    outside = _LABELS.sub(" ", _QUOTED.sub(" ", bare))
+    return not _WORD.search(outside)

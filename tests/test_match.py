@@ -139,6 +139,29 @@ def test_a_lead_in_is_never_dropped_into_another_unit():
     assert m.dropped == {}
 
 
+def test_nothing_but_a_lead_in_is_dropped_into_a_lead_in():
+    text = ("# Review\n\n## Rules\n\n- Enforce the standards\n\n## Practice\n\n"
+            "Enforce these standards:\n\n- a LIMIT on every query\n")
+    m = match(parse_agent(text, "a.md").units)
+    assert m.dropped == {}
+
+
+@pytest.mark.parametrize("rule, quoted", [
+    ("- Follow up on every finding consistently", '- "Follow up on this finding about caching consistency"'),
+    ("- Zero critical issues at hand-off", 'Completion message: "Review done: zero critical issues at hand-off."'),
+])
+def test_a_rule_and_a_quoted_example_never_carry_each_other(rule, quoted):
+    for text in (f"# A\n\n{rule}\n\n# B\n\n{quoted}\n", f"# A\n\n{quoted}\n\n# B\n\n{rule}\n"):
+        m = match(parse_agent(text, "a.md").units)
+        assert m.dropped == {}, text
+
+
+def test_two_copies_of_one_quoted_example_are_still_duplicates():
+    text = '# A\n\n- "Build a churn dashboard with a cohort heatmap"\n\n# B\n\n- "Build a churn dashboard with a cohort heatmap"\n'
+    m = match(parse_agent(text, "a.md").units)
+    assert len(m.dropped) == 1
+
+
 def test_every_dropped_unit_says_why():
     text = ("# A\n\n- Avoid N+1 query problems with eager loading strategies\n- same rule here\n\n# B\n\n"
             "- Identify and eliminate N+1 query problems using joinedload/selectinload\n- **same rule here**\n")

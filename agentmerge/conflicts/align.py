@@ -17,6 +17,7 @@ from functools import cached_property, lru_cache
 
 from .. import model
 from ..model import Conflict, Side
+from ..normalize import quotation
 
 # A key held by more statements than this is too common to align on (blocks stay small: pairs per block
 # grow with its square).
@@ -173,31 +174,6 @@ def aside(s: Said) -> bool:
     return s.quoted or (s.listed and s.st.modality == "describe")
 
 
-# Quoted text: a sample message, a request a user might make, a line of a transcript.
-_QUOTED = re.compile(r'"[^"]*"|“[^”]*”')
-_WORD = re.compile(r"[\w'’-]+")
-
-
-@lru_cache(maxsize=65536)
-def quotation(text: str) -> bool:
-    """The unit quotes someone: quoted text of four words or more with at most a short label outside
-    the quotes (`Completion message: "Built 18 panels …"`, `- "Add an intent for refunds"`,
-    `> User: "I want to cancel" / Bot: "…"`). What it quotes is an example of what someone says or writes,
-    not the agent's guidance. A rule that quotes a phrase ("Reply with "We are on it" when unsure") has
-    more of its own words, or no label."""
-    if '"' not in text and "“" not in text:
-        return False
-    from ..normalize import plain
-
-    bare = plain(text)
-    quoted = sum(len(_WORD.findall(m.group(0))) for m in _QUOTED.finditer(bare))
-    if quoted < 4:
-        return False
-    outside = _QUOTED.sub(" ", bare)
-    words = _WORD.findall(outside)
-    return not words or (len(words) <= 4 and ":" in outside)
-
-
 # Headings and lead-ins of a list of what the agent knows ("Charting expertise:", "## Core capabilities",
 # "Areas of expertise"): its items name skills; they choose, require or forbid nothing.
 CAPABILITY_CONTEXT = re.compile(
@@ -206,6 +182,9 @@ CAPABILITY_CONTEXT = re.compile(
     r"knowledge areas?|example (?:requests?|prompts?|interactions?|questions?|tasks?)|"
     r"examples?|sample (?:requests?|prompts?|questions?))\b", re.IGNORECASE)
 CONTEXT_WORDS = 5  # a heading or lead-in longer than this says more than what its list is
+
+
+_WORD = re.compile(r"[\w'’-]+")
 
 
 def _capability_label(text: str) -> bool:
