@@ -1,6 +1,7 @@
 """Matching quality on the labelled pairs and on the seeds' repeated guidance, through the public API only.
 
-    python bench/match_quality.py [--files legacy,tune,extra,fresh,holdout,seed] [--json] [--show-misses]
+    python bench/match_quality.py [--files legacy,tune,extra,fresh,fresh2,fresh2-held,holdout,seed] [--json]
+                                  [--show-misses]
 
 For each labelled pair, `a` and `b` become the bodies of two small agent files; `agentmerge.merge_files`
 merges them with default options and the JSON report (`agentmerge.report.to_json`) says whether a unit of
@@ -12,9 +13,10 @@ number, a negation or an order should be; paraphrases should not). The tuning fi
 `style` and by `domain`.
 
 The held-back file (tests/data/holdout/) is scored for its totals only: no per-pair line, no breakdown by
-style or domain, no misses. So is `fresh` (tests/data/match_fresh.yaml), pairs written before a round of
-matcher changes and never read while making them. `--show-misses` prints the misses of the other files and
-leaves those two out (asking for both is an error).
+style or domain, no misses. So are `fresh` (tests/data/match_fresh.yaml), pairs written before a round of
+matcher changes and never read while making them, and `fresh2-held` (tests/data/holdout/match_fresh2_held.yaml),
+the held-back half of the ten-domain pairs whose tuning half is `fresh2` (tests/data/match_fresh2.yaml).
+`--show-misses` prints the misses of the other files and leaves those out (asking for one is an error).
 
 Then the five seeds are merged (sorted, default options) and every cluster of
 tests/data/seed_clusters.yaml whose members are still two or more in the output is counted, with the lines
@@ -47,11 +49,13 @@ FILES = {  # short name -> path; `holdout` is the held-back half
     "seed": DATA / "seed_pairs.yaml",
     "extra": DATA / "match_extra.yaml",
     "fresh": DATA / "match_fresh.yaml",
+    "fresh2": DATA / "match_fresh2.yaml",
+    "fresh2-held": DATA / "holdout" / "match_fresh2_held.yaml",
 }
 HELD_BACK = "holdout"
 # scored for totals only, like the held-back half: pairs written before a round of changes, never read
 # while making them
-TOTALS_ONLY = (HELD_BACK, "fresh")
+TOTALS_ONLY = (HELD_BACK, "fresh", "fresh2-held")
 BROKEN_DOWN = "tune"  # the only file with per-style and per-domain lines
 CLUSTERS = DATA / "seed_clusters.yaml"
 SEEDS = sorted((ROOT / "fixtures" / "seeds").glob("*.md"))
@@ -263,9 +267,9 @@ def print_table(result: dict) -> None:
     print("pairs: same = labelled same; grouped / as dup = % of same pairs grouped (duplicate or related) / as duplicate;")
     print("       collapsed = look-alikes (different) made duplicates; related % = look-alikes grouped as related;")
     print("       conf s / conf d = same / different pairs reported as a conflict")
-    print(f"{'file':<8}" + "".join(f"{h:>10}" for h, _ in cols))
+    print(f"{'file':<12}" + "".join(f"{h:>10}" for h, _ in cols))
     for name, e in result["files"].items():
-        print(f"{name:<8}" + "".join(f"{_f(e[k]):>10}" for _, k in cols))
+        print(f"{name:<12}" + "".join(f"{_f(e[k]):>10}" for _, k in cols))
     tune = result["files"].get(BROKEN_DOWN)
     if tune:
         for key in ("by_style", "by_domain"):

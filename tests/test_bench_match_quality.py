@@ -31,17 +31,19 @@ def test_json_is_the_same_twice_and_counts_the_labels(capsys):
 
 
 def test_the_held_back_pairs_are_scored_in_totals_only(capsys):
-    held = yaml.safe_load((ROOT / "tests" / "data" / "holdout" / "match_holdout.yaml").read_text(encoding="utf-8"))
-    code, out, _ = _run(capsys, "--files", "holdout,tune")
-    assert code == 0 and "holdout" in out and "tune by style" in out
+    held = [p for name in ("match_holdout.yaml", "match_fresh2_held.yaml")
+            for p in yaml.safe_load((ROOT / "tests" / "data" / "holdout" / name).read_text(encoding="utf-8"))]
+    code, out, _ = _run(capsys, "--files", "holdout,fresh2-held,tune")
+    assert code == 0 and "holdout" in out and "fresh2-held" in out and "tune by style" in out
     shown = sum(p["a"] in out or p["b"] in out for p in held)
     assert shown == 0, f"{shown} held-back texts printed"  # the message names no pair
-    for name in ("holdout", "fresh"):
+    for name in ("holdout", "fresh", "fresh2-held"):
         code, out, err = _run(capsys, "--files", name, "--show-misses")
         assert code == 2 and out == "" and "totals only" in err
     code, out, _ = _run(capsys, "--show-misses", "--json")
     files = json.loads(out)["files"]
-    assert code == 0 and "holdout" not in files and "fresh" not in files and "tune" in files
+    assert code == 0 and "holdout" not in files and "fresh" not in files and "fresh2-held" not in files
+    assert "tune" in files and "fresh2" in files
 
 
 def test_accounting_reads_dropped_duplicates_and_losing_conflict_sides():

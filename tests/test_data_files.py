@@ -128,3 +128,26 @@ def test_a_cluster_member_in_the_carriers_file_is_not_a_checklist_or_numbered_it
             if name == carrier:
                 text = _seed_lines(name)[int(line) - 1]
                 assert not text.startswith("- [ ]") and not text[0].isdigit(), m
+
+
+FRESH2 = _load("match_fresh2.yaml")
+FRESH2_HELD = _load("holdout/match_fresh2_held.yaml")
+
+
+def test_the_ten_domain_halves_load_balanced_and_apart_from_every_other_file():
+    assert _bad_entries(FRESH2) == []
+    assert _bad_entries(FRESH2_HELD) == [], "malformed held-back entries (indexes)"
+    others = {_key(p) for name in ("match_pairs.yaml", "match_tune.yaml", "holdout/match_holdout.yaml",
+                                   "match_extra.yaml", "match_fresh.yaml", "seed_pairs.yaml")
+              for p in _load(name)}
+    tune, held = [_key(p) for p in FRESH2], [_key(p) for p in FRESH2_HELD]
+    assert len(set(tune)) == len(tune) and len(set(held)) == len(held)
+    assert not set(tune) & set(held), "a pair is in both halves"
+    assert not (set(tune) | set(held)) & others, "a pair is also in an earlier file"
+    assert len(FRESH2) == len(FRESH2_HELD) >= 40
+    for pairs in (FRESH2, FRESH2_HELD):
+        assert sum(p["label"] == "same" for p in pairs) * 2 == len(pairs)
+    # every domain in both halves, with as many pairs of each label
+    by = lambda pairs: Counter((p["domain"], p["label"]) for p in pairs)
+    assert by(FRESH2) == by(FRESH2_HELD) and len({p["domain"] for p in FRESH2}) >= 8
+    assert not {p["domain"] for p in FRESH2} & {p["domain"] for p in TUNE + HOLDOUT}
