@@ -131,6 +131,9 @@ CONFLICTS = [
     # a thing done first in one, left for the end in the other
     ("order", "- Write the widget test before writing the widget.", "- Write widget tests at the end, after the screen is approved."),
     ("order", "- Apologise first, then explain what happened.", "- Give the fix first; keep any apology for the end."),
+    # business hours and working days are units of time
+    ("value", "- Answer every support email within 4 business hours.",
+     "- Support emails get a first answer within two working days."),
 ]
 
 
