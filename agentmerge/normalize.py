@@ -214,7 +214,7 @@ def _aggregate(analyses: list[Analysis], head: Analysis | None) -> Normalised:
 
 # Quoted text: a sample message, a request a user might make, a line of a transcript.
 _QUOTED = re.compile(r'"[^"]*"|“[^”]*”')
-_WORD = re.compile(r"[\w'’-]+")
+WORD = re.compile(r"[\w'’-]+")  # a word as labels and quotations count them (hyphens and apostrophes kept)
 _LABELS = re.compile(r"(?:^|(?<=[\s/|(]))(?:[\w'’-]+ ){0,3}[\w'’-]+:")  # "Completion message:", "User:"
 
 
@@ -228,8 +228,8 @@ def quotation(text: str) -> bool:
     if '"' not in text and "“" not in text:
         return False
     bare = plain(text)
-    quoted = sum(len(_WORD.findall(m.group(0))) for m in _QUOTED.finditer(bare))
+    quoted = sum(len(WORD.findall(m.group(0))) for m in _QUOTED.finditer(bare))
     if quoted < 4:
         return False
     outside = _LABELS.sub(" ", _QUOTED.sub(" ", bare))
-    return not _WORD.search(outside)
+    return not WORD.search(outside)

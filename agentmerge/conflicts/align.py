@@ -17,7 +17,7 @@ from functools import cached_property, lru_cache
 
 from .. import model
 from ..model import Conflict, Side
-from ..normalize import quotation
+from ..normalize import WORD, plain, quotation
 
 # A key held by more statements than this is too common to align on (blocks stay small: pairs per block
 # grow with its square).
@@ -89,7 +89,7 @@ def statements(ctx) -> list[Said]:
     dropped = ctx.matching.dropped
     for agent in ctx.agents:
         introducing = lead_ins(agent)
-        listed = capability_items(agent, introducing)
+        skills = capability_items(agent, introducing)
         for unit in agent.units:
             if unit.uid in dropped or unit.uid not in ctx.units or unit.kind in (model.CODE, model.HTML,
                                                                                     model.TABLE):
@@ -97,7 +97,7 @@ def statements(ctx) -> list[Said]:
             source = effective_source(ctx, unit.uid)
             persona = unit.kind == model.PARAGRAPH and _OPENING.match(unit.text) is not None
             quoted = quotation(unit.text)
-            skill = unit.uid in listed and _OWN.search(unit.text) is None  # "…; we standardised on it"
+            skill = unit.uid in skills and _OWN.search(unit.text) is None  # "…; we standardised on it"
             for st in unit_statements(unit, agent.sections[unit.section].path, unit.uid in introducing):
                 if st.role in ("code", "table", "html"):
                     continue
@@ -184,11 +184,8 @@ CAPABILITY_CONTEXT = re.compile(
 CONTEXT_WORDS = 5  # a heading or lead-in longer than this says more than what its list is
 
 
-_WORD = re.compile(r"[\w'’-]+")
-
-
 def _capability_label(text: str) -> bool:
-    words = _WORD.findall(text)
+    words = WORD.findall(text)
     return 0 < len(words) <= CONTEXT_WORDS and CAPABILITY_CONTEXT.search(text) is not None
 
 
@@ -196,8 +193,6 @@ def capability_items(agent, introducing: frozenset[int]) -> frozenset[int]:
     """Uids of the list items under a lead-in or a heading that names capabilities, expertise, skills or
     examples ("Charting expertise:" then its items; every item of a "## Core capabilities" section and of
     its subsections)."""
-    from ..normalize import plain
-
     units = {u.uid: u for u in agent.units}
     capable_sections = set()
     for section in agent.sections:
