@@ -14,7 +14,9 @@ like `holdout`), `phrasing` is fixtures/conflicts-phrasing (four pairs worded in
 use, labelled before the statement model was widened for them), `general2` is fixtures/conflicts-general2 (six
 pairs in further domains, labelled before the general detectors were widened for them), `general3` and
 `general3-held` are the two halves of fixtures/conflicts-general3 (eight pairs in eight more domains;
-`general3-held` is printed as totals only), `quiet` and
+`general3-held` is printed as totals only), `general4` and `general4-held` the two halves of
+fixtures/conflicts-general4 (eight pairs in eight more domains, labelled before any detector change was
+measured on them; `general4-held` is totals only), `quiet` and
 `quiet-held` are the two halves of fixtures/conflicts-quiet (four pairs laid out as public agent collections
 write them, mostly agreeing: quoted example requests and summary messages, capability lists, two coverage
 figures side by side; `quiet-held` is totals only), `holdout` is fixtures/holdout. Each pair
@@ -63,6 +65,8 @@ SETS = {"legacy": ROOT / "fixtures" / "pairs", "tune": ROOT / "fixtures" / "conf
         "general2": ROOT / "fixtures" / "conflicts-general2",
         "general3": ROOT / "fixtures" / "conflicts-general3",
         "general3-held": ROOT / "fixtures" / "conflicts-general3",
+        "general4": ROOT / "fixtures" / "conflicts-general4",
+        "general4-held": ROOT / "fixtures" / "conflicts-general4",
         "quiet": ROOT / "fixtures" / "conflicts-quiet",
         "quiet-held": ROOT / "fixtures" / "conflicts-quiet",
         "holdout": ROOT / "fixtures" / "holdout"}
@@ -71,9 +75,11 @@ SETS = {"legacy": ROOT / "fixtures" / "pairs", "tune": ROOT / "fixtures" / "conf
 FRESH_HELD = ("observability", "media-transcoding", "health-interop", "hpc-cluster")
 # fixtures/conflicts-general3 likewise: `general3` is tuned on, `general3-held` is totals only.
 GENERAL3_HELD = ("iot-fleet", "data-governance", "chatbot-ops", "ecommerce-catalog")
+# fixtures/conflicts-general4 likewise.
+GENERAL4_HELD = ("procurement", "museum-collections", "tax-preparation", "podcast-production")
 # fixtures/conflicts-quiet likewise: `quiet` is tuned on, `quiet-held` scored as totals only.
 QUIET_HELD = ("chatbot-nlu", "pricing-engine")
-HIDDEN = {"holdout", "fresh-held", "general3-held", "quiet-held"}  # sets whose items are never printed
+HIDDEN = {"holdout", "fresh-held", "general3-held", "general4-held", "quiet-held"}  # sets whose items are never printed
 STRATEGIES = ("prefer-first", "keep-all", "mark")
 SEEDS = ROOT / "fixtures" / "seeds"
 
@@ -88,6 +94,10 @@ def pair_dirs(name: str) -> list[Path]:
         return [d for d in dirs if d.name not in GENERAL3_HELD]
     if name == "general3-held":
         return [d for d in dirs if d.name in GENERAL3_HELD]
+    if name == "general4":
+        return [d for d in dirs if d.name not in GENERAL4_HELD]
+    if name == "general4-held":
+        return [d for d in dirs if d.name in GENERAL4_HELD]
     if name == "quiet":
         return [d for d in dirs if d.name not in QUIET_HELD]
     if name == "quiet-held":
@@ -283,10 +293,10 @@ def run_cross(sets: list[str], show: bool) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sets", default="legacy,tune,more,extra,fresh,phrasing,general2,general3,quiet,fresh-held,"
-                    "general3-held,quiet-held,holdout",
-                    help="comma-separated: legacy, tune, more, extra, fresh, phrasing, general2, general3, quiet, "
-                    "fresh-held, general3-held, quiet-held, holdout")
+    ap.add_argument("--sets", default="legacy,tune,more,extra,fresh,phrasing,general2,general3,general4,quiet,"
+                    "fresh-held,general3-held,general4-held,quiet-held,holdout",
+                    help="comma-separated: legacy, tune, more, extra, fresh, phrasing, general2, general3, general4, "
+                    "quiet, fresh-held, general3-held, general4-held, quiet-held, holdout")
     ap.add_argument("--show-misses", action="store_true", help="list misses and unlabelled reports (not for holdout)")
     ap.add_argument("--self", dest="self_check", action="store_true", help="re-analyse each merged agent on its own")
     ap.add_argument("--json", action="store_true", help="print JSON instead of text")

@@ -20,6 +20,7 @@ EXTRA = ROOT / "conflicts-extra"
 FRESH = ROOT / "conflicts-fresh"
 GENERAL2 = ROOT / "conflicts-general2"
 GENERAL3 = ROOT / "conflicts-general3"
+GENERAL4 = ROOT / "conflicts-general4"
 # Short, mostly agreeing pairs laid out as public collections write them (not held to the length rule).
 QUIET = ROOT / "conflicts-quiet"
 CONFLICT_FORMS = {"modality", "value", "choice", "order", "scope", "code", "frontmatter"}
@@ -42,7 +43,8 @@ ALL = [(half, d) for half in HALVES for d in _pairs(half)] + [
     ("extra", d) for d in sorted(p for p in EXTRA.iterdir() if (p / "expected.yaml").exists())] + [
     ("fresh", d) for d in sorted(p for p in FRESH.iterdir() if (p / "expected.yaml").exists())] + [
     ("general2", d) for d in sorted(p for p in GENERAL2.iterdir() if (p / "expected.yaml").exists())] + [
-    ("general3", d) for d in sorted(p for p in GENERAL3.iterdir() if (p / "expected.yaml").exists())]
+    ("general3", d) for d in sorted(p for p in GENERAL3.iterdir() if (p / "expected.yaml").exists())] + [
+    ("general4", d) for d in sorted(p for p in GENERAL4.iterdir() if (p / "expected.yaml").exists())]
 CHECKED = ALL + [("quiet", d) for d in sorted(p for p in QUIET.iterdir() if (p / "expected.yaml").exists())]
 
 
@@ -180,10 +182,30 @@ def test_general3_domains_are_new_and_each_half_has_every_form():
         assert set(forms) == CONFLICT_FORMS, sorted(half)
 
 
+def test_general4_domains_are_new_and_each_half_has_every_form():
+    """conflicts-general4 is split like conflicts-general3: four pairs tuned on, four held back (bench's list)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("cq", ROOT.parent / "bench" / "conflict_quality.py")
+    cq = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cq)
+    other = set(OLD_DOMAINS)
+    for folder in ("conflicts", "holdout", "conflicts-more", "conflicts-extra", "conflicts-fresh", "conflicts-phrasing",
+                   "conflicts-general2", "conflicts-general3", "conflicts-quiet"):
+        other |= {d.name for d in (ROOT / folder).iterdir() if d.is_dir()}
+    general4 = {d.name for d in GENERAL4.iterdir() if (d / "expected.yaml").exists()}
+    assert len(general4) == 8 and not general4 & other
+    held = set(cq.GENERAL4_HELD)
+    assert len(held) == 4 and held <= general4
+    for half in (general4 - held, held):
+        forms = Counter(c["form"] for d in half for c in _expected(GENERAL4 / d)["conflicts"])
+        assert set(forms) == CONFLICT_FORMS, sorted(half)
+
+
 def test_quiet_domains_are_not_used_by_any_other_set():
     other = set(OLD_DOMAINS)
     for folder in ("conflicts", "holdout", "conflicts-more", "conflicts-extra", "conflicts-fresh", "conflicts-phrasing",
-                   "conflicts-general2", "conflicts-general3"):
+                   "conflicts-general2", "conflicts-general3", "conflicts-general4"):
         other |= {d.name for d in (ROOT / folder).iterdir() if d.is_dir()}
     quiet = {d.name for d in QUIET.iterdir() if (d / "expected.yaml").exists()}
     assert len(quiet) == 4 and not quiet & other
