@@ -12,7 +12,7 @@ detector's; this one finds what those names do not cover.
 
 from __future__ import annotations
 
-from ..quantities import comparable, disagree, load_table, quantities, similarity, stricter
+from ..quantities import _PLACING, comparable, disagree, load_table, quantities, similarity, stricter
 from .align import conflict, pairs, same_scope, scope_of, sort, statements, takes_no_stance
 from .align import QUESTION, aside, history
 
@@ -50,8 +50,11 @@ def detect(ctx) -> list:
     found = []
 
     def keys(s):
-        # every word of the name: a name the keys cover meets one they do not through the words besides
-        return {(q.dimension, t) for q in stated[s.index][1] for t in q.terms}
+        # every word of the name: a name the keys cover meets one they do not through the words besides;
+        # and the statement's own words, for two inputs that name one thing in different places
+        qs = stated[s.index][1]
+        return {(q.dimension, t) for q in qs for t in q.terms} | {
+            (q.dimension, "~" + t[:_STEM]) for q in qs for t in _subject(s, qs)}
 
     for a, b in pairs(items, keys):
         scope_a, scope_b = scope_of(a.text).lower(), scope_of(b.text).lower()
@@ -63,6 +66,8 @@ def detect(ctx) -> list:
             # each quantity meets the one of the other statement it is most like, and only if that one is
             # most like it too ("crash-free users 99.9% and crash-free sessions 99.95%": sessions meet sessions)
             candidates = [qb for qb in qs_b if comparable(qa, qb, table)]
+            if not candidates:
+                candidates = _same_subject(a, qa, qs_a, b, qs_b)
             if not candidates:
                 continue
             match = max(candidates, key=lambda qb: similarity(qa, qb))
@@ -83,3 +88,53 @@ def detect(ctx) -> list:
                                   suggestion))
             break
     return sort(found)
+
+
+# Two statements of different inputs that each state one value of a dimension are about one thing when
+# their own words meet in two content words besides the value ("Reconcile the ledger against the bank
+# statement every day" / "Bank reconciliation runs weekly"), whatever words stand right before the values.
+# Words are compared by their first `_STEM` letters, so "reconcil" meets "reconcili".
+_STEM = 6
+_SHARED = 2
+_GENERAL = frozenset("use make run set get have has keep must should need every each all any time new our not "
+                     "onli only the and for with".split())
+# Words of units and periods, wherever they stand ("during business days"): they place a value, they do
+# not say what it is of.
+_UNIT_WORDS = ("second", "minut", "hour", "day", "daili", "week", "month", "quarter", "year", "annual", "percent",
+               "time", "busi", "work")
+_SHARED_WEIGHT = 1.2  # their summed English priors: not two common words ("split" and "lines")
+_SHARE = 1 / 3  # and those two are this share of the shorter side's content words at least
+
+
+def _subject(s, qs) -> frozenset[str]:
+    """The statement's content words that are not its values' own (their units and comparators)."""
+    valued = {w for q in qs for w in q.text.lower().replace("-", " ").split()}
+    return frozenset(t for t in s.terms if len(t) > 2 and t.isalpha() and t.islower() and t not in _GENERAL
+                     and t not in _PLACING and not t.startswith(_UNIT_WORDS)
+                     and not any(w.startswith(t[:4]) for w in valued))
+
+
+def _same_subject(a, qa, qs_a, b, qs_b) -> list:
+    """The one quantity of `b` that `qa` is a value of by the statements' words (see `_STEM`), or none."""
+    if a.source == b.source:
+        return []
+    same_a = [q for q in qs_a if q.dimension == qa.dimension]
+    same_b = [q for q in qs_b if q.dimension == qa.dimension]
+    if len(same_a) != 1 or len(same_b) != 1:
+        return []
+    qb = same_b[0]
+    if qa.dimension == "count" and qa.unit != qb.unit:
+        return []
+    full_a = {t[:_STEM]: t for t in sorted(_subject(a, qs_a))}
+    words_a, words_b = set(full_a), {t[:_STEM] for t in _subject(b, qs_b)}
+    # two counts of one counted thing ("at most four interviews" / "six interviews") share that word too
+    from ..statements.terms import prior
+
+    common = words_a & words_b
+    counted = qa.dimension == "count" and bool(qa.unit)
+    shared = len(common) + counted
+    weight = sum(prior(full_a[t]) for t in common) + (prior(qa.unit) if counted else 0.0)
+    if shared < _SHARED or weight < _SHARED_WEIGHT:
+        return []
+    return [qb] if shared >= _SHARE * (min(len(words_a), len(words_b)) + counted) else []
+
