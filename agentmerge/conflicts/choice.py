@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .. import model
-from .align import SCOPE, grouped, opening, pairs, sort, statements, takes_no_stance
+from .align import SCOPE, conflict, grouped, opening, pairs, sort, statements, takes_no_stance
 
 # After one of these, an option is the one *not* chosen.
 _AGAINST = re.compile(r"\b(?:over|instead of|rather than|not|never|no|avoid|don't use|do not use|in place of|"
@@ -162,6 +162,11 @@ stored keep keeps write format formatted lint linted test tested bundle bundled 
 model modelled orchestrate orchestrated provision provisioned package packaged serve served ship shipped
 as expose exposed design designed implement implemented conform conforms target targets comply complies meet
 """.split())
+# Verbs of sending and publishing: the option after "to" is where things go ("publish events to Kafka").
+_SENT = frozenset("publish publishes published post posts posted send sends sent push pushes pushed emit emits "
+                  "emitted stream streams streamed upload uploads uploaded export exports exported forward forwards "
+                  "forwarded deliver delivers delivered ship ships shipped report reports reported sync syncs synced "
+                  "replicate replicates replicated commit commits committed enqueue enqueued".split())
 # Words right after an option that open the thing it is used for ("Maven for builds", "Vite as the dev server").
 _CUE_AFTER = frozenset("for as to : — – - handles manages runs builds owns powers drives is are".split())
 # Verbs after an option that opens a statement: the option does the job ("Snakemake drives every pipeline").
@@ -185,8 +190,10 @@ def _chosen(text: str, m: Mention, role: str = "item") -> bool:
     before = tokens[first : m.start]
     if any(t in _CUE_BEFORE for t in before):
         return True
-    if m.start <= 4 and before[-1:] in (["is"], ["are"]) and role in ("item", "nested") and len(tokens) <= 12:
-        return True  # "Transformations are dbt models": what they are is the option
+    if before[-1:] == ["to"] and any(t in _SENT for t in before[:-1]):
+        return True  # "events are published to Kafka", "post ledger events to Amazon SQS"
+    if m.start <= 6 and before[-1:] in (["is"], ["are"]) and role in ("item", "nested", "sentence") and len(tokens) <= 12:
+        return True  # "Transformations are dbt models", "the property management system is …": what they are
     if m.start < len(spans) and text[: spans[m.start].start()].rstrip().endswith(":"):
         return True  # "Async runtime: Tokio"
     after = tokens[m.end : m.end + 2]
@@ -351,4 +358,186 @@ def detect(ctx) -> list:
         found.append(grouped(ctx, "choice", category, pairs_,
                              f"different choices of {title} for the same purpose",
                              f"Pick one {title} for the merged agent and state it once."))
-    return sort(found)
+    return sort(found + _unlisted(ctx, alternatives))
+
+
+# --- products no category lists --------------------------------------------------------------------------
+# Two inputs that each pick a product for one purpose, neither naming the other's anywhere ("Greenhouse is
+# our applicant tracking system; every candidate lives there" / "Track every candidate in Lever"), choose
+# differently even when no category of alternatives.yaml holds them. A product's name is a word written as
+# a name (capitalised past the statement's first word and rare in English, or in mixed case: `GoodTime`,
+# `iCIMS`); the statements must share what the choice is for: content words, besides the names, that weigh
+# `PURPOSE_WEIGHT` in English priors (two ordinary nouns, or one rare word and one more).
+# A word written as a name: capitalised, in capitals, or in mixed case (`GoodTime`, `iCIMS`, `AVEVA`, `DNP3`).
+_NAME = re.compile(r"(?<![\w.@/#-])(?:[A-Z][A-Za-z0-9]*|[a-z]+[A-Z][A-Za-z0-9]*)(?![\w@/#-])")
+PURPOSE_WEIGHT = 1.0
+PURPOSE_TERMS = 2
+RARE_NAME = 0.9  # the English prior of a capitalised first word that is a name ("Mews is the PMS")
+# Capitalised words that are no product: days, months, people's roles and places in the sentence.
+_NOT_PRODUCTS = frozenset("""
+monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
+september october november december i you we our the a an if when for never always only do don't use all every
+each new one no not and or but this that these those it its they their there here on in at by with from
+""".split())
+# Verbs after which "from" names the source used ("query telemetry from the Canary historian").
+_READ_FROM = frozenset("query queries queried pull pulls pulled read reads fetch fetches fetched load loads loaded "
+                       "import imports imported retrieve retrieves retrieved source sourced sync syncs synced "
+                       "stream streams streamed export exports exported ingest ingests ingested".split())
+
+
+def _named_runs(s) -> list[tuple[int, int, str]]:
+    """(first token, end token, name) of each run of name-like words in a statement: "Guidewire ClaimCenter",
+    "Duck Creek Claims", "the Canary historian" -> "Canary". A single capitalised word opening the statement
+    is only its first word, unless it is written in capitals or mixed case."""
+    from ..statements.terms import lemma, prior
+
+    spans = list(_TOKEN.finditer(s.text))
+    runs: list[tuple[int, int, str]] = []
+    i = 0
+    code = " ".join(s.st.code)
+    while i < len(spans):
+        word = spans[i].group(0).rstrip(".:")
+        if not _NAME.fullmatch(word) or word.lower() in _NOT_PRODUCTS or (code and word in code):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(spans) and _NAME.fullmatch(spans[j].group(0).rstrip(".:")) and \
+                spans[j].group(0).lower() not in _NOT_PRODUCTS and not s.text[spans[j - 1].end():spans[j].start()].strip():
+            j += 1
+        words = [spans[k].group(0).rstrip(".:") for k in range(i, j)]
+        if i > 0 and spans[i - 1].group(0)[:1].isdigit():
+            i = j
+            continue  # "24 by 24 CSS pixels": a unit after a number, not a product
+        marked = any(len(w) >= 2 and (w.isupper() or any(c.isupper() for c in w[1:])) for w in words)
+        opens = i == 0 or s.text[: spans[i].start()].rstrip().endswith((".", ":", "*"))
+        if opens and j - i == 1 and not marked and prior(lemma(words[0].lower())) < RARE_NAME:
+            i = j
+            continue  # "Track every candidate …": the statement's first word, an English one
+        runs.append((i, j, " ".join(words)))
+        i = j
+    return runs
+
+
+def _products(s, alternatives: Alternatives) -> frozenset[str]:
+    """The unlisted products a statement says it uses, as lower-case names."""
+    if not any(c.isupper() for c in s.text[1:]):
+        return frozenset()
+    if takes_no_stance(s) or opening(s) or not _states_choice(s) or s.st.modality in ("prohibit", "discourage"):
+        return frozenset()
+    listed = [(m.start, m.end) for m in mentions(s.text, alternatives)]
+    tokens = [t.group(0).rstrip(".:").lower() for t in _TOKEN.finditer(s.text)]
+    out = set()
+    spans = list(_TOKEN.finditer(s.text))
+    for i, j, name in _named_runs(s):
+        before = s.text[: spans[i].start()]
+        if before.count("(") > before.count(")"):
+            continue  # an example in parentheses ("HTTP methods (GET, POST, PUT)")
+        if any(a < j and i < b and (a <= i and j <= b) for a, b in listed):
+            continue  # a listed option: the categories' detector reads it (not a longer name holding one)
+        if _used(s.text, spans, tokens, i, j, s.st.role):
+            out.add(name.lower())
+    # several side by side ("DEBUG for inner functions, ERROR at top-level handlers") choose none of them
+    return frozenset(out) if len(out) == 1 else frozenset()
+
+
+_DETERMINERS = frozenset("the a an our its their your this".split())
+
+
+def _used(text: str, spans, tokens: list[str], i: int, j: int, role: str) -> bool:
+    """Whether a statement uses the product named by tokens i..j, in a stricter frame than `_chosen` asks of
+    a listed option: right after a cue ("live in Guidewire ClaimCenter", "through SiteMinder", "queried
+    from the AVEVA PI historian", "the system is Oracle OPERA Cloud"), after a label ("Auto appraisals:
+    Mitchell …"), or opening the statement as what does the job ("Duck Creek Claims is the system of
+    record", "Mews is the PMS")."""
+    k = i - 1
+    while k >= 0 and tokens[k] in _DETERMINERS:
+        k -= 1
+    if k >= 0:
+        cue = tokens[k]
+        if cue in _CUE_BEFORE and cue not in ("use", "uses", "using", "used") or cue in ("is", "are"):
+            return True
+        if cue == "from" and any(t in _READ_FROM for t in tokens[max(0, k - 4) : k]):
+            return True
+        if cue in ("use", "uses", "using", "used") and k == i - 1:
+            return True  # "use Calendly links", not "use appropriate HTTP methods"
+        return text[: spans[i].start()].rstrip().endswith((":", "—", "–"))
+    after = tokens[j : j + 2]
+    if role in ("details", "head"):
+        return True
+    return bool(after) and (after[0] in _DOES_JOB or after[0] in ("is", "are") or
+                            text[spans[j - 1].end():].lstrip().startswith((":", "—", "–")))
+
+
+def _unlisted(ctx, alternatives: Alternatives) -> list:
+    from ..statements.terms import prior
+
+    said = statements(ctx)
+    texts: dict[int, str] = {}
+    for agent in ctx.agents:
+        for u in agent.units:
+            texts[u.source] = texts.get(u.source, "") + "\n" + u.text.lower()
+    named = {}
+    for s in said:
+        if s.text[1:] != s.text[1:].lower():
+            products = _products(s, alternatives)
+            if products:
+                named[s.index] = products
+    if len(named) < 2:
+        return []
+    items = [s for s in said if s.index in named]
+    source = {s.index: ctx.units[s.uid].source for s in items}
+    clashes = []
+    for a, b in pairs(items, lambda s: s.terms):
+        if source[a.index] == source[b.index]:
+            continue
+        pa, pb = named[a.index], named[b.index]
+        if pa & pb or any(_names(p, texts[source[b.index]]) for p in pa) or any(
+                _names(p, texts[source[a.index]]) for p in pb):
+            continue  # one names the other's product somewhere: not two choices made blind to each other
+        name_words = {w for p in pa | pb for w in p.split()}
+        shared = {t for t in a.terms & b.terms
+                  if t.lower() not in name_words and len(t) > 2 and not t.startswith("~") and t not in _GENERAL}
+        weight = sum(prior(t) for t in shared)
+        expanded = _acronyms(a.text, b.text) | _acronyms(b.text, a.text)
+        if len(shared) + len(expanded) < PURPOSE_TERMS or weight + len(expanded) < PURPOSE_WEIGHT:
+            continue
+        scope_a, scope_b = _scope_terms(a, "", alternatives, set(pa)), _scope_terms(b, "", alternatives, set(pb))
+        if scope_a != scope_b:
+            continue
+        x, y = min(pa), min(pb)
+        topic = " or ".join(sorted((x, y)))  # the same in either input order
+        clashes.append(conflict(ctx, "choice", topic, a, b, (f"uses {_shown(a.text, x)}", f"uses {_shown(b.text, y)}"),
+                                f"each picks another product for the same purpose ({', '.join(sorted(shared)[:3])}), "
+                                f"and neither names the other's",
+                                "Pick one of the two for the merged agent and state it once."))
+    return clashes
+
+
+_ACRONYM = re.compile(r"(?<![\w-])[A-Z]{2,5}(?![\w-])")
+
+
+def _acronyms(short: str, long: str) -> set[str]:
+    """The acronyms of one text that the other writes out ("PMS" / "property management system")."""
+    out = set()
+    words = re.findall(r"[A-Za-z][\w-]*", long)
+    initials = "".join(w[0].lower() for w in words)
+    for m in _ACRONYM.finditer(short):
+        acronym = m.group(0).lower()
+        if acronym in initials and acronym not in long.lower().split():
+            at = initials.find(acronym)
+            if all(len(w) > 2 for w in words[at : at + len(acronym)]):
+                out.add(acronym)
+    return out
+
+
+def _names(name: str, text: str) -> bool:
+    """Whether a (lower-case) text names the product: its first word, as a word (an input that writes
+    "Duck Creek" anywhere knows of it)."""
+    first = name.split()[0]
+    return re.search(rf"(?<![\w]){re.escape(first)}(?![\w])", text) is not None
+
+
+def _shown(text: str, name: str) -> str:
+    """The name as the text writes it."""
+    m = re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", text, re.IGNORECASE)
+    return m.group(0) if m else name
