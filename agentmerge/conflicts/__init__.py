@@ -29,7 +29,7 @@ class Context:
 Detector = Callable[[Context], list[Conflict]]
 
 # The detectors that read aligned statements in any wording (see align.py), after the topics' detectors.
-GENERAL = ("modality", "choice", "quantity", "order", "scope", "rulecode")
+GENERAL = ("modality", "choice", "quantity", "version", "order", "scope", "rulecode")
 
 
 def detectors() -> list[tuple[str, Detector]]:
