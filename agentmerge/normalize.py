@@ -11,7 +11,7 @@ numbers (a multiset) and order are kept apart: they decide whether two look-alik
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import yaml
@@ -134,6 +134,7 @@ def normalise(unit_text: str, kind: str) -> Normalised:
         return Normalised(tokens=(), folded=folded, numbers=frozenset(), negated=False, code=True)
     analyses = []
     head = None
+    firsts = []
     for piece in _pieces(unit_text, kind, False):
         if piece.role in ("code", "table", "html"):
             continue
@@ -141,8 +142,26 @@ def normalise(unit_text: str, kind: str) -> Normalised:
         a = analyse(text, code)
         if piece.role == "head" and not analyses:
             head = a
+        if "first" in text.lower() and _FIRST_ADVERB.search(text) and not a.order:
+            firsts.append(len(analyses))
         analyses.append(a)
-    return _aggregate(analyses, head)
+    normalised = _aggregate(analyses, head)
+    if not firsts:
+        return normalised
+    # "Read the whole contract first; run the check once the review is done": a statement done `first`
+    # comes before what the unit's later statements do
+    low = terms_data().low
+    order = list(normalised.order)
+    for i in firsts:
+        first = [t for t in analyses[i].terms if t not in low]
+        then = [t for a in analyses[i + 1 :] for t in a.terms if t not in low and t not in first]
+        if first and then:
+            order.append((" ".join(first), " ".join(then)))
+    return replace(normalised, order=tuple(order))
+
+
+# `first` as the adverb of its statement's action ("read the contract first;"), not "the first draft"
+_FIRST_ADVERB = re.compile(r"\bfirst\b(?=\s*(?:[.;,:!)]|$))", re.IGNORECASE)
 
 
 def content_tokens(unit_text: str, kind: str, read=None) -> tuple[str, ...]:

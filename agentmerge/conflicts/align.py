@@ -230,8 +230,22 @@ def _headings(agent, section) -> list[str]:
 @lru_cache(maxsize=262144)  # every detector asks it of every statement
 def _no_stance(text: str) -> bool:
     bare = _PARENTHESES.sub("", text) if "(" in text else text
-    return (_CAPABILITY.found(bare) or history(text) or QUESTION.search(text) is not None
+    return (_capability(bare) or history(text) or QUESTION.search(text) is not None
             or ("," in bare and _enumeration(bare)))
+
+
+# Capability words that state a rule here: "including" before no list ("at most four interviews,
+# including the hiring manager"), and an imperative "Integrate with …" (not "integrations with Slack").
+_STANCE_CAPABILITY = re.compile(r"\bincluding\b(?![^.;]*(?:,| and | or ))|^\W*integrate with\b", re.IGNORECASE)
+
+
+def _capability(text: str) -> bool:
+    if not _CAPABILITY.found(text):
+        return False
+    lower = text.lower()
+    if "including" not in lower and not lower.lstrip(" *_`").startswith("integrate with"):
+        return True
+    return _CAPABILITY.found(_STANCE_CAPABILITY.sub(" ", text))
 
 
 # words that make a comma-separated part a phrase with a stance rather than a name ("lint with Ruff")

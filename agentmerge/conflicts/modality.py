@@ -151,6 +151,10 @@ def _key_terms(neg) -> set[str]:
     return keys
 
 
+_LONG_ACTION = 4  # terms of a prohibited action long enough that one of them may be worded otherwise
+_LIMITED = re.compile(r"\b(?:only|than|except|unless|beyond|until|before|after|once|when|if|without)\b", re.IGNORECASE)
+
+
 def _conflicting(neg, pos, kind_pos: str) -> tuple[bool, str]:
     """Whether a prohibition and a requirement/permission contradict, and the permission's situation."""
     core = _core(neg)
@@ -160,6 +164,14 @@ def _conflicting(neg, pos, kind_pos: str) -> tuple[bool, str]:
     if kind_pos == "require":
         named = set(core) <= pos.terms or (_PUT_TO_USE.match(core[0]) is not None and set(core[1:]) <= pos.terms
                                            and _PREDICATE_REQUIRED.match(pos.text) is not None)
+        # or all of a long action but one qualifier, its verb among what is shared ("never ask a candidate
+        # about their salary history" / "ask every candidate for their current salary")
+        unnamed = set(core) - pos.terms
+        # (the requirement's own verb is that verb, and neither side is a limit: "never collect more than
+        # the purpose needs" / "collect only what it requires" agree)
+        named = named or (len(set(core)) >= _LONG_ACTION and len(unnamed) == 1 and _core(pos)[:1] == core[:1]
+                          and len(set(core) & pos.terms) >= _LONG_ACTION - 1
+                          and not _LIMITED.search(neg.text) and not _LIMITED.search(pos.text))
         if not named or NEGATOR.search(pos.text):
             return False, ""
         if _WITHOUT.search(neg.text):

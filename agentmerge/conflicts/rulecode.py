@@ -101,6 +101,26 @@ def _prohibited(s) -> list[str]:
 _NEVER_WORD = re.compile(r"\b(?i:never|don't|do not|no)\s+(?P<w>[a-z]{4,20})\b(?P<rest>[^.;]{0,60})")
 
 
+# "no "rockstar"", "never "he"": a word or phrase the rule keeps out, in quotation marks
+_NO_QUOTED = re.compile(r"\b(?:no|never|not|avoid|without)\s+[\"\u201c](?P<x>[^\"\u201d]{2,30})[\"\u201d]", re.IGNORECASE)
+
+
+def _quoted_out(s) -> list[str]:
+    """The quoted words a rule keeps out ("gender-neutral language: no "he", no "rockstar""), or none."""
+    if '"' not in s.text and "\u201c" not in s.text:
+        return []
+    return [m.group("x").strip() for m in _NO_QUOTED.finditer(s.text) if m.group("x").strip()]
+
+
+def _says(code: str, phrase: str) -> int | None:
+    """The first line of the block that has the phrase as words, in any case."""
+    pattern = re.compile(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", re.IGNORECASE)
+    for n, line in enumerate(code.splitlines(), 1):
+        if pattern.search(line):
+            return n
+    return None
+
+
 def _prohibited_word(s) -> tuple[str, tuple[str, ...]] | None:
     """A prohibition of a word that code spells as a module or a call ("never pickle models": `pickle`),
     with the other words of the rule, one of which the code's line must name too."""
@@ -160,7 +180,8 @@ def _command_pattern(construct: str) -> re.Pattern:
 
 # a logging or printing call: `logger.info(`, `log.warn(`, `logging.debug(`, `console.log(`, `print(`
 _LOG_CALL = re.compile(r"\b\w*log\w*\.(?:debug|info|warn|warning|error|exception|critical|fatal|trace|log|"
-                       r"print\w*)\s*\(|(?<![\w.])(?:print|println|printf|puts)\s*\(", re.IGNORECASE)
+                       r"print\w*)\s*\(|\bconsole\.(?:log|info|warn|error|debug|trace)\s*\(|"
+                       r"(?<![\w.])(?:print|println|printf|puts)\s*\(", re.IGNORECASE)
 _STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|`[^`]*`")
 # words of a "never log X" rule that say how, not what
 _LOG_WORDS = frozenset("log write put print record send store output include appli applic level messag line "
@@ -284,6 +305,8 @@ def detect(ctx) -> list[Conflict]:
         logged = _logged(s)
         if logged is not None:
             rules.append(("logged", s, logged, False))
+        for phrase in _quoted_out(s):
+            rules.append(("quoted", s, phrase, False))
         for construct in _prohibited(s):
             if re.search(rf"\b(?:outside|other than|except|besides|apart from|beyond)\s+(?:of\s+)?(?:the\s+|an?\s+)?"
                          rf"`?{re.escape(construct)}", s.text, re.IGNORECASE):
@@ -312,7 +335,7 @@ def detect(ctx) -> list[Conflict]:
         # a literal's name only holds the rule's word (`storePassword`), a logged thing's its stem
         # (`user.email`): every block is looked at
         longest = max(words, key=len)
-        candidates = (range(len(blocks)) if kind in ("literal", "logged") else
+        candidates = (range(len(blocks)) if kind in ("literal", "logged", "quoted") else
                       sorted({n for w in (longest, longest.lower(), longest.capitalize()) for n in holding.get(w, ())})
                       if kind == "prohibit" and _caseless(construct) else holding.get(longest, ()))
         for n in candidates:
@@ -332,6 +355,10 @@ def detect(ctx) -> list[Conflict]:
                 named = _surface(s.text, construct)  # the words as the rule writes them
                 what = f"logging {named}"
                 why = f"the rule keeps {named} out of logs; the code block logs it"
+            elif kind == "quoted":
+                line = _says(code, construct)
+                what = f"\"{construct}\""
+                why = f"the rule keeps \"{construct}\" out; the code block says it"
             elif kind == "word":
                 line = _uses_word(code, *construct)
                 what = f"`{construct[0]}`"

@@ -110,6 +110,12 @@ def _authority(s, label: frozenset[str] = frozenset()):
         # "do not close a ticket until the customer confirms the fix": what is waited for names the action too
         terms = _terms_of(s.text if m.group("act5") else act, s)
         return ("ask", terms) if len(terms) >= 1 else None
+    m = _ONLY_ROLE.search(s.text) if "only" in s.text.lower() else None
+    if m and m.group("who").lower() not in _NOT_A_ROLE:
+        # "only an attorney may accept or decline a matter": someone else's to do, the agent waits for them
+        terms = _terms_of(m.group("act"), s)
+        if terms:
+            return ("ask", terms)
     m = _ALONE.search(s.text)
     if m and s.st.negated and _YOU_ALONE.match(m.group(0)) and not re.search(r"\b(?:don't|do not|never) (?:ask|wait)",
                                                                           s.text, re.I):
@@ -123,6 +129,12 @@ def _authority(s, label: frozenset[str] = frozenset()):
         terms = _terms_of(act, s) | (label if s.st.role == "details" else frozenset())
         return ("alone", terms) if terms else None
     return None
+
+
+# "only an attorney may …", "only the release manager can …": an action reserved for someone
+_ONLY_ROLE = re.compile(r"\bonly (?:an? |the |our |a human |your )?(?P<who>[a-z][\w-]*(?: [a-z][\w-]*)?) "
+                        r"(?:may|can|is allowed to|are allowed to|gets to|get to) (?P<act>[^.;]{3,80})", re.IGNORECASE)
+_NOT_A_ROLE = frozenset("you we it they this that these those then when if one small minor trivial".split())
 
 
 def _limit(s):

@@ -405,6 +405,14 @@ class Analysis:
     averted: bool = False
 
 
+# The auxiliary of an inverted clause after "only after …" / "only once …" ("… does it go onto a robot").
+_INVERTED_WORDS = "does do did can may will should must is are"
+_ONLY = frozenset({"onli", "only"})
+
+
+@lru_cache(maxsize=1)
+def _inverted() -> frozenset[str]:
+    return frozenset(lemma(w) for w in _INVERTED_WORDS.split())
 # " and " before a clause that ends in a sequel word ("… first and run the benchmarks afterwards")
 _LATER_AND = re.compile(r"\s+and\s+(?=[^,;:]*\b(?:afterwards?|later|after that)\b)", re.IGNORECASE)
 _PASSIVE = frozenset({"be", "been", "get"})  # "must not be applied", "should never get merged"
@@ -514,6 +522,7 @@ def _analysis(text: str, code: tuple[str, ...], full: bool) -> Analysis:
         scope: list[str] = []
         previous: list[str] = []
         pending: tuple[str, list[str]] | None = None  # an order word and the terms before it
+        inverted: list[str] | None = None  # "only after A does B": A, ended by the auxiliary
         preferred: list[str] | None = None  # the terms before a preference word
         side: list[str] = []  # the clause's terms for an order across clauses
         skip = ""  # the permission word of "not allowed": the modality, not part of the action
@@ -627,6 +636,12 @@ def _analysis(text: str, code: tuple[str, ...], full: bool) -> Analysis:
                 preferred = list(previous)  # "A over B", "A instead of B", "A rather than B"
                 previous = []
                 continue
+            if (pending is not None and surface in _inverted() and inverted is None and previous
+                    and set(pending[1]) <= _ONLY):
+                # "only after it passes in simulation does it go onto a robot": the auxiliary ends the condition
+                inverted = list(previous)
+                previous = []
+                continue
             if surface in data.stop:
                 continue
             clause_terms.append(term)
@@ -635,7 +650,10 @@ def _analysis(text: str, code: tuple[str, ...], full: bool) -> Analysis:
                 scope.append(term)
             if _whole(surface):  # numbers were taken above
                 heads.append(term)
-        if pending is not None and previous:
+        if pending is not None and inverted is not None and previous:
+            first, then = (inverted, previous) if pending[0] == "after" else (previous, inverted)
+            order.append((" ".join(first), " ".join(then)))
+        elif pending is not None and previous:
             direction, left = pending
             first, then = (left, previous) if direction == "before" else (previous, left)
             order.append((" ".join(first), " ".join(then)))
