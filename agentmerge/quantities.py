@@ -167,7 +167,7 @@ def _table(data: dict) -> Table:
                 if words:
                     names.setdefault(words, str(key))
     word_numbers = [w for w in numbers if w not in ("a", "an")]
-    number = rf"(?<![\w.$€£/#:+*^-])(?:(?P<digits>{_DIGITS})(?P<mult>[kKM](?![a-zA-Z]))?|(?P<word>(?i:{_alternation(word_numbers)}))(?:[ -](?P<word2>(?i:one|two|three|four|five|six|seven|eight|nine|hundred|thousand|million)))?(?![\w]))(?![0-9_]|\.\d)"
+    number = rf"(?<![\w./#:+*^-])(?:(?P<digits>{_DIGITS})(?P<mult>[kKM](?![a-zA-Z]))?|(?P<word>(?i:{_alternation(word_numbers)}))(?:[ -](?P<word2>(?i:one|two|three|four|five|six|seven|eight|nine|hundred|thousand|million)))?(?![\w]))(?![0-9_]|\.\d)"
     # "10 min", "10min", and the adjective "10-minute", "48-hour"
     unit_pattern = re.compile(rf"(?:\s|-(?=[a-z]))?(?P<unit>{_alternation(list(units))})(?![\w])", re.IGNORECASE)
     before_pattern = re.compile(rf"(?:^|(?<=[\s(:]))(?P<op>{_alternation(p for p, _ in before)})\s?(?:of\s|:\s?)?$",
@@ -195,7 +195,7 @@ def _table(data: dict) -> Table:
 
 _LETTERS = re.compile(r"[a-z]+")
 _ASCII_DIGIT = re.compile(r"[0-9]")
-_A_UNITS = ("second", "minute", "hour", "day", "week", "month", "year")  # as _A_UNIT reads them
+_A_UNITS = ("second", "minute", "hour", "day", "week", "month", "quarter", "year")  # as _A_UNIT reads them
 
 
 def _may_state(text: str, table: Table) -> bool:
@@ -228,7 +228,8 @@ def _value(m: re.Match, table: Table) -> float | None:
 
 
 _NINES = re.compile(r"(?<![\w])(?P<n>two|three|four|five|six|[2-6])[ -]nines\b|(?<![\w])(?P<d>[2-6]) ?9s\b", re.IGNORECASE)
-_A_UNIT = re.compile(r"(?<![\w])(?P<half>half )?(?P<a>an?) (?P<unit>second|minute|hour|day|week|month|year)\b", re.IGNORECASE)
+_A_UNIT = re.compile(r"(?<![\w])(?P<half>half )?(?P<a>an?) (?P<unit>second|minute|hour|day|week|month|quarter(?!\s+of\b)|year)\b",
+                     re.IGNORECASE)
 _A_UNIT_BEFORE = re.compile(r"(?:\b(?:every|within|in|once|twice|per|each|after|than|for|under|over|about|around|least|most|to)|[<>≤≥])\s*$",
                             re.IGNORECASE)
 _EVERY = re.compile(r"(?:\bevery|\beach|\bonce every)\s+(?:other\s+)?$", re.IGNORECASE)
@@ -405,6 +406,10 @@ def _cadence_pattern(cadences: tuple[str, ...]) -> re.Pattern:
     return re.compile(rf"(?<![\w])(?:{_alternation(cadences)})\b", re.IGNORECASE)
 
 
+# A currency sign before a number: the money dimension of that currency (quantities.yaml's units).
+_CURRENCY = {"$": ("usd", "USD", 1.0), "€": ("eur", "EUR", 1.0), "£": ("gbp", "GBP", 1.0)}
+
+
 def _in_clause(clause: str, offset: int, table: Table) -> list[Quantity]:
     out: list[Quantity] = []
     taken: list[tuple[int, int]] = []
@@ -480,7 +485,9 @@ def _in_clause(clause: str, offset: int, table: Table) -> list[Quantity]:
         if rest[:1].isalpha() and unit_m is None:
             continue  # "2fa", "3d" is a unit but "3rd" is not a number of anything
         word_number = m.group("word") is not None
-        op, s = _comparator_before(clause, start, table)
+        sign = before.rstrip(" ")
+        currency = bool(m.group("digits")) and sign[-1:] in _CURRENCY
+        op, s = _comparator_before(clause, len(sign) - 1 if currency else start, table)
         if word_number and unit_m is None and op == "=":
             nxt = _words_with_spans(rest[:30])
             if (not nxt or nxt[0][0] in _FILLER or nxt[0][0] in _STOP_AFTER
@@ -509,6 +516,8 @@ def _in_clause(clause: str, offset: int, table: Table) -> list[Quantity]:
             dim, base, factor = table.units[unit_m.group("unit").lower()]
             end += unit_m.end()
             rest = clause[end:]
+        elif currency:
+            dim, base, factor = _CURRENCY[sign[-1]]  # "$25,000", "€40"
         else:
             dim, base, factor = "number", "", 1.0
         # "every 30 minutes", "3 times a day", "100 requests per minute"
@@ -651,6 +660,8 @@ def comparable(a: Quantity, b: Quantity, table: Table | None = None) -> bool:
     # word that only places the value in time ("after", "every") names nothing
     shared = (a.terms - keys) & (b.terms - keys) - _PLACING
     if ka and kb:
+        if ka == kb and ka <= _WHAT_IS_DONE and (a.terms - keys) and (b.terms - keys) and not shared:
+            return False  # "the record of processing activities is reviewed" / "thresholds are reviewed"
         # one name narrower than the other ("raw event logs deleted after" is log retention, "raw events
         # retained" retention): the same thing when the words besides the keys meet too
         return ka == kb or (bool(shared) and (ka < kb or kb < ka))
@@ -665,6 +676,9 @@ def comparable(a: Quantity, b: Quantity, table: Table | None = None) -> bool:
 
 
 _PERCENTILE = re.compile(r"\bp\d{2,3}\b")
+# Keys that name what is done, not to what: two names that share only one of these and name two other
+# things are two quantities.
+_WHAT_IS_DONE = frozenset({"review"})
 # Words that only say what the unit already says ("size" of a value in kB); they name nothing besides it.
 _DIMENSION_WORDS = {"size": frozenset({"size", "weigh", "weight", "s"}), "time": frozenset({"s", "take"}),
                     "percent": frozenset({"s"}), "count": frozenset({"s"})}

@@ -134,6 +134,36 @@ CONFLICTS = [
     # business hours and working days are units of time
     ("value", "- Answer every support email within 4 business hours.",
      "- Support emails get a first answer within two working days."),
+    # products no category lists, for one purpose, neither naming the other's
+    ("choice", "- Warehouse orders are picked in Quorvane WMS; every pick list is printed there.",
+     "- Stelloq is the warehouse system for every order and pick list."),
+    ("choice", "- Vessel positions are pulled from the Maritrak feed.",
+     "- Read vessel positions through Seawise, refreshed every minute."),
+    # versions of anything named
+    ("value", "- Integrate the gateway through OAuth 2.1 everywhere.", "- The gateway speaks OAuth 2.0 only."),
+    ("value", "- Every target is compiled as C++23.", "- Targets build with C++17."),
+    # one value named in other words in the two inputs
+    ("value", "- Rotate the signing certificates every month.", "- Certificate rotation happens each quarter, signing keys included."),
+    # money, with the sign before the number and in words
+    ("value", "- Refunds above $200 need a lead's approval.", "- Refunds over 500 dollars need a lead's approval."),
+    # a long prohibited action against a requirement naming all of it but one qualifier
+    ("modality", "- Never ask a tenant about their credit score history.",
+     "- Ask every tenant for their current credit score on the first call."),
+    # an action reserved for someone else, actively or in the passive
+    ("scope", "- Only a licensed pharmacist may approve a refill override.",
+     "- Approve refill overrides yourself when the prescription is on file."),
+    ("scope", "- Shift schedules are changed only by the store manager; send a request.",
+     "- Change the shift schedule yourself when someone calls in sick."),
+    # code against a rule: console logging, a quoted word kept out, a field kept out of records
+    ("code", "- Never log a patient's date of birth.",
+     "```javascript\nconsole.log('admitted', patient.dateOfBirth);\n```"),
+    ("code", "- Ticket replies use plain words: no \"ASAP\", no \"per my last email\".",
+     "Reply template:\n\n```text\nHi, we will fix this ASAP.\n```"),
+    ("code", "- Never store a customer's full card number in support notes.",
+     "```json\n{\"name\": \"Ana\", \"cardNumber\": \"4111 1111 1111 1111\"}\n```"),
+    # "only after A does B" and a statement done first
+    ("order|polarity", "- Only after the backup is verified does the migration start.",
+     "- Start the migration first; verify the backup once it has finished."),
 ]
 
 
@@ -198,6 +228,25 @@ AGREEMENTS = [
     # a statement about a week of shadow traffic is not a step done first against a deploy done last
     ("- Every new model goes through a shadow deployment for a week before it takes live traffic.",
      "4. Deploy as the last step, outside the cut-off window."),
+    # one input names the other's product too: not two choices made blind to each other
+    ("- Warehouse orders are picked in Quorvane WMS.",
+     "- Stelloq is the warehouse system for every order; we moved off Quorvane in 2023."),
+    # two products for two purposes
+    ("- Warehouse orders are picked in Quorvane WMS.", "- Invoices are sent through Billhop."),
+    # log levels and HTTP methods are no products
+    ("- Use appropriate HTTP methods (GET, POST, PUT, DELETE).", "- Log at appropriate levels: DEBUG for inner functions."),
+    # documents and parts are numbered, not versioned; a floor is no version
+    ("- Follow ISO 27001 for the audit.", "- Map the controls to ISO 9001 clauses as well."),
+    ("- Support Node 18+.", "- CI runs on Node 20."),
+    # a prohibition with a limit agrees with the requirement that states it
+    ("- Never collect more personal data than the stated purpose needs.",
+     "- Collect only the fields the stated purpose requires."),
+    # a masked or templated field keeps the rule
+    ("- Never store a customer's full card number in support notes.",
+     "```json\n{\"cardNumber\": \"**** **** **** 1111\"}\n```"),
+    # "including" before no list states the rule
+    ("- A panel has at most four interviewers, including the hiring manager.",
+     "- A panel has at most four interviewers."),
 ]
 
 

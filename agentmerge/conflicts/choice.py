@@ -9,7 +9,7 @@ Toolkit") or as what the project does ("our services run on …"), or prefers on
 "X instead of Y"). Lists of skills and tools ("experience with Jest, Vitest and Mocha"), history
 ("we migrated from Webpack"), questions and statements naming several options of a category without
 preferring one take no stance. A qualifier that limits one side ("SQLite for tests") makes a narrower rule,
-not a contradiction.
+not a contradiction. Products no category lists are compared by their names (`_unlisted`).
 """
 
 from __future__ import annotations
@@ -418,9 +418,19 @@ def _named_runs(s) -> list[tuple[int, int, str]]:
     return runs
 
 
+def _may_name(text: str) -> bool:
+    """Whether a text can name a product: a capital past its first letter, or a first word rare in English."""
+    if text[1:] != text[1:].lower():
+        return True
+    from ..statements.terms import lemma, prior
+
+    first = text.split(None, 1)[0].strip(".,:;").lower() if text.strip() else ""
+    return bool(first) and prior(lemma(first)) >= RARE_NAME
+
+
 def _products(s, alternatives: Alternatives) -> frozenset[str]:
     """The unlisted products a statement says it uses, as lower-case names."""
-    if not any(c.isupper() for c in s.text[1:]):
+    if not _may_name(s.text):
         return frozenset()
     if takes_no_stance(s) or opening(s) or not _states_choice(s) or s.st.modality in ("prohibit", "discourage"):
         return frozenset()
@@ -478,7 +488,7 @@ def _unlisted(ctx, alternatives: Alternatives) -> list:
             texts[u.source] = texts.get(u.source, "") + "\n" + u.text.lower()
     named = {}
     for s in said:
-        if s.text[1:] != s.text[1:].lower():
+        if _may_name(s.text):
             products = _products(s, alternatives)
             if products:
                 named[s.index] = products

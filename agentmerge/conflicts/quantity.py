@@ -6,7 +6,8 @@ Quantities are read by `agentmerge.quantities` (units normalised: 1.5 s = 1500 m
 "twice a day", "two nines" = 99%). Two quantities are of one thing when they have the same dimension and
 the same name ("test coverage 90% and type coverage 100%" are two things); they conflict when both cannot
 hold (`quantities.disagree`). Two budgets of one kind ("under 10 minutes" / "under 25 minutes") conflict
-too, and the stricter one is suggested. The settings of `knowledge/settings.yaml` are the `value`
+too, and the stricter one is suggested. Two inputs that name one thing in different words meet through
+their statements' own words (`_same_subject`). The settings of `knowledge/settings.yaml` are the `value`
 detector's; this one finds what those names do not cover.
 """
 
@@ -17,7 +18,7 @@ from .align import conflict, pairs, same_scope, scope_of, sort, statements, take
 from .align import QUESTION, aside, history
 
 # Dimensions whose bare numbers say too little to compare ("number": "React 18", "step 3").
-COMPARED = ("time", "percent", "size", "cadence", "count", "ratio", "frequency")
+COMPARED = ("time", "percent", "size", "cadence", "count", "ratio", "frequency", "usd", "eur", "gbp")
 
 
 def _quantities(s, table, head: str = "") -> list:

@@ -16,6 +16,11 @@ block with `eval(expr)`; "always pass `timeout=` to requests" against `requests.
   of Y is no call.
 - "Never log X" ("never write email addresses to application logs") conflicts with a logging or printing
   call whose arguments, outside string literals, name X (`logger.info("…", user.email)`).
+- A rule that keeps a quoted word out ("gender-neutral language: no "rockstar"") conflicts with a block
+  that says it, in any case.
+- "Never store/include/keep X in records" conflicts with a data block (JSON, YAML) that fills in a key
+  for X with a value written out (not masked, templated or empty): the key's words are all the rule's, or
+  the key is the acronym of a capitalised name the rule writes (`ssn` for "Social Security number").
 - A block shown as the wrong way ("# bad", "vulnerable", "don't", "❌", "before:" in the block's first
   lines or in the text right before it) is an illustration, not a practice.
 """
@@ -197,6 +202,61 @@ def _logged(s) -> tuple[str, ...] | None:
     return what or None
 
 
+# "never store full Social Security numbers in party records", "intake notes never include a prospect's
+# bank details": a field kept out of records, against a data block (JSON, YAML) that fills it in
+_KEEP_OUT = re.compile(r"\b(?:store|stores|stored|include|includes|included|put|keep|kept|save|saved|record|"
+                       r"recorded|hold|holds|contain|contains|capture|captured|collect|collected|share|shared)\b",
+                       re.IGNORECASE)
+_FIELD_WORDS = _LOG_WORDS | frozenset("note notes record records file files party parties detail details "
+                                      "field fields data value values digit digits last four".split())
+# a key and its value in YAML or JSON, several to a line in inline JSON
+_KEY_LINE = re.compile(r"(?:^\s*(?:-\s+)?|[{,]\s*)[\"']?(?P<key>[A-Za-z_][\w-]*)[\"']?\s*:\s*"
+                       r"(?P<value>\"[^\"]*\"|'[^']*'|[^\s{\[,}][^,}]*)")
+_MASKED = re.compile(r"\*{2,}|[xX]{3,}|redacted|masked|<[^>]*>|\$\{|\{\{|^\s*(?:null|none|~|\"\"|'')\s*,?$",
+                     re.IGNORECASE)
+
+
+def _kept_out(s) -> tuple[frozenset[str], frozenset[str]] | None:
+    """What a rule keeps out of records: (word stems, acronyms of its capitalised names), or None."""
+    if s.st.modality not in ("prohibit", "discourage") or s.st.code:
+        return None
+    from ..statements.terms import lemma
+
+    verb = _KEEP_OUT.search(s.text)
+    if verb is None or not s.st.actions or s.st.actions[0] != lemma(verb.group(0).lower()):
+        return None  # the prohibited action is keeping it ("never store …"), not "never remove a hold tag"
+    stems = frozenset(t for t in s.st.actions if t.isalpha() and len(t) >= 3 and t not in _FIELD_WORDS)
+    acronyms = set()
+    for m in re.finditer(r"\b(?:[A-Z][a-z]+ ){1,3}[A-Za-z][a-z]+", s.text):
+        words = m.group(0).split()
+        if sum(w[0].isupper() for w in words) >= 2:
+            acronyms.add("".join(w[0] for w in words).lower())
+    return (stems, frozenset(acronyms)) if stems or acronyms else None
+
+
+def _fills(code: str, stems: frozenset[str], acronyms: frozenset[str]) -> int | None:
+    """The line of a data block whose key is the kept-out field (all its words among the rule's, or the
+    rule's acronym: `ssn`, `cardNumber`) with a value written out, not masked or templated."""
+    for n, line in enumerate(code.splitlines(), 1):
+        for m in _KEY_LINE.finditer(line):
+            if _MASKED.search(m.group("value")):
+                continue
+            key = m.group("key")
+            words = [w.lower() for w in re.findall(r"[a-z0-9]+|[A-Z][a-z0-9]*", key.replace("-", "_")) if w != "_"]
+            if key.lower() in acronyms or (words and any(len(w) > 2 for w in words) and all(
+                    any(w.startswith(t) or t.startswith(w) for t in stems) for w in words if len(w) > 1)):
+                return n
+    return None
+
+
+def _filled_key(code: str, line: int, stems: frozenset[str], acronyms: frozenset[str]) -> str:
+    """The key `_fills` found on that line."""
+    for m in _KEY_LINE.finditer(code.splitlines()[line - 1]):
+        if _fills(m.group(0), stems, acronyms):
+            return m.group("key")
+    return "field"
+
+
 def _logs(code: str, what: tuple[str, ...]) -> int | None:
     """The line of a logging call whose arguments, outside string literals, name one of `what`
     (`logger.info("signup %s", user.email)`)."""
@@ -307,6 +367,9 @@ def detect(ctx) -> list[Conflict]:
             rules.append(("logged", s, logged, False))
         for phrase in _quoted_out(s):
             rules.append(("quoted", s, phrase, False))
+        field = _kept_out(s)
+        if field is not None:
+            rules.append(("field", s, field, False))
         for construct in _prohibited(s):
             if re.search(rf"\b(?:outside|other than|except|besides|apart from|beyond)\s+(?:of\s+)?(?:the\s+|an?\s+)?"
                          rf"`?{re.escape(construct)}", s.text, re.IGNORECASE):
@@ -328,14 +391,15 @@ def detect(ctx) -> list[Conflict]:
     shown: dict[int, bool] = {}
     for kind, s, construct, call in rules:
         name = construct[1] if kind == "require" else construct[0] if kind in ("word", "on") else \
-            " ".join(construct) if kind == "logged" else construct
+            " ".join(construct) if kind == "logged" else " ".join(sorted(construct[0] | construct[1])) \
+            if kind == "field" else construct
         words = [w for w in _WORDS.findall(name) if w.lower() not in _PLACEHOLDERS] or _WORDS.findall(name)
         if not words:
             continue
         # a literal's name only holds the rule's word (`storePassword`), a logged thing's its stem
         # (`user.email`): every block is looked at
         longest = max(words, key=len)
-        candidates = (range(len(blocks)) if kind in ("literal", "logged", "quoted") else
+        candidates = (range(len(blocks)) if kind in ("literal", "logged", "quoted", "field") else
                       sorted({n for w in (longest, longest.lower(), longest.capitalize()) for n in holding.get(w, ())})
                       if kind == "prohibit" and _caseless(construct) else holding.get(longest, ()))
         for n in candidates:
@@ -355,6 +419,11 @@ def detect(ctx) -> list[Conflict]:
                 named = _surface(s.text, construct)  # the words as the rule writes them
                 what = f"logging {named}"
                 why = f"the rule keeps {named} out of logs; the code block logs it"
+            elif kind == "field":
+                line = _fills(code, *construct)
+                key = _filled_key(code, line, *construct) if line else ""
+                what = f"`{key}` in a record"
+                why = f"the rule keeps it out of records; the block fills in `{key}`"
             elif kind == "quoted":
                 line = _says(code, construct)
                 what = f"\"{construct}\""

@@ -116,6 +116,13 @@ def _authority(s, label: frozenset[str] = frozenset()):
         terms = _terms_of(m.group("act"), s)
         if terms:
             return ("ask", terms)
+    m = _ONLY_BY.search(s.text) if " by " in s.text else None
+    if m:
+        # "adverse event coding is changed only by the medical monitor", "denials are signed off by the
+        # claims supervisor": the subject is someone else's to change
+        terms = _terms_of(m.group("act"), s)
+        if terms:
+            return ("ask", terms)
     m = _ALONE.search(s.text)
     if m and s.st.negated and _YOU_ALONE.match(m.group(0)) and not re.search(r"\b(?:don't|do not|never) (?:ask|wait)",
                                                                           s.text, re.I):
@@ -134,6 +141,9 @@ def _authority(s, label: frozenset[str] = frozenset()):
 # "only an attorney may …", "only the release manager can …": an action reserved for someone
 _ONLY_ROLE = re.compile(r"\bonly (?:an? |the |our |a human |your )?(?P<who>[a-z][\w-]*(?: [a-z][\w-]*)?) "
                         r"(?:may|can|is allowed to|are allowed to|gets to|get to) (?P<act>[^.;]{3,80})", re.IGNORECASE)
+_ONLY_BY = re.compile(r"^\W*(?P<act>[^.;,]{3,80}?\b(?:is|are) (?:only )?(?:changed|set|approved|signed off|decided|"
+                      r"edited|modified|updated|issued|granted|owned|made|done)) (?:only )?by (?:the |a |an |our )?"
+                      r"(?:\w+'s )?(?!you\b)\w+", re.IGNORECASE)
 _NOT_A_ROLE = frozenset("you we it they this that these those then when if one small minor trivial".split())
 
 

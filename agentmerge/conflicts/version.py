@@ -48,7 +48,7 @@ def versions(s) -> dict[str, str]:
     """name (lower case) -> the version a statement names it at, for the names it names at one version."""
     if takes_no_stance(s) or aside(s) or history(s.text) or QUESTION.search(s.text):
         return {}
-    valued = [(q.start, q.end) for q in s.st.quantities if q.dimension not in ("number", "")]
+    valued = [(q.start, q.end) for q in s.st.quantities if q.dimension not in ("number", "", "count")]
     found: dict[str, set[str]] = {}
     for m in _NAMED.finditer(s.text):
         name, version = m.group("name"), m.group("version")
