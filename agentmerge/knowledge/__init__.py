@@ -592,9 +592,9 @@ def _prepared(topics_raw: bytes) -> dict[str, Any] | None:
     return payload
 
 
-# Data files read whole by the detectors (alternatives.yaml, quantities.yaml): each ships parsed beside
-# it as <name>.prepared.json, used only when written from those very bytes.
-DATA_FILES = ("alternatives.yaml", "quantities.yaml")
+# Data files read whole by the detectors (alternatives.yaml, quantities.yaml, settings.yaml): each ships
+# parsed beside it as <name>.prepared.json, used only when written from those very bytes.
+DATA_FILES = ("alternatives.yaml", "quantities.yaml", "settings.yaml")
 
 
 def data_prepared_path(name: str) -> Path:
