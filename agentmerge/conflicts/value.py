@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .. import model
+from ..lazy import compiled_when_used
 from ..model import Conflict, Side
 from ..normalize import plain, unlabelled
 
@@ -103,7 +104,7 @@ def _inside_longer(clause: str, end: int, longer: tuple[str, ...]) -> bool:
 
 
 # A quoted sample ("Completion message: "Built 18 panels, load time 4.2 s"") reports one task's numbers.
-_QUOTED_SAMPLE = re.compile(r'"[^"]*(?:\s[^"\s]+){3}[^"]*"|“[^”]*(?:\s[^”\s]+){3}[^”]*”')
+_QUOTED_SAMPLE = compiled_when_used(r'"[^"]*(?:\s[^"\s]+){3}[^"]*"|“[^”]*(?:\s[^”\s]+){3}[^”]*”')
 
 
 def _number(raw: str, version: bool) -> float | None:
