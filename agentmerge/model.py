@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .lazy import compiled_when_used
+
 # Kinds of unit a body is split into.
 ITEM = "item"  # a top-level list item with its nested items (checklist items included)
 PARAGRAPH = "paragraph"
@@ -25,7 +27,7 @@ class AgentmergeError(Exception):
     """A problem with the user's input or arguments: reported as one line, exit code 2."""
 
 
-_UNDECODABLE = re.compile("[\udc80-\udcff]")
+_UNDECODABLE = compiled_when_used("[\udc80-\udcff]")
 
 
 def printable(text: str) -> str:

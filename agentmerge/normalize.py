@@ -17,6 +17,7 @@ from functools import lru_cache
 import yaml
 
 from . import model
+from .lazy import compiled_when_used
 from .statements import _pieces, plain_inline
 from .statements.terms import Analysis, analyse, lemma, statement_terms, term_words, terms_data
 
@@ -234,7 +235,7 @@ def _aggregate(analyses: list[Analysis], head: Analysis | None) -> Normalised:
 # Quoted text: a sample message, a request a user might make, a line of a transcript.
 _QUOTED = re.compile(r'"[^"]*"|“[^”]*”')
 WORD = re.compile(r"[\w'’-]+")  # a word as labels and quotations count them (hyphens and apostrophes kept)
-_LABELS = re.compile(r"(?:^|(?<=[\s/|(]))(?:[\w'’-]+ ){0,3}[\w'’-]+:")  # "Completion message:", "User:"
+_LABELS = compiled_when_used(r"(?:^|(?<=[\s/|(]))(?:[\w'’-]+ ){0,3}[\w'’-]+:")  # "Completion message:", "User:"
 
 
 @lru_cache(maxsize=65536)

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from .lazy import compiled_when_used
+
 __all__ = ["Quantity", "Table", "disagree", "load_table", "numbers", "quantities", "stricter"]
 
 INF = math.inf
@@ -177,8 +179,8 @@ def _table(data: dict) -> Table:
     # one literal of each pattern `_in_clause` reads, with the same word boundaries: a digit (`_DIGITS`,
     # `_NINES`), a number word, a cadence word, once/twice/thrice, or "a"/"an" before a unit (`_A_UNIT`)
     literals = [*word_numbers, *cadences, "once", "twice", "thrice", "two", "three", "four", "five", "six"]
-    may_state = re.compile(rf"\d|(?<!\w)(?:{_alternation(literals)})(?!\w)|(?<!\w)an? (?:{'|'.join(_A_UNITS)})\b",
-                           re.IGNORECASE)
+    may_state = compiled_when_used(rf"\d|(?<!\w)(?:{_alternation(literals)})(?!\w)|(?<!\w)an? (?:{'|'.join(_A_UNITS)})\b",
+                                   re.IGNORECASE)
     # a literal matched between non-word characters leaves each of its runs of letters whole in the text:
     # its longest run stands for it (non-ASCII literals may match ASCII text ignoring case: no shortcut)
     runs = [_LETTERS.findall(w.lower()) for w in literals]
@@ -230,8 +232,8 @@ def _value(m: re.Match, table: Table) -> float | None:
 _NINES = re.compile(r"(?<![\w])(?P<n>two|three|four|five|six|[2-6])[ -]nines\b|(?<![\w])(?P<d>[2-6]) ?9s\b", re.IGNORECASE)
 _A_UNIT = re.compile(r"(?<![\w])(?P<half>half )?(?P<a>an?) (?P<unit>second|minute|hour|day|week|month|quarter(?!\s+of\b)|year)\b",
                      re.IGNORECASE)
-_A_UNIT_BEFORE = re.compile(r"(?:\b(?:every|within|in|once|twice|per|each|after|than|for|under|over|about|around|least|most|to)|[<>≤≥])\s*$",
-                            re.IGNORECASE)
+_A_UNIT_BEFORE = compiled_when_used(r"(?:\b(?:every|within|in|once|twice|per|each|after|than|for|under|over|about|around|least|most|to)|[<>≤≥])\s*$",
+                                    re.IGNORECASE)
 _EVERY = re.compile(r"(?:\bevery|\beach|\bonce every)\s+(?:other\s+)?$", re.IGNORECASE)
 _EVERY_UNIT = re.compile(r"(?<![\w])(?:every|each)\s+(?P<other>other\s+)?(?P<unit>minute|hour|day|week|month|quarter|year)\b(?!\s*(?:'s|s\b))",
                          re.IGNORECASE)
@@ -388,8 +390,8 @@ def _comparator_before(clause: str, start: int, table: Table) -> tuple[str, int]
 _NEGATED = {">": "<=", ">=": "<", "<": ">=", "<=": ">"}
 _OPEN_COMPARATOR = re.compile(r"(?:more|longer|greater|larger|higher|less|fewer|shorter|smaller|lower) than$|"
                               r"over$|above$|under$|below$|beyond$|exceeds$|exceeding$", re.IGNORECASE)
-_NEGATION = re.compile(r"\b(?:no|not|never|cannot|nothing|nobody|none|flag|flags|reject|rejects|fail|fails|"
-                       r"block|blocks|alert|alerts|warn|warns)\b|n't\b", re.IGNORECASE)
+_NEGATION = compiled_when_used(r"\b(?:no|not|never|cannot|nothing|nobody|none|flag|flags|reject|rejects|fail|fails|"
+                               r"block|blocks|alert|alerts|warn|warns)\b|n't\b", re.IGNORECASE)
 
 
 def _segment(clause: str, at: int) -> str:

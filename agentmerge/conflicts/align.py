@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from .. import model
+from ..lazy import compiled_when_used
 from ..model import Conflict, Side
 from ..normalize import WORD, plain, quotation
 
@@ -38,7 +39,7 @@ HISTORY = re.compile(
     re.IGNORECASE)
 QUESTION = re.compile(r"\?\s*$")
 # Qualifiers that limit where a statement holds ("in an emergency", "for payments", "only in dev").
-SCOPE = re.compile(
+SCOPE = compiled_when_used(
     r"\b(?:only (?:when|if|for|in|on|during|after)\b[^.;,]{0,60}|in (?:an |a )?(?:emergenc\w+|incident\w*|hotfix\w*)"
     r"|(?:for|in|on|during|within|against) (?:the )?(?:small|minor|trivial|tiny|one-line|urgent|emergency|"
     r"payments?|billing|checkout|prototypes?|prototyping|spikes?|experiments?|scripts?|tests?|testing|"
@@ -50,8 +51,8 @@ SCOPE = re.compile(
     r"|if (?:needed|necessary|required|the user asks|asked)|small fixes|minor fixes|trivial fixes"
     r"|one-line (?:fixes|changes)|typo fixes|hotfix(?:es)?)",
     re.IGNORECASE)
-NEGATOR = re.compile(r"\b(?:not|never|no|don't|do not|avoid|without|instead of|rather than|stop|nor|n't)\b",
-                     re.IGNORECASE)
+NEGATOR = compiled_when_used(r"\b(?:not|never|no|don't|do not|avoid|without|instead of|rather than|stop|nor|n't)\b",
+                             re.IGNORECASE)
 
 
 @dataclass(frozen=True)

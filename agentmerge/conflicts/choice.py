@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .. import model
+from ..lazy import compiled_when_used
 from .align import SCOPE, conflict, grouped, opening, pairs, sort, statements, takes_no_stance
 
 # After one of these, an option is the one *not* chosen.
@@ -28,10 +29,10 @@ _AGAINST = re.compile(r"\b(?:over|instead of|rather than|not|never|no|avoid|don'
 _PREFER_TO = re.compile(r"\bprefer\b", re.IGNORECASE)
 _TOKEN = re.compile(r"[\w@.+#/:-]*[\w+#]|[\w]")
 # "our services run on …", "the frontend is built with …": what the project does, a choice made.
-_PROJECT = re.compile(r"\b(?:we|our|this (?:project|repo|repository|team|codebase|service|app)|the (?:project|"
-                      r"team|codebase|repo|stack))\b[^.;]{0,40}\b(?:use|uses|run|runs|is built|are built|build|"
-                      r"builds|deploy|deploys|live|lives|standardi[sz]e|standardi[sz]es|rel(?:y|ies) on|is|are)\b",
-                      re.IGNORECASE)
+_PROJECT = compiled_when_used(r"\b(?:we|our|this (?:project|repo|repository|team|codebase|service|app)|the (?:project|"
+                              r"team|codebase|repo|stack))\b[^.;]{0,40}\b(?:use|uses|run|runs|is built|are built|build|"
+                              r"builds|deploy|deploys|live|lives|standardi[sz]e|standardi[sz]es|rel(?:y|ies) on|is|are)\b",
+                              re.IGNORECASE)
 NOUN_PHRASE_WORDS = 40
 
 
@@ -276,7 +277,7 @@ def _scope_terms(s, category: str, alternatives: Alternatives, option_words: set
     return frozenset(words)
 
 
-_CLAUSES = re.compile(r"[,;:()]|\s[-\u2013\u2014]\s|\.\s")
+_CLAUSES = compiled_when_used(r"[,;:()]|\s[-\u2013\u2014]\s|\.\s")
 _SCOPE_FILLER = frozenset("for in on the a an only when if during within with of to and or any all".split())
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 
+from ..lazy import compiled_when_used
 from ..statements.terms import prior
 from .align import (NEGATOR, Quick, conflict, document_frequency, grouped, pairs, scope_of, sort, statements,
                     takes_no_stance)
@@ -67,7 +68,7 @@ def _patterns():
 
 
 # waivers whose waived action follows them ("no need to X", "can skip X"); the others waive their subject
-_WAIVES_WHAT_FOLLOWS = re.compile(r"(?:\bto|\bskip|\bfor|\bnot|\bno)\s*$", re.IGNORECASE)
+_WAIVES_WHAT_FOLLOWS = compiled_when_used(r"(?:\bto|\bskip|\bfor|\bnot|\bno)\s*$", re.IGNORECASE)
 REQUIRED = re.compile(r"\b(?:every|each|all|always|must|required|mandatory|compulsory|obligatory|no exceptions|"
                       r"goes? through)\b|\bnon-negotiable\b", re.IGNORECASE)
 # "…; this is non-negotiable.": a sentence that only makes the one before it a requirement
@@ -75,16 +76,16 @@ _THAT_IS_REQUIRED = re.compile(r"^\W*(?:this|that|it)(?:'s| is)\s+(?:(?:absolute
                                r"mandatory|required|compulsory|obligatory|a must|not optional)\W*$|^\W*no exceptions\W*$",
                                re.IGNORECASE)
 # situations a permission is given for ("when the pipeline is down", "in tests", "for admin endpoints")
-CONDITION = re.compile(r"\b(?:when|if|during|while|unless|in|for|on|as long as|provided)\b[^.;]{2,60}",
-                       re.IGNORECASE)
+CONDITION = compiled_when_used(r"\b(?:when|if|during|while|unless|in|for|on|as long as|provided)\b[^.;]{2,60}",
+                               re.IGNORECASE)
 _WAIVER_WORDS = frozenset({"is", "are", "option", "optional", "for", "not", "requir", "need", "necessari",
                            "mandatori", "no", "to", "can", "be", "skip", "skipped", "may", "small", "the", "a"})
 # "never X without Y", "no X without Y": a double negative, the requirement of Y for X
 _WITHOUT = re.compile(r"\b(?:not|never|no|don't|do not)\b.*\bwithout\b", re.IGNORECASE)
 # "ccache is a must on every runner" requires what "don't install ccache on the runners" prohibits: a thing
 # required as the subject of its statement is required in use, whichever verb puts it there
-_PREDICATE_REQUIRED = re.compile(r"^\W*[\w`.+#/-]+(?:\s+[\w`.+#/-]+){0,3}\s+(?:is|are)\s+(?:a must|mandatory|required|"
-                                 r"compulsory|obligatory|non-negotiable)\b", re.IGNORECASE)
+_PREDICATE_REQUIRED = compiled_when_used(r"^\W*[\w`.+#/-]+(?:\s+[\w`.+#/-]+){0,3}\s+(?:is|are)\s+(?:a must|mandatory|required|"
+                                         r"compulsory|obligatory|non-negotiable)\b", re.IGNORECASE)
 _PUT_TO_USE = re.compile(r"(?:instal|use|add|enabl|run|includ|deploy|ship|set)", re.IGNORECASE)
 SPECIFIC_KEY = 0.8  # the English prior a lone shared word needs ("grch37" 1.0; "log" 0.64, "install" ...)
 GENERIC_VERBS = frozenset({"use", "make", "do", "have", "get", "run", "put", "let", "go", "take"})

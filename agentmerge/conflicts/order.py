@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 
 from .. import model
+from ..lazy import compiled_when_used
 from ..statements.terms import analyse, prior, terms_data
 from .align import document_frequency, grouped, pairs, sort, statements, takes_no_stance
 
@@ -28,9 +29,9 @@ _THEN = re.compile(r"\bthen\b", re.IGNORECASE)
 _FIRST_THEN = re.compile(r"(?P<a>[^.;]{3,120}?)\bfirst\b[^.;]{0,80}?\bthen\b(?P<b>[^.;]{3,120})", re.IGNORECASE)
 # "roll the compiler out first and run the benchmarks afterwards", "post it right away and ask for approval
 # later": the action that closes with a sequel word comes after the one marked first
-_FIRST_AND_LATER = re.compile(r"(?P<a>[^.;]{3,120}?)\b(?:first|initially|upfront|up front|right away|immediately|"
-                              r"straight away)\b,?\s+(?:and\s+)?(?:then\s+)?(?P<b>[^.;]{3,120}?)\s+"
-                              r"(?:afterwards?|later|after that|then|next)\b", re.IGNORECASE)
+_FIRST_AND_LATER = compiled_when_used(r"(?P<a>[^.;]{3,120}?)\b(?:first|initially|upfront|up front|right away|immediately|"
+                                      r"straight away)\b,?\s+(?:and\s+)?(?:then\s+)?(?P<b>[^.;]{3,120}?)\s+"
+                                      r"(?:afterwards?|later|after that|then|next)\b", re.IGNORECASE)
 _LATER = re.compile(r"\b(?:afterwards?|later|after that|then|next)\b", re.IGNORECASE)  # what _FIRST_AND_LATER holds
 _FIRST_MARK = re.compile(r"\b(?:first|initially|upfront|up front|right away|immediately|straight away)\b", re.IGNORECASE)
 _BEFORE_WORD = re.compile(r"\b(?:before|prior to|ahead of)\b", re.IGNORECASE)  # what a match of _BEFORE holds

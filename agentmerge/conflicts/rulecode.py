@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import re
 
+from ..lazy import compiled_when_used
 from ..model import Conflict, Side
 from .align import code_blocks, short, sort, statements
 from .modality import _surface
 
-_BAD_LABEL = re.compile(r"(?:\bbad\b|\bwrong\b|\bdon'?t\b|\bdo not\b|\bavoid\b|\bvulnerable\b|\binsecure\b|"
-                        r"\banti-?pattern\b|\bnever\b|❌|✗|\bbefore:|\bincorrect\b|\bunsafe\b|\bnot this\b)",
-                        re.IGNORECASE)
+_BAD_LABEL = compiled_when_used(r"(?:\bbad\b|\bwrong\b|\bdon'?t\b|\bdo not\b|\bavoid\b|\bvulnerable\b|\binsecure\b|"
+                                 r"\banti-?pattern\b|\bnever\b|❌|✗|\bbefore:|\bincorrect\b|\bunsafe\b|\bnot this\b)",
+                                 re.IGNORECASE)
 _COMMENT = re.compile(r"^\s*(?:#|//|--|/\*|\*|<!--|;)")
 _REQUIRE = re.compile(r"\b(?:pass|set|add|include|specify|provide|supply|give)\s+(?:(?:an?|the|explicit|always|every|its|their)\s+){0,3}`(?P<x>[^`]{1,40})`"
                       r"[^.;`]{0,30}?\b(?:to|on|in|with|for)\s+(?:every |each |all |the )?`?(?P<y>[A-Za-z_][\w.]{1,40})`?")
@@ -184,9 +185,9 @@ def _command_pattern(construct: str) -> re.Pattern:
 
 
 # a logging or printing call: `logger.info(`, `log.warn(`, `logging.debug(`, `console.log(`, `print(`
-_LOG_CALL = re.compile(r"\b\w*log\w*\.(?:debug|info|warn|warning|error|exception|critical|fatal|trace|log|"
-                       r"print\w*)\s*\(|\bconsole\.(?:log|info|warn|error|debug|trace)\s*\(|"
-                       r"(?<![\w.])(?:print|println|printf|puts)\s*\(", re.IGNORECASE)
+_LOG_CALL = compiled_when_used(r"\b\w*log\w*\.(?:debug|info|warn|warning|error|exception|critical|fatal|trace|log|"
+                               r"print\w*)\s*\(|\bconsole\.(?:log|info|warn|error|debug|trace)\s*\(|"
+                               r"(?<![\w.])(?:print|println|printf|puts)\s*\(", re.IGNORECASE)
 _STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|`[^`]*`")
 # words of a "never log X" rule that say how, not what
 _LOG_WORDS = frozenset("log write put print record send store output include appli applic level messag line "

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from ..lazy import compiled_when_used
 from ..statements.terms import prior
 from .align import conflict, pairs, sort, statements, takes_no_stance
 
@@ -64,10 +65,10 @@ _LIMIT = re.compile(
     r"(?P<scope>[^.;]{2,80})",
     re.IGNORECASE)
 # an edit and its object: the noun phrase right after the verb, up to a conjunction or a clause break
-_EDIT = re.compile(r"\b(?:edit|edits|modify|modifies|update|updates|change|touch|rewrite|rewrites|"
-                   r"patch|patches|bump|bumps|regenerate|regenerates|write to|commit to|fix|fixes|adjust|adjusts|"
-                   r"refactor|refactors|rename|renames)\b"
-                   r"(?P<obj>(?:(?!\b(?:and|or|but|when|if|so|then|to|before|after)\b)[^.;,:]){2,60})", re.IGNORECASE)
+_EDIT = compiled_when_used(r"\b(?:edit|edits|modify|modifies|update|updates|change|touch|rewrite|rewrites|"
+                           r"patch|patches|bump|bumps|regenerate|regenerates|write to|commit to|fix|fixes|adjust|adjusts|"
+                           r"refactor|refactors|rename|renames)\b"
+                           r"(?P<obj>(?:(?!\b(?:and|or|but|when|if|so|then|to|before|after)\b)[^.;,:]){2,60})", re.IGNORECASE)
 _PATH = re.compile(r"(?<![\w@])(?:\.{0,2}/)?[\w.-]+/(?:[\w.*-]+/?)*")
 # Things an agent edits that a path limit does not cover unless it names them.
 _OUTSIDE = frozenset("""
@@ -212,10 +213,10 @@ _HANDS_OFF = re.compile(
     r"|(?:^|[;:,.]\s*)(?P<obj3>[^.;:,]{3,60}?)\s+(?:is|are) owned by\b",
     re.IGNORECASE)
 # an instruction that opens by changing a thing ("Update the consent rules …", "Flash updated firmware …")
-_CHANGE = re.compile(r"^(?:(?:always|also|then|just|please)\s+)*(?:edit|modify|change|update|adjust|flash|publish|"
-                     r"fix|correct|rename|remove|rework|refactor|"
-                     r"reword|rewrite|patch|bump|raise|tweak|alter|touch|replace|reconfigure|retune|tune|overwrite)\b"
-                     r"(?P<obj>[^.;]{3,100})", re.IGNORECASE)
+_CHANGE = compiled_when_used(r"^(?:(?:always|also|then|just|please)\s+)*(?:edit|modify|change|update|adjust|flash|publish|"
+                             r"fix|correct|rename|remove|rework|refactor|"
+                             r"reword|rewrite|patch|bump|raise|tweak|alter|touch|replace|reconfigure|retune|tune|overwrite)\b"
+                             r"(?P<obj>[^.;]{3,100})", re.IGNORECASE)
 _UNLESS = re.compile(r"\b(?:without|unless|except|before|until|from|by hand|yourself)\b", re.IGNORECASE)
 _PRONOUNS = frozenset("it they this that these those which".split())
 

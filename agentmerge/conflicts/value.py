@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from .. import model
+from ..lazy import compiled_when_used
 from ..model import Conflict, Side
-from ..normalize import load_yaml, plain, unlabelled
+from ..normalize import plain, unlabelled
 
 _CLAUSE = re.compile(r"[;\n]|\.(?:\s|$)|\|")
 # Not a number of its own after `N+`, `2^`, `x*`: "N+1 queries" states no retries value.
@@ -54,7 +54,9 @@ class Value:
 
 @lru_cache(maxsize=1)
 def builtin_settings() -> tuple[Setting, ...]:
-    data = load_yaml(resources.files("agentmerge.knowledge").joinpath("settings.yaml").read_text("utf-8"))
+    from ..knowledge import builtin_data
+
+    data = builtin_data("settings.yaml")  # parsed ahead of time, as settings.prepared.json
     return tuple(Setting(id=k, title=v.get("title", k), names=tuple(v["names"]), version=bool(v.get("version")),
                          percent=v.get("unit") == "%")
                  for k, v in data["settings"].items())
@@ -79,13 +81,21 @@ def _longer_names() -> dict[str, tuple[str, ...]]:
 
     names = builtin_data("quantities.yaml").get("names", {})
     out: dict[str, tuple[str, ...]] = {}
+    # every name of another quantity, lowered, with what follows each of its spaces (its possible endings)
+    spelled = [(key, lowered, _endings(lowered)) for key, spellings in names.items()
+               for lowered in (str(n).lower() for n in [key.replace("_", " "), *spellings])]
     for setting in builtin_settings():
         own = {n.lower() for n in setting.names} | {str(n).lower() for n in names.get(setting.id, ())}
-        longer = {str(n).lower() for key, spellings in names.items() if key != setting.id
-                  for n in [key.replace("_", " "), *spellings]
-                  if any(str(n).lower().endswith(" " + name.lower()) for name in setting.names)}
+        setting_names = {name.lower() for name in setting.names}
+        longer = {lowered for key, lowered, endings in spelled
+                  if key != setting.id and not setting_names.isdisjoint(endings)}
         out[setting.id] = tuple(sorted(longer - own))
     return out
+
+
+def _endings(name: str) -> tuple[str, ...]:
+    """What follows each space of a name: `name.endswith(" " + x)` holds exactly for these `x`."""
+    return tuple(name[i + 1 :] for i, c in enumerate(name) if c == " ")
 
 
 def _inside_longer(clause: str, end: int, longer: tuple[str, ...]) -> bool:
@@ -94,7 +104,7 @@ def _inside_longer(clause: str, end: int, longer: tuple[str, ...]) -> bool:
 
 
 # A quoted sample ("Completion message: "Built 18 panels, load time 4.2 s"") reports one task's numbers.
-_QUOTED_SAMPLE = re.compile(r'"[^"]*(?:\s[^"\s]+){3}[^"]*"|“[^”]*(?:\s[^”\s]+){3}[^”]*”')
+_QUOTED_SAMPLE = compiled_when_used(r'"[^"]*(?:\s[^"\s]+){3}[^"]*"|“[^”]*(?:\s[^”\s]+){3}[^”]*”')
 
 
 def _number(raw: str, version: bool) -> float | None:

@@ -44,6 +44,8 @@ from typing import Any
 import re2
 import yaml
 
+from ..lazy import compiled_when_used
+
 __all__ = [
     "BUILTIN_PATH",
     "KnowledgeError",
@@ -592,9 +594,9 @@ def _prepared(topics_raw: bytes) -> dict[str, Any] | None:
     return payload
 
 
-# Data files read whole by the detectors (alternatives.yaml, quantities.yaml): each ships parsed beside
-# it as <name>.prepared.json, used only when written from those very bytes.
-DATA_FILES = ("alternatives.yaml", "quantities.yaml")
+# Data files read whole by the detectors (alternatives.yaml, quantities.yaml, settings.yaml): each ships
+# parsed beside it as <name>.prepared.json, used only when written from those very bytes.
+DATA_FILES = ("alternatives.yaml", "quantities.yaml", "settings.yaml")
 
 
 def data_prepared_path(name: str) -> Path:
@@ -681,7 +683,7 @@ _HEADING = re.compile(r"#{1,6}(?:[ \t]+|\Z)")
 _MARKER = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|\Z)")
 _CHECKBOX = re.compile(r"\[[ xX]\](?:[ \t]+|\Z)")
 _BACKTICKS = re.compile(r"`+")
-_IMAGE_OR_LINK = re.compile(r"!?\[([^\[\]\n]{0,300})\]\([^()\s]{0,500}(?:[ \t]+\"[^\"\n]{0,200}\")?\)")
+_IMAGE_OR_LINK = compiled_when_used(r"!?\[([^\[\]\n]{0,300})\]\([^()\s]{0,500}(?:[ \t]+\"[^\"\n]{0,200}\")?\)")
 # Emphasis is removed in matched pairs, so "ix_<table>_<column>", "SELECT *" and "a_b" survive. The
 # bounded spans keep this linear on hostile text; unpaired "**" runs left over are emphasis debris.
 _STAR_PAIR = re.compile(r"(?<!\\)(\*{1,3})(?=[^\s*])([^\n]{0,300}?[^\s*\\])\1")

@@ -3,8 +3,8 @@
     python -m agentmerge.knowledge.prepared           # rewrite the file
     python -m agentmerge.knowledge.prepared --check   # exit 1 if it is stale
 
-Run it after editing ``topics.yaml``, ``literals.py``, ``alternatives.yaml`` or ``quantities.yaml`` (those two
-are written parsed to ``alternatives.prepared.json`` and ``quantities.prepared.json``). The file holds what ``topics.yaml`` parses to (it has
+Run it after editing ``topics.yaml``, ``literals.py``, ``alternatives.yaml``, ``quantities.yaml`` or ``settings.yaml``
+(those three are written parsed to ``<name>.prepared.json`` beside them). The file holds what ``topics.yaml`` parses to (it has
 passed every check ``load_topics`` makes, duplicate keys included) and the prefilter clauses of each of its
 patterns, so that a run reads one JSON document instead of parsing YAML and reducing about 700 patterns.
 It records fingerprints of both source files; a run ignores a stale file (see ``knowledge._prepared``), and

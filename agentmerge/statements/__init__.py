@@ -185,10 +185,19 @@ def _pieces(text: str, kind: str, lead_in: bool, read: tuple[list[Token], int] |
                 return _split_piece("item", content, 0, 1, 0, m.group(1) is not None, checkbox is not None)
         elif kind == model.PARAGRAPH and not lead_in and _ONE_LINE_PARAGRAPH.match(text):
             return _split_piece("sentence", text.strip(), 0, 1, 0, False, False)
-    if read is not None:
-        tokens, base = read
-    else:
-        tokens, base = _block_parser().parse(text + "\n"), 0
+    if read is None:
+        return list(_parsed_pieces(text, lead_in))
+    return _token_pieces(*read, lead_in)
+
+
+@lru_cache(maxsize=65536)  # matching and conflict detection both read a unit that has no fast path
+def _parsed_pieces(text: str, lead_in: bool) -> tuple[_Piece, ...]:
+    """`_pieces` of a text markdown-it parses (the pieces are never changed once made)."""
+    return tuple(_token_pieces(_block_parser().parse(text + "\n"), 0, lead_in))
+
+
+def _token_pieces(tokens: list[Token], base: int, lead_in: bool) -> list[_Piece]:
+    """The pieces of a unit's block tokens; `base`: the line of the parsed text where the unit starts."""
     pieces: list[_Piece] = []
     depth = -1
     ordered: list[bool] = []

@@ -18,6 +18,8 @@ from typing import Any
 import Stemmer
 import yaml
 
+from ..lazy import compiled_when_used
+
 __all__ = ["Analysis", "Terms", "analyse", "lemma", "terms_data", "tokens", "term_words", "load_terms"]
 
 
@@ -288,10 +290,13 @@ def _prepared() -> dict | None:
 
 
 def fingerprint() -> str:
-    """What the prepared file was made from: a digest of the built-in `terms.yaml`."""
-    import hashlib
+    """What the prepared file was made from: the size and CRC-32 of the built-in `terms.yaml`, as the
+    knowledge base's prepared files record theirs (not a defence against anyone; hashlib would also load
+    OpenSSL, a few ms of every run)."""
+    import zlib
 
-    return hashlib.sha256((_KNOWLEDGE / "terms.yaml").read_bytes()).hexdigest()
+    raw = (_KNOWLEDGE / "terms.yaml").read_bytes()
+    return f"{len(raw)}:{zlib.crc32(raw):08x}"
 
 
 @lru_cache(maxsize=1)
@@ -698,14 +703,14 @@ def _analysis(text: str, code: tuple[str, ...], full: bool) -> Analysis:
                     quantities=found, verb=verb, sequence=tuple(sequence), averted=averted)
 
 
-_EVERY_UNIT = re.compile(r"\b(?:every|each|per|once an?|an?)\s+(?:second|minute|hour|day|week|month|quarter|year)\b",
-                         re.IGNORECASE)
+_EVERY_UNIT = compiled_when_used(r"\b(?:every|each|per|once an?|an?)\s+(?:second|minute|hour|day|week|month|quarter|year)\b",
+                                 re.IGNORECASE)
 # Only text with a digit, a number word or a cadence can state a quantity (most statements state none).
-_MAY_COUNT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-                        r"forty|fifty|hundred|thousand|million|dozen|half|twice|thrice|once|single|double|nines?|"
-                        r"hourly|daily|weekly|monthly|nightly|yearly|annually)\b|"
-                        r"\b(?:every|each|per|an?)\s+(?:second|minute|hour|day|week|month|quarter|year)\b",
-                        re.IGNORECASE)
+_MAY_COUNT = compiled_when_used(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                                r"forty|fifty|hundred|thousand|million|dozen|half|twice|thrice|once|single|double|nines?|"
+                                r"hourly|daily|weekly|monthly|nightly|yearly|annually)\b|"
+                                r"\b(?:every|each|per|an?)\s+(?:second|minute|hour|day|week|month|quarter|year)\b",
+                                re.IGNORECASE)
 
 
 _COUNT_WORDS = frozenset("""one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
