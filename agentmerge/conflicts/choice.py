@@ -119,7 +119,24 @@ class Mention:
 
 
 def mentions(text: str, alternatives: Alternatives) -> list[Mention]:
-    """The options a text names, each marked `against` when it is the one not chosen."""
+    """The options a text names, each marked `against` when it is the one not chosen (the last texts
+    asked of one table are remembered: `stances` and the unlisted products ask of the same statements)."""
+    held = _MENTIONED.get(id(alternatives))
+    if held is None or held[0] is not alternatives:
+        held = _MENTIONED[id(alternatives)] = (alternatives, {})
+    found = held[1].get(text)
+    if found is None:
+        if len(held[1]) >= _MENTIONED_LIMIT:
+            held[1].clear()
+        found = held[1][text] = tuple(_mentions(text, alternatives))
+    return list(found)
+
+
+_MENTIONED: dict[int, tuple[Alternatives, dict[str, tuple[Mention, ...]]]] = {}
+_MENTIONED_LIMIT = 65536
+
+
+def _mentions(text: str, alternatives: Alternatives) -> list[Mention]:
     spans = [(m.group(0).rstrip(".:"), m.start()) for m in _TOKEN.finditer(text)]
     lower = [t.lower() for t, _ in spans]
     lowered_text = text.lower()
@@ -483,10 +500,6 @@ def _unlisted(ctx, alternatives: Alternatives) -> list:
     from ..statements.terms import prior
 
     said = statements(ctx)
-    texts: dict[int, str] = {}
-    for agent in ctx.agents:
-        for u in agent.units:
-            texts[u.source] = texts.get(u.source, "") + "\n" + u.text.lower()
     named = {}
     for s in said:
         if _may_name(s.text):
@@ -497,17 +510,32 @@ def _unlisted(ctx, alternatives: Alternatives) -> list:
         return []
     items = [s for s in said if s.index in named]
     source = {s.index: ctx.units[s.uid].source for s in items}
+    texts: dict[int, str] = {}  # each input's text in lower case, read when a pair is looked at
+
+    known: dict[tuple[str, int], bool] = {}
+
+    def names(product: str, k: int) -> bool:
+        """Whether input k names the product anywhere."""
+        if (product, k) not in known:
+            if k not in texts:
+                texts[k] = "\n".join(u.text for a in ctx.agents for u in a.units if u.source == k).lower()
+            known[(product, k)] = _names(product, texts[k])
+        return known[(product, k)]
+
     clashes = []
     for a, b in pairs(items, lambda s: s.terms):
         if source[a.index] == source[b.index]:
             continue
         pa, pb = named[a.index], named[b.index]
-        if pa & pb or any(_names(p, texts[source[b.index]]) for p in pa) or any(
-                _names(p, texts[source[a.index]]) for p in pb):
-            continue  # one names the other's product somewhere: not two choices made blind to each other
+        if pa & pb:
+            continue
         name_words = {w for p in pa | pb for w in p.split()}
         shared = {t for t in a.terms & b.terms
                   if t.lower() not in name_words and len(t) > 2 and not t.startswith("~") and t not in _GENERAL}
+        if not shared:
+            continue
+        if any(names(p, source[b.index]) for p in pa) or any(names(p, source[a.index]) for p in pb):
+            continue  # one names the other's product somewhere: not two choices made blind to each other
         weight = sum(prior(t) for t in shared)
         expanded = _acronyms(a.text, b.text) | _acronyms(b.text, a.text)
         if len(shared) + len(expanded) < PURPOSE_TERMS or weight + len(expanded) < PURPOSE_WEIGHT:

@@ -29,6 +29,7 @@ unit lesson module session episode season lane slot node worker pod replica shar
 ram vcpu port line lines width height size no number act title form schedule annex clause note case sample
 tab field column row task story epic pillar principle factor layer pass attempt retry run
 """.split())
+_DIGIT = re.compile(r"\d")
 _ABOVE = 100  # a whole number at or above this is an identifier or a year, not a version
 
 
@@ -65,7 +66,7 @@ def versions(s) -> dict[str, str]:
 def detect(ctx) -> list:
     named = {}
     for s in statements(ctx):
-        if any(ch.isdigit() for ch in s.text):
+        if _DIGIT.search(s.text):
             vs = versions(s)
             if vs:
                 named[s.index] = (s, vs)
