@@ -162,43 +162,33 @@ def test_general2_domains_are_not_used_by_any_other_set():
     assert len(general2) >= 6 and not general2 & other
 
 
-def test_general3_domains_are_new_and_each_half_has_every_form():
-    """conflicts-general3 is split like conflicts-fresh: four pairs tuned on, four held back (bench's list)."""
+def _bench():
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("cq", ROOT.parent / "bench" / "conflict_quality.py")
     cq = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(cq)
+    return cq
+
+
+@pytest.mark.parametrize("folder, held_name, before", [
+    (GENERAL3, "GENERAL3_HELD", ("conflicts", "holdout", "conflicts-more", "conflicts-extra", "conflicts-fresh",
+                                 "conflicts-phrasing", "conflicts-general2")),
+    (GENERAL4, "GENERAL4_HELD", ("conflicts", "holdout", "conflicts-more", "conflicts-extra", "conflicts-fresh",
+                                 "conflicts-phrasing", "conflicts-general2", "conflicts-general3", "conflicts-quiet")),
+], ids=["general3", "general4"])
+def test_split_sets_have_new_domains_and_every_form_in_each_half(folder, held_name, before):
+    """conflicts-general3 and -general4 are split like conflicts-fresh: four pairs tuned on, four held back
+    (bench's list), in domains no set before them covers."""
     other = set(OLD_DOMAINS)
-    for folder in ("conflicts", "holdout", "conflicts-more", "conflicts-extra", "conflicts-fresh", "conflicts-phrasing",
-                   "conflicts-general2"):
-        other |= {d.name for d in (ROOT / folder).iterdir() if d.is_dir()}
-    general3 = {d.name for d in GENERAL3.iterdir() if (d / "expected.yaml").exists()}
-    assert len(general3) == 8 and not general3 & other
-    held = set(cq.GENERAL3_HELD)
-    assert len(held) == 4 and held <= general3
-    for half in (general3 - held, held):
-        forms = Counter(c["form"] for d in half for c in _expected(GENERAL3 / d)["conflicts"])
-        assert set(forms) == CONFLICT_FORMS, sorted(half)
-
-
-def test_general4_domains_are_new_and_each_half_has_every_form():
-    """conflicts-general4 is split like conflicts-general3: four pairs tuned on, four held back (bench's list)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("cq", ROOT.parent / "bench" / "conflict_quality.py")
-    cq = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cq)
-    other = set(OLD_DOMAINS)
-    for folder in ("conflicts", "holdout", "conflicts-more", "conflicts-extra", "conflicts-fresh", "conflicts-phrasing",
-                   "conflicts-general2", "conflicts-general3", "conflicts-quiet"):
-        other |= {d.name for d in (ROOT / folder).iterdir() if d.is_dir()}
-    general4 = {d.name for d in GENERAL4.iterdir() if (d / "expected.yaml").exists()}
-    assert len(general4) == 8 and not general4 & other
-    held = set(cq.GENERAL4_HELD)
-    assert len(held) == 4 and held <= general4
-    for half in (general4 - held, held):
-        forms = Counter(c["form"] for d in half for c in _expected(GENERAL4 / d)["conflicts"])
+    for name in before:
+        other |= {d.name for d in (ROOT / name).iterdir() if d.is_dir()}
+    pairs = {d.name for d in folder.iterdir() if (d / "expected.yaml").exists()}
+    assert len(pairs) == 8 and not pairs & other
+    held = set(getattr(_bench(), held_name))
+    assert len(held) == 4 and held <= pairs
+    for half in (pairs - held, held):
+        forms = Counter(c["form"] for d in half for c in _expected(folder / d)["conflicts"])
         assert set(forms) == CONFLICT_FORMS, sorted(half)
 
 
