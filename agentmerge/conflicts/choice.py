@@ -380,12 +380,12 @@ def detect(ctx) -> list:
 
 
 # --- products no category lists --------------------------------------------------------------------------
-# Two inputs that each pick a product for one purpose, neither naming the other's anywhere ("Greenhouse is
-# our applicant tracking system; every candidate lives there" / "Track every candidate in Lever"), choose
-# differently even when no category of alternatives.yaml holds them. A product's name is a word written as
-# a name (capitalised past the statement's first word and rare in English, or in mixed case: `GoodTime`,
-# `iCIMS`); the statements must share what the choice is for: content words, besides the names, that weigh
-# `PURPOSE_WEIGHT` in English priors (two ordinary nouns, or one rare word and one more).
+# Two inputs that each pick a product for one purpose, neither naming the other's anywhere ("Claim files live
+# in Guidewire ClaimCenter" / "Duck Creek Claims is the system of record for every file"), choose
+# differently even when no category of alternatives.yaml holds them. A product's name is a run of words
+# written as names (`_named_runs`) in a frame that uses it (`_used`); the statements must share what the
+# choice is for: content words, besides the names, that weigh `PURPOSE_WEIGHT` in English priors (two
+# ordinary nouns, or one rare word and one more), an acronym one of them writes out counting.
 # A word written as a name: capitalised, in capitals, or in mixed case (`GoodTime`, `iCIMS`, `AVEVA`, `DNP3`).
 _NAME = re.compile(r"(?<![\w.@/#-])(?:[A-Z][A-Za-z0-9]*|[a-z]+[A-Z][A-Za-z0-9]*)(?![\w@/#-])")
 PURPOSE_WEIGHT = 1.0
@@ -403,13 +403,12 @@ _READ_FROM = frozenset("query queries queried pull pulls pulled read reads fetch
                        "stream streams streamed export exports exported ingest ingests ingested".split())
 
 
-def _named_runs(s) -> list[tuple[int, int, str]]:
+def _named_runs(s, spans: list[re.Match]) -> list[tuple[int, int, str]]:
     """(first token, end token, name) of each run of name-like words in a statement: "Guidewire ClaimCenter",
     "Duck Creek Claims", "the Canary historian" -> "Canary". A single capitalised word opening the statement
     is only its first word, unless it is written in capitals or mixed case."""
     from ..statements.terms import lemma, prior
 
-    spans = list(_TOKEN.finditer(s.text))
     runs: list[tuple[int, int, str]] = []
     i = 0
     code = " ".join(s.st.code)
@@ -453,10 +452,10 @@ def _products(s, alternatives: Alternatives) -> frozenset[str]:
     if takes_no_stance(s) or opening(s) or not _states_choice(s) or s.st.modality in ("prohibit", "discourage"):
         return frozenset()
     listed = [(m.start, m.end) for m in mentions(s.text, alternatives)]
-    tokens = [t.group(0).rstrip(".:").lower() for t in _TOKEN.finditer(s.text)]
-    out = set()
     spans = list(_TOKEN.finditer(s.text))
-    for i, j, name in _named_runs(s):
+    tokens = [t.group(0).rstrip(".:").lower() for t in spans]
+    out = set()
+    for i, j, name in _named_runs(s, spans):
         before = s.text[: spans[i].start()]
         if before.count("(") > before.count(")"):
             continue  # an example in parentheses ("HTTP methods (GET, POST, PUT)")
@@ -502,16 +501,14 @@ def _unlisted(ctx, alternatives: Alternatives) -> list:
     said = statements(ctx)
     named = {}
     for s in said:
-        if _may_name(s.text):
-            products = _products(s, alternatives)
-            if products:
-                named[s.index] = products
+        products = _products(s, alternatives)
+        if products:
+            named[s.index] = products
     if len(named) < 2:
         return []
     items = [s for s in said if s.index in named]
     source = {s.index: ctx.units[s.uid].source for s in items}
     texts: dict[int, str] = {}  # each input's text in lower case, read when a pair is looked at
-
     known: dict[tuple[str, int], bool] = {}
 
     def names(product: str, k: int) -> bool:

@@ -35,6 +35,7 @@ def _quantities(s, table, head: str = "") -> list:
 def detect(ctx) -> list:
     table = load_table(tuple(ctx.options.axes))
     stated = {}
+    subjects: dict[int, frozenset[str]] = {}  # each statement's words besides its values (`_subject`)
     heads: dict[int, str] = {}
     for s in statements(ctx):
         if s.st.role == "head":
@@ -47,6 +48,7 @@ def detect(ctx) -> list:
         qs = _quantities(s, table, heads.get(s.uid, ""))
         if qs:
             stated[s.index] = (s, qs)
+            subjects[s.index] = _subject(s, qs)
     items = [s for s, _ in stated.values()]
     found = []
 
@@ -55,7 +57,7 @@ def detect(ctx) -> list:
         # and the statement's own words, for two inputs that name one thing in different places
         qs = stated[s.index][1]
         return {(q.dimension, t) for q in qs for t in q.terms} | {
-            (q.dimension, "~" + t[:_STEM]) for q in qs for t in _subject(s, qs)}
+            (q.dimension, "~" + t[:_STEM]) for q in qs for t in subjects[s.index]}
 
     for a, b in pairs(items, keys):
         scope_a, scope_b = scope_of(a.text).lower(), scope_of(b.text).lower()
@@ -68,7 +70,7 @@ def detect(ctx) -> list:
             # most like it too ("crash-free users 99.9% and crash-free sessions 99.95%": sessions meet sessions)
             candidates = [qb for qb in qs_b if comparable(qa, qb, table)]
             if not candidates:
-                candidates = _same_subject(a, qa, qs_a, b, qs_b)
+                candidates = _same_subject(a, qa, qs_a, subjects[a.index], b, qs_b, subjects[b.index])
             if not candidates:
                 continue
             match = max(candidates, key=lambda qb: similarity(qa, qb))
@@ -115,8 +117,10 @@ def _subject(s, qs) -> frozenset[str]:
                      and not any(w.startswith(t[:4]) for w in valued))
 
 
-def _same_subject(a, qa, qs_a, b, qs_b) -> list:
+def _same_subject(a, qa, qs_a, subject_a: frozenset[str], b, qs_b, subject_b: frozenset[str]) -> list:
     """The one quantity of `b` that `qa` is a value of by the statements' words (see `_STEM`), or none."""
+    from ..statements.terms import prior
+
     if a.source == b.source:
         return []
     same_a = [q for q in qs_a if q.dimension == qa.dimension]
@@ -126,12 +130,10 @@ def _same_subject(a, qa, qs_a, b, qs_b) -> list:
     qb = same_b[0]
     if qa.dimension == "count" and qa.unit != qb.unit:
         return []
-    full_a = {t[:_STEM]: t for t in sorted(_subject(a, qs_a))}
-    words_a, words_b = set(full_a), {t[:_STEM] for t in _subject(b, qs_b)}
-    # two counts of one counted thing ("at most four interviews" / "six interviews") share that word too
-    from ..statements.terms import prior
-
+    full_a = {t[:_STEM]: t for t in sorted(subject_a)}
+    words_a, words_b = set(full_a), {t[:_STEM] for t in subject_b}
     common = words_a & words_b
+    # two counts of one counted thing ("at most four interviews" / "six interviews") share that word too
     counted = qa.dimension == "count" and bool(qa.unit)
     shared = len(common) + counted
     weight = sum(prior(full_a[t]) for t in common) + (prior(qa.unit) if counted else 0.0)

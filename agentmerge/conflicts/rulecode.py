@@ -235,8 +235,8 @@ def _kept_out(s) -> tuple[frozenset[str], frozenset[str]] | None:
     return (stems, frozenset(acronyms)) if stems or acronyms else None
 
 
-def _fills(code: str, stems: frozenset[str], acronyms: frozenset[str]) -> int | None:
-    """The line of a data block whose key is the kept-out field (all its words among the rule's, or the
+def _fills(code: str, stems: frozenset[str], acronyms: frozenset[str]) -> tuple[int, str] | None:
+    """(line, key) of a data block whose key is the kept-out field (all its words among the rule's, or the
     rule's acronym: `ssn`, `cardNumber`) with a value written out, not masked or templated."""
     for n, line in enumerate(code.splitlines(), 1):
         for m in _KEY_LINE.finditer(line):
@@ -246,16 +246,8 @@ def _fills(code: str, stems: frozenset[str], acronyms: frozenset[str]) -> int | 
             words = [w.lower() for w in re.findall(r"[a-z0-9]+|[A-Z][a-z0-9]*", key.replace("-", "_")) if w != "_"]
             if key.lower() in acronyms or (words and any(len(w) > 2 for w in words) and all(
                     any(w.startswith(t) or t.startswith(w) for t in stems) for w in words if len(w) > 1)):
-                return n
+                return n, key
     return None
-
-
-def _filled_key(code: str, line: int, stems: frozenset[str], acronyms: frozenset[str]) -> str:
-    """The key `_fills` found on that line."""
-    for m in _KEY_LINE.finditer(code.splitlines()[line - 1]):
-        if _fills(m.group(0), stems, acronyms):
-            return m.group("key")
-    return "field"
 
 
 def _logs(code: str, what: tuple[str, ...]) -> int | None:
@@ -421,8 +413,7 @@ def detect(ctx) -> list[Conflict]:
                 what = f"logging {named}"
                 why = f"the rule keeps {named} out of logs; the code block logs it"
             elif kind == "field":
-                line = _fills(code, *construct)
-                key = _filled_key(code, line, *construct) if line else ""
+                line, key = _fills(code, *construct) or (None, "")
                 what = f"`{key}` in a record"
                 why = f"the rule keeps it out of records; the block fills in `{key}`"
             elif kind == "quoted":
