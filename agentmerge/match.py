@@ -28,7 +28,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel, Levenshtein
 
 from .model import CONFLICT, ITEM, PARAGRAPH, Group, Member, Unit
-from .normalize import Normalised, normalise, plain, quotation, reversed_order, unlabelled
+from .normalize import Normalised, ends_with_colon, normalise, plain, quotation, reversed_order, unlabelled
 from .statements.terms import lemma, prior, terms_data, tokens
 
 _CHECKBOX = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX]\]")
@@ -679,7 +679,7 @@ def lead_ins(units: Sequence[Unit]) -> frozenset[int]:
     by_uid = {u.uid: u for u in units}
     found = set()
     for u in units:
-        if u.kind != PARAGRAPH or not unlabelled(u.text).rstrip().endswith(":"):
+        if u.kind != PARAGRAPH or not ends_with_colon(unlabelled(u.text)):
             continue
         after = by_uid.get(u.uid + 1)
         if after is not None and after.kind == ITEM and after.source == u.source and after.section == u.section:

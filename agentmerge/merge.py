@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from . import model
 from .match import DUPLICATE, RELATED, Matching, lead_ins, other_context
 from .model import ITEM, Agent, Unit
-from .normalize import LABEL, plain, words
+from .normalize import LABEL, ends_with_colon, plain, words
 from .split import is_one_paragraph
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?=[ \t]|$)")
@@ -86,7 +86,7 @@ def _checklist_share(agent: Agent, section_index: int, units: dict[int, Unit]) -
 
 def _introduces(unit: Unit) -> bool:
     """A paragraph ending with `:` introduces what follows; it says little of its own."""
-    return unit.kind == model.PARAGRAPH and unit.text.rstrip().endswith(":")
+    return unit.kind == model.PARAGRAPH and ends_with_colon(unit.text)
 
 
 def align_sections(agents: Sequence[Agent], matching: Matching) -> dict[SectionKey, SectionKey]:

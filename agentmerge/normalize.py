@@ -122,6 +122,15 @@ def reversed_order(x: Normalised, y: Normalised) -> bool:
     return False
 
 
+_COLON_END = re.compile(r":[*_]{0,3}\s*\Z")
+
+
+def ends_with_colon(text: str) -> bool:
+    """Whether a paragraph ends with a colon, inside its emphasis or not ("Steps:", "*Backend Performance:*"):
+    before a list, it introduces the list."""
+    return _COLON_END.search(text) is not None
+
+
 def unlabelled(text: str) -> str:
     """The text without the keep-all labels an earlier merge wrote on it (agentmerge's note, not guidance)."""
     return LABEL.sub("", text) if "<!-- agentmerge conflict" in text else text

@@ -42,7 +42,7 @@ full whole entire suite stage job jobs gate measured acceptable fine ok okay all
 """.split())
 # Words after which a clause's next words belong to a different thing ("coverage 90% for new code").
 _STOP_AFTER = frozenset("for in on at by with from of per to when if unless while and or but so".split())
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_+./#-]*[A-Za-z0-9+#]|[A-Za-z]")
+_WORD = re.compile(r"\d[xX]{2}(?!\w)|[A-Za-z][A-Za-z0-9_+./#-]*[A-Za-z0-9+#]|[A-Za-z]")
 _CLAUSE_BREAK = re.compile(r"[;\n]|\.(?=\s|$)|[!?](?=\s|$)|\|")
 _SEGMENT_BREAK = re.compile(r",|\(|\)|—|–| - |\b(?:and|or|but|while|whereas|then|vs\.?|versus)\b", re.IGNORECASE)
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
@@ -93,6 +93,9 @@ class Table:
     nines: dict[str, float]
     names: dict[tuple[str, ...], str]  # stemmed phrase -> key
     keys: frozenset[str] = frozenset()  # the `names:` keys: terms that name a quantity on their own
+    # `contexts:` spelling -> (class, word); its pattern finds them in a heading or lead-in
+    contexts: dict[str, tuple[str, str]] = field(default_factory=dict, compare=False)
+    context_pattern: Any = field(default=None, compare=False)
     pattern: Any = field(default=None, compare=False)
     unit_pattern: Any = field(default=None, compare=False)
     before_pattern: Any = field(default=None, compare=False)
@@ -186,13 +189,24 @@ def _table(data: dict) -> Table:
     runs = [_LETTERS.findall(w.lower()) for w in literals]
     state_words = (frozenset([max(r, key=len) for r in runs] + list(_A_UNITS))
                    if all(r and w.isascii() for r, w in zip(runs, literals)) else None)
+    contexts = {str(spelling).lower(): (str(kind), str(word))
+                for kind, words in data.get("contexts", {}).items() for word, spellings in words.items()
+                for spelling in [word, *spellings]}
+    context_pattern = compiled_when_used(rf"(?<![\w-])(?:{_alternation(contexts)})(?![\w-])", re.IGNORECASE)
     return Table(units=units, numbers=numbers, multipliers=multipliers, before=before, after=after,
                  cadences=cadences,
                  times={str(k).lower(): float(v) for k, v in data.get("times", {}).items()},
                  nines={str(k).lower(): float(v) for k, v in data.get("nines", {}).items()},
                  names=names, keys=frozenset(names.values()), pattern=re.compile(number), unit_pattern=unit_pattern,
                  before_pattern=before_pattern, after_pattern=after_pattern, may_state=may_state,
-                 state_words=state_words)
+                 state_words=state_words, contexts=contexts, context_pattern=context_pattern if contexts else None)
+
+
+def contexts_in(text: str, table: Table) -> frozenset[tuple[str, str]]:
+    """The (class, word) pairs of `contexts:` a heading or lead-in names."""
+    if table.context_pattern is None:
+        return frozenset()
+    return frozenset(table.contexts[m.group(0).lower()] for m in table.context_pattern.finditer(text))
 
 
 _LETTERS = re.compile(r"[a-z]+")
@@ -280,7 +294,7 @@ def _name_before(clause: str, start: int) -> str:
         left = _ASIDE.sub(lambda m: " " * len(m.group(0)), left)
     cut = max((m.end() for m in _SEGMENT_BREAK.finditer(left)), default=0)
     # a previous value ends the name; a digit inside a word ("p99", "s3") is part of it
-    digit = max((m.end() for m in re.finditer(r"(?<![\w.])\d[\w%]*", left)), default=0)
+    digit = max((m.end() for m in re.finditer(r"(?<![\w.])\d(?![x\d]*xx\b)[\w%]*", left)), default=0)
     segment = left[max(cut, digit):]
     label = ""
     if ":" in segment:
@@ -308,6 +322,9 @@ def _name_after(clause: str, end: int) -> str:
     return " ".join(words)
 
 
+_STATUS_CLASS = re.compile(r"\dxx")  # "5xx errors": a class of status codes, a word of the name
+
+
 def _terms(phrase: str, table: Table) -> frozenset[str]:
     stems = [_stem(w) for w in phrase.replace("-", " ").split() if w]
     out: set[str] = set()
@@ -320,7 +337,7 @@ def _terms(phrase: str, table: Table) -> frozenset[str]:
                 i += n
                 break
         else:
-            if not stems[i][:1].isdigit():
+            if not stems[i][:1].isdigit() or _STATUS_CLASS.fullmatch(stems[i]):
                 out.add(stems[i])
             i += 1
     return frozenset(out)
@@ -360,6 +377,9 @@ def _quantities_in(text: str, table: Table) -> list[Quantity]:
     return found
 
 
+_PERCENTILE_AFTER = re.compile(r"\s*\(?\s*(p\d{2,3})\b", re.IGNORECASE)
+
+
 def _make(clause: str, offset: int, table: Table, value: float, dimension: str, unit: str, op: str,
           span: tuple[int, int], counted: str = "", low: float | None = None, high: float | None = None) -> Quantity:
     lo, hi = _bounds(op, value) if low is None else (low, high)
@@ -368,6 +388,10 @@ def _make(clause: str, offset: int, table: Table, value: float, dimension: str, 
     adjective = re.search(r"\d-[a-z]", clause[span[0]:span[1]], re.IGNORECASE) is not None
     after = counted or ("" if name and not adjective else _name_after(clause, span[1]))
     terms = _terms(" ".join(p for p in (name, after) if p), table)
+    # a percentile written after the value ("<100ms p50", "200 ms (p95)") says which one it measures
+    percentile = _PERCENTILE_AFTER.match(clause, span[1])
+    if percentile and percentile.group(1).lower() not in name:
+        name = f"{name} {percentile.group(1).lower()}".strip()
     return Quantity(value=value, unit=unit, dimension=dimension, comparator=op, low=lo, high=hi,
                     name=name or after, terms=terms, text=clause[span[0]:span[1]].strip(),
                     start=offset + span[0], end=offset + span[1])
@@ -398,7 +422,7 @@ def _segment(clause: str, at: int) -> str:
     """The words before a comparator back to the previous value or break ("no model may scan")."""
     left = clause[:at]
     cut = max((m.end() for m in _SEGMENT_BREAK.finditer(left)), default=0)
-    digit = max((m.end() for m in re.finditer(r"(?<![\w.])\d[\w%]*", left)), default=0)
+    digit = max((m.end() for m in re.finditer(r"(?<![\w.])\d(?![x\d]*xx\b)[\w%]*", left)), default=0)
     return left[max(cut, digit):]
 
 

@@ -399,3 +399,69 @@ def test_a_rule_that_quotes_a_phrase_still_takes_a_stance(tmp_path):
     found = conflicts(tmp_path, '- Never promise a refund date; say "we are looking into it" instead.',
                       "- Promising a refund date is fine when the order is late.")
     assert "modality" in kinds(found)
+
+
+# Lists of metrics as collections write them: each item names its own thing, and a heading or lead-in
+# that names a platform, a stage or a purpose scopes the values under it.
+METRIC_LISTS_QUIET = [
+    # two values under lead-ins for two platforms
+    ("*Backend Performance:*\n\n- Memory Usage: <512MB per instance\n\n*Mobile Performance:*\n\n"
+     "- Memory Usage: <100MB baseline", "- Keep answers short."),
+    # two headings for two stages, in two inputs
+    ("## Staging\n\n- Error rate: < 5%", "## Production\n\n- Error rate: < 0.1%"),
+    # a trigger is no budget
+    ("**Scaling Triggers:**\n\n- Error rate > 1%\n\nPerformance budget:\n\n- Error rate: < 0.1%", "- Keep answers short."),
+    # items of one list name different things
+    ("*Throughput Targets:*\n\n- Read-heavy APIs: >1000 RPS per instance\n- Write-heavy APIs: >100 RPS per instance\n"
+     "- Mixed workload: >500 RPS per instance", "- Keep answers short."),
+    ("*Error Rate Targets:*\n\n- 5xx errors: <0.1%\n- 4xx errors: <5% (excluding 401/403)", "- Keep answers short."),
+    ("- **Line Coverage**: Minimum 80%\n- **Function Coverage**: Minimum 90%\n- **Critical Path Coverage**: 100%",
+     "- Keep answers short."),
+    # a percentile after the value says which one is meant
+    ("- **Performance**: Response time <200ms p95", "- Response time: <100ms p50, <500ms p99"),
+    # the value of a label is not the value of a word in its details, nor of the next nested line
+    ("- **70% Unit Tests**: Fast, isolated, extensive coverage", "- Coverage: at least 80%"),
+    ("- **Vulnerability Metrics**\n  - False Positive Rate: < 5%\n  - Coverage: 100% of attack surface",
+     "- Test coverage: 100% for every endpoint"),
+    # time to first byte is not an app's start-up time
+    ("- App Startup: <3s cold start", "- **Network**: TTFB < 600ms, compression enabled"),
+    # a crossed-out item says not to do it, as the other does
+    ("- ❌ Validate technical correctness (trusts specialists)",
+     "- Does NOT validate technical correctness (the specialist's responsibility)"),
+    # two examples written two ways take no stance against each other
+    ("```python\nprint(f\"processed {n} rows\")\n```", "```python\nlogger.info(\"processed %d rows\", n)\n```"),
+]
+
+
+@pytest.mark.parametrize("a, b", METRIC_LISTS_QUIET)
+def test_metric_lists_contexts_and_examples_state_no_conflict(tmp_path, a, b):
+    assert conflicts(tmp_path, a, b) == []
+
+
+METRIC_LISTS_CONFLICTS = [
+    # the same metric twice in one agent, under headings that scope nothing
+    ("value", "### Performance Metrics\n\n- **Lead time for changes**: <1 hour\n\n### DORA Metrics\n\n"
+              "- **Lead time for changes**: <2 hours", "- Keep answers short."),
+    # one platform's value against a value for every platform
+    ("value", "*Mobile Performance:*\n\n- Memory Usage: <100MB baseline", "- **Memory usage**: <500MB baseline"),
+    ("value", "- Response time <200ms p95", "- API response time: 300 ms (p95)"),
+    ("modality", "- ❌ Force-push to shared branches", "- You may force-push to shared branches to clean up history."),
+    ("code", "- Never use print() for diagnostics; use the logger.", "```python\nprint(f\"processed {n} rows\")\n```"),
+]
+
+
+@pytest.mark.parametrize("kind, a, b", METRIC_LISTS_CONFLICTS)
+def test_metric_lists_still_conflict_where_one_thing_has_two_values(tmp_path, kind, a, b):
+    assert kind in kinds(conflicts(tmp_path, a, b))
+
+
+def test_an_emphasised_label_ending_with_a_colon_introduces_its_list(tmp_path):
+    from agentmerge.read import read_agents
+    from agentmerge.statements import lead_ins
+
+    path = tmp_path / "a.md"
+    path.write_text("# A\n\n*Backend Performance:*\n\n- API Response: <200ms (p95)\n\n**Steps:**\n\n- Plan\n",
+                    encoding="utf-8")
+    agent = read_agents([str(path)])[0]
+    introducing = lead_ins(agent)
+    assert [u.text for u in agent.units if u.uid in introducing] == ["*Backend Performance:*"]

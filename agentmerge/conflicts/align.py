@@ -216,6 +216,63 @@ def capability_items(agent, introducing: frozenset[int]) -> frozenset[int]:
     return frozenset(found)
 
 
+def contexts_of(ctx, uid: int) -> tuple[frozenset[tuple[str, str]], int]:
+    """What a unit's context says it is for, and which list it is an item of (-1: none).
+
+    The context is the lead-in its list stands under, else its innermost heading below the title; what
+    it says are the `contexts:` words of `knowledge/quantities.yaml` it names (part, stage, purpose)."""
+    held = ctx.__dict__.get("_contexts")
+    if held is None:
+        held = ctx.__dict__["_contexts"] = _contexts(ctx)
+    return held.get(uid, (frozenset(), -1))
+
+
+def _contexts(ctx) -> dict[int, tuple[frozenset[tuple[str, str]], int]]:
+    from ..quantities import contexts_in, load_table
+    from ..statements import lead_ins
+
+    table = load_table(tuple(ctx.options.axes))
+    out: dict[int, tuple[frozenset[tuple[str, str]], int]] = {}
+    lists = 0
+    for agent in ctx.agents:
+        units = {u.uid: u for u in agent.units}
+        introducing = lead_ins(agent)
+        label: frozenset[tuple[str, str]] = frozenset()
+        previous = None  # the item before, for telling one list from the next
+        for slot in agent.layout:
+            if slot.kind != "unit":
+                label, previous = frozenset(), None
+                continue
+            unit = units[slot.ref]
+            if unit.uid in introducing:
+                label, previous = contexts_in(plain(unit.text), table), None
+                continue
+            if unit.kind != model.ITEM:
+                label, previous = frozenset(), None
+            elif previous is None or previous.section != unit.section:
+                lists += 1
+            previous = unit if unit.kind == model.ITEM else None
+            titles = _headings(agent, agent.sections[unit.section])
+            said = label or (contexts_in(titles[0], table) if titles else frozenset())
+            out[unit.uid] = (said, lists if unit.kind == model.ITEM else -1)
+    return out
+
+
+def other_contexts(ctx, uid_a: int, uid_b: int) -> bool:
+    """Whether two units hold for two things by their contexts (`contexts_of`): both name a word of one
+    class and none in common ("Memory Usage: <512MB per instance" under "*Backend Performance:*",
+    "<100MB baseline" under "*Mobile Performance:*")."""
+    (ca, _la), (cb, _lb) = contexts_of(ctx, uid_a), contexts_of(ctx, uid_b)
+    kinds = {k for k, _ in ca} & {k for k, _ in cb}
+    return any({w for k, w in ca if k == kind}.isdisjoint({w for k, w in cb if k == kind}) for kind in kinds)
+
+
+def one_list(ctx, uid_a: int, uid_b: int) -> bool:
+    """Whether two units are two items of one list (`contexts_of`)."""
+    la, lb = contexts_of(ctx, uid_a)[1], contexts_of(ctx, uid_b)[1]
+    return la >= 0 and la == lb and uid_a != uid_b
+
+
 def _headings(agent, section) -> list[str]:
     """The titles of the section and the sections it stands under, the file's title (level 1) aside: a
     title names the whole agent ("# Charting expertise"), not a list of it."""

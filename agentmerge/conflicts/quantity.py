@@ -14,7 +14,7 @@ detector's; this one finds what those names do not cover.
 from __future__ import annotations
 
 from ..quantities import _PLACING, comparable, disagree, load_table, quantities, similarity, stricter
-from .align import conflict, pairs, same_scope, scope_of, sort, statements, takes_no_stance
+from .align import conflict, one_list, other_contexts, pairs, same_scope, scope_of, sort, statements, takes_no_stance
 from .align import QUESTION, aside, history
 
 # Dimensions whose bare numbers say too little to compare ("number": "React 18", "step 3").
@@ -63,6 +63,8 @@ def detect(ctx) -> list:
         scope_a, scope_b = scope_of(a.text).lower(), scope_of(b.text).lower()
         if scope_a and scope_b and not same_scope(scope_a, scope_b):
             continue  # "timeout 30 s for reads" / "5 s for writes": two situations
+        if other_contexts(ctx, a.uid, b.uid):
+            continue  # the same, said by the headings or lead-ins the two stand under
         # one side scoped ("at most once in CI" / "up to 3 times"): the other's rule covers that scope too
         qs_a, qs_b = stated[a.index][1], stated[b.index][1]
         for qa in qs_a:
@@ -78,6 +80,8 @@ def detect(ctx) -> list:
                 continue
             if not disagree(qa, match):
                 continue
+            if qa.terms != match.terms and one_list(ctx, a.uid, b.uid):
+                continue  # items of one list, each named its own way: "- Read-heavy APIs: …" / "- Mixed workload: …"
             strict = stricter(qa, match)
             what = qa.name or match.name or "value"
             why = f"two values for {what}: {qa.text} and {match.text}"

@@ -17,6 +17,7 @@ from .. import model
 from ..lazy import compiled_when_used
 from ..model import Conflict, Side
 from ..normalize import plain, unlabelled
+from .align import other_contexts
 
 _CLAUSE = re.compile(r"[;\n]|\.(?:\s|$)|\|")
 # Not a number of its own after `N+`, `2^`, `x*`: "N+1 queries" states no retries value.
@@ -27,6 +28,9 @@ _TO_SECONDS = {"ms": 0.001, "millisecond": 0.001, "milliseconds": 0.001, "s": 1,
                "seconds": 1, "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60, "h": 3600, "hr": 3600,
                "hrs": 3600, "hour": 3600, "hours": 3600, "d": 86400, "day": 86400, "days": 86400}
 WINDOW_WORDS = 5
+# A value right after a label's colon, comparator between or not: it is that label's.
+_LABELLED = re.compile(r":\s*(?:[<>≤≥]=?|~|(?:at least|at most|up to|under|over|below|above|min(?:imum)?|max(?:imum)?)\s)?\s*\Z",
+                       re.IGNORECASE)
 _RATE = re.compile(r"\s+per\s+\w", re.IGNORECASE)
 RATE_SUFFIX = "_rate"
 
@@ -148,6 +152,10 @@ def values_in(text: str, settings: tuple[Setting, ...]) -> list[Value]:
                         gap = clause[name.end() : m.start()]
                     elif m.end() <= name.start() and not setting.version:
                         gap = clause[m.end() : name.start()]
+                        if ":" in gap or _LABELLED.search(clause, 0, m.start()):
+                            # the value of a label: "70% Unit Tests: fast, extensive coverage", "False
+                            # Positive Rate: < 5% Coverage: 100%" (nested items read as one clause)
+                            continue
                     else:
                         continue
                     unit_of = (m.group(3) or "").lower()
@@ -229,7 +237,8 @@ def detect(ctx) -> list[Conflict]:
         clashing: list[tuple[int, Value]] = []
         for i, (uid_a, va) in enumerate(entries):
             for uid_b, vb in entries[i + 1 :]:
-                if uid_a != uid_b and disagree(va, vb) and not _same_rate(ctx.units[uid_a].text, ctx.units[uid_b].text):
+                if (uid_a != uid_b and disagree(va, vb) and not _same_rate(ctx.units[uid_a].text, ctx.units[uid_b].text)
+                        and not other_contexts(ctx, uid_a, uid_b)):
                     for e in ((uid_a, va), (uid_b, vb)):
                         if e not in clashing:
                             clashing.append(e)

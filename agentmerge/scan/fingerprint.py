@@ -256,9 +256,11 @@ def repeated_units(units: list[tuple[str, str]]) -> dict[int, str]:
     """{key: text} of the units of one body that count towards the most repeated guidance: prose with at
     least three content words, not a lead-in to a list ("Before finalizing, verify:"). The key is a hash
     of the normalised words, so wording that normalises alike counts as one."""
+    from ..normalize import ends_with_colon
+
     out: dict[int, str] = {}
     for kind, unit_text in units:
-        if _code_like(kind) or unit_text.rstrip().endswith(":"):
+        if _code_like(kind) or ends_with_colon(unit_text):
             continue
         tokens = _tokens(kind, unit_text) if _text_kind(kind) else ()
         if len(tokens) >= 3:

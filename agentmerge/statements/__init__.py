@@ -317,7 +317,7 @@ def plain_statements(markdown: str) -> list[str]:
 def lead_ins(agent: Agent) -> frozenset[int]:
     """Uids of the paragraphs that end with `:` (a keep-all label aside) and stand right before a list:
     they introduce it."""
-    from ..normalize import unlabelled
+    from ..normalize import ends_with_colon, unlabelled
 
     found: set[int] = set()
     kinds = {u.uid: u for u in agent.units}
@@ -327,7 +327,7 @@ def lead_ins(agent: Agent) -> frozenset[int]:
             continue
         unit = kinds[slot.ref]
         after = slots[i + 1]
-        if (unit.kind == model.PARAGRAPH and unlabelled(unit.text).rstrip().endswith(":") and after.kind == "unit"
+        if (unit.kind == model.PARAGRAPH and ends_with_colon(unlabelled(unit.text)) and after.kind == "unit"
                 and kinds[after.ref].kind == model.ITEM):
             found.add(unit.uid)
     return frozenset(found)

@@ -482,8 +482,23 @@ def statement_terms(text: str) -> tuple[str, ...]:
     return _analysis(text, (), False).terms
 
 
+# A statement marked with a cross ("❌ Validate technical correctness") says not to do it; a tick says
+# nothing of its own.
+_CROSS = re.compile(r"^\s*(?:❌|✗|✘|🚫|⛔)\s*")
+_TICK = re.compile(r"^\s*(?:✅|✓|✔️?|☑️?)\s*")
+_MARKS = frozenset("❌✗✘🚫⛔✅✓✔☑")
+
+
 def _analysis(text: str, code: tuple[str, ...], full: bool) -> Analysis:
     data = terms_data()
+    if text[:1] in _MARKS:
+        cross = _CROSS.match(text)
+        if cross:
+            text = "do not " + text[cross.end():]
+        else:
+            tick = _TICK.match(text)
+            if tick:
+                text = text[tick.end():]
     opening = _modal_openings(data)
     plain_words = _plain_words(data)
     clauses = _CLAUSE.split(text)
