@@ -465,3 +465,11 @@ def test_an_emphasised_label_ending_with_a_colon_introduces_its_list(tmp_path):
     agent = read_agents([str(path)])[0]
     introducing = lead_ins(agent)
     assert [u.text for u in agent.units if u.uid in introducing] == ["*Backend Performance:*"]
+
+
+def test_a_sentence_that_comes_afterwards_follows_the_one_before(tmp_path):
+    found = conflicts(tmp_path, "## Release\n\n1. Run the database migration on the replica.\n2. Deploy the new application build.\n",
+                      "The new application build is deployed as soon as review passes. The database migration on the "
+                      "replica runs in the nightly maintenance window afterwards.")
+    assert "order" in kinds(found)
+

@@ -169,7 +169,20 @@ def _unit_sequences(said) -> dict[int, list[tuple[frozenset[str], frozenset[str]
             then = frozenset(t for m in members[k + 1 :] for t in m.terms if t not in _SEQUENCE_TERMS) - first
             if first and then:
                 out.setdefault(s.index, []).append((first, then))
+        # "The confirmation goes out when the booking is saved. The deposit is captured afterwards.": a
+        # sentence that says it comes after, with no order of its own, follows the sentence before it
+        for before, s in zip(members, members[1:]):
+            if s.st.order or not _SEQUEL.search(s.text):
+                continue
+            then = frozenset(t for t in s.terms if t not in _SEQUENCE_TERMS)
+            first = frozenset(t for t in before.terms if t not in _SEQUENCE_TERMS) - then
+            if _specific(first) and _specific(then - first):  # not "…; write it up afterwards"
+                out.setdefault(before.index, []).append((first, then - first))
     return out
+
+
+# a sentence that comes after the one before it ("… afterwards", "After that, …", "Then …")
+_SEQUEL = re.compile(r"\b(?:afterwards?|after that|later on)\b|^\W*(?:then|later|next)\b", re.IGNORECASE)
 
 
 SPECIFIC = 0.8  # the summed English prior of what an order moves: "design note" 0.86, "write change" 0.72

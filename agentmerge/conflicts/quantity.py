@@ -13,6 +13,8 @@ detector's; this one finds what those names do not cover.
 
 from __future__ import annotations
 
+import re
+
 from ..quantities import _PLACING, comparable, disagree, load_table, quantities, similarity, stricter
 from .align import conflict, one_list, other_contexts, pairs, same_scope, scope_of, sort, statements, takes_no_stance
 from .align import QUESTION, aside, history
@@ -80,8 +82,9 @@ def detect(ctx) -> list:
                 continue
             if not disagree(qa, match):
                 continue
-            if qa.terms != match.terms and one_list(ctx, a.uid, b.uid):
-                continue  # items of one list, each named its own way: "- Read-heavy APIs: …" / "- Mixed workload: …"
+            if (qa.terms != match.terms and _labelled(a, qa) and _labelled(b, match)
+                    and one_list(ctx, a.uid, b.uid)):
+                continue  # a list of labelled values, each its own thing: "- Read-heavy APIs: …" / "- Mixed workload: …"
             strict = stricter(qa, match)
             what = qa.name or match.name or "value"
             why = f"two values for {what}: {qa.text} and {match.text}"
@@ -95,6 +98,18 @@ def detect(ctx) -> list:
                                   suggestion))
             break
     return sort(found)
+
+
+_LABEL = re.compile(r"[^:.;]{1,50}:\s")
+
+
+def _labelled(s, q) -> bool:
+    """Whether a statement gives the value after a label of its own ("Read-heavy APIs: >1000 RPS", the
+    details of "**Latency**: p99 under 200 ms")."""
+    if s.st.role == "details":
+        return True
+    m = _LABEL.match(s.text)
+    return m is not None and q.start >= m.end() - 1
 
 
 # Two statements of different inputs that each state one value of a dimension are about one thing when
