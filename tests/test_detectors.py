@@ -473,3 +473,25 @@ def test_a_sentence_that_comes_afterwards_follows_the_one_before(tmp_path):
                       "replica runs in the nightly maintenance window afterwards.")
     assert "order" in kinds(found)
 
+
+
+JSON_CAMEL = '```json\n{"orderId": "o_1", "amountDue": 5000, "id": 7}\n```'
+JSON_SNAKE = '```json\n{"order_id": "o_1", "amount_due": 5000, "id": 7}\n```'
+
+
+@pytest.mark.parametrize("rule, block", [
+    ("- Field names in `snake_case`.", JSON_CAMEL),
+    ("- JSON keys are camelCase, to match the SDK.", JSON_SNAKE),
+])
+def test_a_naming_convention_for_fields_against_a_json_block_written_otherwise(tmp_path, rule, block):
+    found = conflicts(tmp_path, rule, "## Example\n\n" + block)
+    assert [c.kind for c in found] == ["code"] and "not in" in found[0].topic
+
+
+@pytest.mark.parametrize("rule, block", [
+    ("- Field names in `snake_case`.", JSON_SNAKE),  # as the rule says
+    ("- Column names are snake_case.", JSON_CAMEL),  # a table's columns, not the JSON's fields
+    ("- Comfortable with snake_case and camelCase JSON keys.", JSON_CAMEL),  # two conventions: none set
+])
+def test_json_blocks_that_follow_or_are_not_named_by_a_convention(tmp_path, rule, block):
+    assert conflicts(tmp_path, rule, "## Example\n\n" + block) == []

@@ -16,6 +16,9 @@ block with `eval(expr)`; "always pass `timeout=` to requests" against `requests.
   of Y is no call.
 - "Never log X" ("never write email addresses to application logs") conflicts with a logging or printing
   call whose arguments, outside string literals, name X (`logger.info("…", user.email)`).
+- A rule that names the fields of data in one convention ("Field names in `snake_case`", "JSON keys are
+  camelCase") conflicts with a JSON block whose key of two words or more is written in another
+  (`"amountDue"`).
 - A rule that keeps a quoted word out ("gender-neutral language: no "rockstar"") conflicts with a block
   that says it, in any case.
 - "Never store/include/keep X in records" conflicts with a data block (JSON, YAML) that fills in a key
@@ -250,6 +253,45 @@ def _fills(code: str, stems: frozenset[str], acronyms: frozenset[str]) -> tuple[
     return None
 
 
+# The naming conventions a rule can set for the fields of data, and how a key of each is written.
+_CASES = {
+    "snake_case": re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+"),
+    "camelCase": re.compile(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+"),
+    "kebab-case": re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+"),
+    "PascalCase": re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+"),
+}
+_CASE_NAME = compiled_when_used(r"\b(?P<style>snake|camel|kebab|pascal)[_ -]?case\b", re.IGNORECASE)
+# what the convention is for: the fields of the data an API or a record carries (not a table's columns,
+# which no JSON block shows)
+_FIELDS = compiled_when_used(r"\b(?:fields?|keys?|propert(?:y|ies)|attributes?|json|payloads?|responses?|"
+                             r"request bod(?:y|ies))\b", re.IGNORECASE)
+_QUOTED_KEY = re.compile(r"\"(?P<key>[A-Za-z][A-Za-z0-9_-]*)\"\s*:")
+
+
+def _casing(s) -> str | None:
+    """The one naming convention a rule sets for the fields of data ("Field names in `snake_case`", "JSON
+    keys are camelCase"), or None: a rule against a convention, or naming two, sets none."""
+    if s.st.negated or s.st.role == "head":
+        return None
+    styles = {m.group("style").lower() for m in _CASE_NAME.finditer(s.text)}
+    if len(styles) != 1 or not _FIELDS.search(s.text):
+        return None
+    return {"snake": "snake_case", "camel": "camelCase", "kebab": "kebab-case", "pascal": "PascalCase"}[styles.pop()]
+
+
+def _other_case(code: str, case: str) -> tuple[int, str] | None:
+    """(line, key) of the first key of a JSON block written in another convention than `case`: keys of
+    two words or more only ("id" and "data" fit every convention)."""
+    own = _CASES[case]
+    others = [p for name, p in _CASES.items() if name != case]
+    for n, line in enumerate(code.splitlines(), 1):
+        for m in _QUOTED_KEY.finditer(line):
+            key = m.group("key")
+            if not own.fullmatch(key) and any(p.fullmatch(key) for p in others):
+                return n, key
+    return None
+
+
 def _logs(code: str, what: tuple[str, ...]) -> int | None:
     """The line of a logging call whose arguments, outside string literals, name one of `what`
     (`logger.info("signup %s", user.email)`)."""
@@ -363,6 +405,9 @@ def detect(ctx) -> list[Conflict]:
         field = _kept_out(s)
         if field is not None:
             rules.append(("field", s, field, False))
+        case = _casing(s)
+        if case is not None:
+            rules.append(("case", s, case, False))
         for construct in _prohibited(s):
             if re.search(rf"\b(?:outside|other than|except|besides|apart from|beyond)\s+(?:of\s+)?(?:the\s+|an?\s+)?"
                          rf"`?{re.escape(construct)}", s.text, re.IGNORECASE):
@@ -392,7 +437,7 @@ def detect(ctx) -> list[Conflict]:
         # a literal's name only holds the rule's word (`storePassword`), a logged thing's its stem
         # (`user.email`): every block is looked at
         longest = max(words, key=len)
-        candidates = (range(len(blocks)) if kind in ("literal", "logged", "quoted", "field") else
+        candidates = (range(len(blocks)) if kind in ("literal", "logged", "quoted", "field", "case") else
                       sorted({n for w in (longest, longest.lower(), longest.capitalize()) for n in holding.get(w, ())})
                       if kind == "prohibit" and _caseless(construct) else holding.get(longest, ()))
         for n in candidates:
@@ -416,6 +461,10 @@ def detect(ctx) -> list[Conflict]:
                 line, key = _fills(code, *construct) or (None, "")
                 what = f"`{key}` in a record"
                 why = f"the rule keeps it out of records; the block fills in `{key}`"
+            elif kind == "case":
+                line, key = _other_case(code, construct) or (None, "")
+                what = f"`{key}` not in {construct}"
+                why = f"the rule names fields in {construct}; the block's `{key}` is written otherwise"
             elif kind == "quoted":
                 line = _says(code, construct)
                 what = f"\"{construct}\""
