@@ -495,3 +495,24 @@ def test_a_naming_convention_for_fields_against_a_json_block_written_otherwise(t
 ])
 def test_json_blocks_that_follow_or_are_not_named_by_a_convention(tmp_path, rule, block):
     assert conflicts(tmp_path, rule, "## Example\n\n" + block) == []
+
+
+@pytest.mark.parametrize("rule, block", [
+    ("- Never use floating point for money; amounts are integers in minor units.",
+     '```python\ndef total(lines):\n    return sum(float(line["price"]) * line["qty"] for line in lines)\n```'),
+    ("- Don't represent an amount as a float.", "```java\ndouble amount = order.getAmount();\n```"),
+    ("- Never use fixed sleeps in tests; wait for a condition.",
+     '```typescript\nit("checks out", () => {\n  cy.visit("/cart");\n  cy.wait(3000);\n});\n```'),
+])
+def test_money_in_floats_and_fixed_waits_against_the_rule(tmp_path, rule, block):
+    assert "code" in kinds(conflicts(tmp_path, rule, "## Example\n\n" + block))
+
+
+@pytest.mark.parametrize("rule, block", [
+    ("- Never use floating point for money.",
+     '```python\nfrom decimal import Decimal\ntotal = sum(Decimal(line["price"]) for line in lines)\n```'),
+    ("- Never use fixed sleeps in tests; wait for a condition.",
+     "```bash\nuntil curl -fs localhost:8080/health; do\n  sleep 5\ndone\n```"),  # a script's retry loop
+])
+def test_exact_money_and_a_scripts_retry_loop_follow_the_rule(tmp_path, rule, block):
+    assert conflicts(tmp_path, rule, "## Example\n\n" + block) == []
