@@ -423,6 +423,13 @@ METRIC_LISTS_QUIET = [
     ("- **70% Unit Tests**: Fast, isolated, extensive coverage", "- Coverage: at least 80%"),
     ("- **Vulnerability Metrics**\n  - False Positive Rate: < 5%\n  - Coverage: 100% of attack surface",
      "- Test coverage: 100% for every endpoint"),
+    # a scale of tiers is no budget, and a red flag's threshold is no target
+    ("*Test Health:*\n\n- Coverage: >80% (green), >60% (yellow), <60% (red)\n- Pass Rate: >95% (green), >90% (yellow), "
+     "<90% (red)", "*Red Flags:*\n\n- Coverage below 50%\n- Pass rate below 85%"),
+    # two rates of two things ("rate" alone names no rate limit)
+    ("- Pass rate: above 95%", "- Escape rate: <10% to production"),
+    # what is cached decides which cache lifetime a value is
+    ("- Rendered map tiles are cached for 24 hours.", "- Cache carrier rate quotes for an hour."),
     # time to first byte is not an app's start-up time
     ("- App Startup: <3s cold start", "- **Network**: TTFB < 600ms, compression enabled"),
     # a crossed-out item says not to do it, as the other does

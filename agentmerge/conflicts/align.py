@@ -261,8 +261,12 @@ def _contexts(ctx) -> dict[int, tuple[frozenset[tuple[str, str]], int]]:
 def other_contexts(ctx, uid_a: int, uid_b: int) -> bool:
     """Whether two units hold for two things by their contexts (`contexts_of`): both name a word of one
     class and none in common ("Memory Usage: <512MB per instance" under "*Backend Performance:*",
-    "<100MB baseline" under "*Mobile Performance:*")."""
+    "<100MB baseline" under "*Mobile Performance:*"), or one is a trigger's ("Scaling triggers", "Red
+    flags") and the other not."""
     (ca, _la), (cb, _lb) = contexts_of(ctx, uid_a), contexts_of(ctx, uid_b)
+    # a value under no purpose is a target: a trigger's or a red flag's threshold is no target
+    if (("purpose", "trigger") in ca) != (("purpose", "trigger") in cb):
+        return True
     kinds = {k for k, _ in ca} & {k for k, _ in cb}
     return any({w for k, w in ca if k == kind}.isdisjoint({w for k, w in cb if k == kind}) for kind in kinds)
 

@@ -19,6 +19,8 @@ from ..quantities import _PLACING, comparable, disagree, load_table, quantities,
 from .align import conflict, one_list, other_contexts, pairs, same_scope, scope_of, sort, statements, takes_no_stance
 from .align import QUESTION, aside, history
 
+# A statement with this many values of one dimension gives a scale of tiers, not a budget.
+SCALE = 3
 # Dimensions whose bare numbers say too little to compare ("number": "React 18", "step 3").
 COMPARED = ("time", "percent", "size", "cadence", "count", "ratio", "frequency", "usd", "eur", "gbp")
 
@@ -48,6 +50,8 @@ def detect(ctx) -> list:
         if takes_no_stance(s) and s.st.modality == "describe":
             continue
         qs = _quantities(s, table, heads.get(s.uid, ""))
+        if any(sum(q.dimension == d.dimension for q in qs) >= SCALE for d in qs):
+            continue  # a scale ("Pass Rate: >95% (green), >90% (yellow), <90% (red)"): tiers, no one budget
         if qs:
             stated[s.index] = (s, qs)
             subjects[s.index] = _subject(s, qs)

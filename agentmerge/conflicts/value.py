@@ -28,6 +28,7 @@ _TO_SECONDS = {"ms": 0.001, "millisecond": 0.001, "milliseconds": 0.001, "s": 1,
                "seconds": 1, "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60, "h": 3600, "hr": 3600,
                "hrs": 3600, "hour": 3600, "hours": 3600, "d": 86400, "day": 86400, "days": 86400}
 WINDOW_WORDS = 5
+SCALE = 3  # this many values of one unit in one clause are a scale of tiers
 # A value right after a label's colon, comparator between or not: it is that label's.
 _LABELLED = re.compile(r":\s*(?:[<>≤≥]=?|~|(?:at least|at most|up to|under|over|below|above|min(?:imum)?|max(?:imum)?)\s)?\s*\Z",
                        re.IGNORECASE)
@@ -138,6 +139,8 @@ def values_in(text: str, settings: tuple[Setting, ...]) -> list[Value]:
         numbers = list(_NUMBER.finditer(clause))
         if not numbers:
             continue
+        if len(numbers) >= SCALE and len({(m.group(3) or "").lower() for m in numbers}) == 1:
+            continue  # a scale of tiers ("Coverage: >80% (green), >60% (yellow), <60% (red)"), no one value
         for setting in settings:
             if not any(n in clause for n in _lowered(setting.names)):
                 continue  # the pattern needs one of the names: most clauses name no setting
