@@ -678,6 +678,8 @@ def comparable(a: Quantity, b: Quantity, table: Table | None = None) -> bool:
     pa, pb = set(_PERCENTILE.findall(a.name)), set(_PERCENTILE.findall(b.name))
     if pa and pb and not pa & pb:
         return False  # "p99 latency" and "p95 latency" are two quantities
+    if not a.terms - _PLACING or not b.terms - _PLACING:
+        return False  # a name that only places the value ("after a week", "over the last 7 days") names nothing
     if a.dimension in _DIMENSION_WORDS:  # "gzipped size under 8 kB" / "weigh up to 15 kB": the unit says size
         a = replace(a, terms=a.terms - _DIMENSION_WORDS[a.dimension])
         b = replace(b, terms=b.terms - _DIMENSION_WORDS[b.dimension])
@@ -709,7 +711,7 @@ _WHAT_IS_DONE = frozenset({"review", "cache"})
 _DIMENSION_WORDS = {"size": frozenset({"size", "weigh", "weight", "s"}), "time": frozenset({"s", "take"}),
                     "percent": frozenset({"s"}), "count": frozenset({"s"})}
 _PLACING = frozenset({"after", "befor", "before", "until", "everi", "every", "per", "each", "onc", "once", "start",
-                      "end", "time"})
+                      "end", "time", "last", "past", "previou", "next"})
 
 
 def _rare(stem: str) -> bool:

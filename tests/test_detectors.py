@@ -430,6 +430,9 @@ METRIC_LISTS_QUIET = [
     ("- Pass rate: above 95%", "- Escape rate: <10% to production"),
     # what is cached decides which cache lifetime a value is
     ("- Rendered map tiles are cached for 24 hours.", "- Cache carrier rate quotes for an hour."),
+    # a word that only places a value in time names nothing
+    ("- Late fees start after a 5-day grace period.", "- After one week without a reply, the conversation closes on its own."),
+    ("- Crash-free sessions at 99.95% over the last 7 days.", "- Liability may be capped at the fees paid in the last twelve months."),
     # time to first byte is not an app's start-up time
     ("- App Startup: <3s cold start", "- **Network**: TTFB < 600ms, compression enabled"),
     # a crossed-out item says not to do it, as the other does
