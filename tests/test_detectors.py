@@ -526,3 +526,15 @@ def test_money_in_floats_and_fixed_waits_against_the_rule(tmp_path, rule, block)
 ])
 def test_exact_money_and_a_scripts_retry_loop_follow_the_rule(tmp_path, rule, block):
     assert conflicts(tmp_path, rule, "## Example\n\n" + block) == []
+
+
+@pytest.mark.parametrize("a, b", [
+    # a number word or a quantifier is no step of an order
+    ("- String freeze two weeks before each release.", "- Watch Crashlytics for two days after each stage."),
+    ("1. Write the evaluation plan before any training run.\n2. Build the baseline.",
+     "- Build the charts first and sketch the layout around them afterwards."),
+    # "Touch targets" are a size, not an edit
+    ("- Only touch renderer code under `src/renderer/`.", "- Touch targets are at least 48 by 48 logical pixels."),
+])
+def test_words_that_name_no_step_or_edit_make_no_conflict(tmp_path, a, b):
+    assert conflicts(tmp_path, a, b) == []

@@ -51,7 +51,13 @@ def _terms(text: str, terms: frozenset[str]) -> frozenset[str]:
 
 def _orders(s) -> list[tuple[frozenset[str], frozenset[str]]]:
     """(first, then) term sets a statement states."""
-    return list(_stated_orders(s.st.order, s.text, s.terms))
+    return [(f - _NOT_STEPS, t - _NOT_STEPS) for f, t in _stated_orders(s.st.order, s.text, s.terms)
+            if f - _NOT_STEPS and t - _NOT_STEPS]
+
+
+# Terms that name no step of their own: quantifiers, "only", number words ("before any training run",
+# "two weeks before each release", "only after it works").
+_NOT_STEPS = frozenset("every onli only one two three four five six seven eight nine ten".split())
 
 
 @lru_cache(maxsize=65536)  # a merge that frees duplicates detects again: the same statements, read once
@@ -132,7 +138,7 @@ def _first_steps(ctx, said) -> set[int]:
 def _add_steps(run, out) -> None:
     for i, s in enumerate(run):
         for later in run[i + 1 : i + 1 + STEPS_AHEAD]:
-            first, then = s.terms - later.terms, later.terms - s.terms
+            first, then = s.terms - later.terms - _NOT_STEPS, later.terms - s.terms - _NOT_STEPS
             if first and then:
                 out.setdefault(s.index, []).append((first, then, later))
 

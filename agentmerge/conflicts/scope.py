@@ -163,6 +163,8 @@ def _limit(s):
 def _edits(s):
     if s.st.negated or s.st.modality not in ("require", "recommend", "permit"):
         return None
+    if _NOUN_SUBJECT.match(s.text):
+        return None  # "Touch targets are at least 48 pixels", "Change requests must name a reviewer": a noun
     m = _EDIT.search(s.text)
     if not m:
         return None
@@ -181,6 +183,9 @@ _WHERE = frozenset("under inside within in into below beneath folder folders dir
                    "package packages module modules tree path paths only".split())
 
 
+# An edit verb that opens a noun phrase, the subject of what follows.
+_NOUN_SUBJECT = re.compile(r"^\W*(?:edit|modif|chang|touch|rewrit|refactor)\w*\s+[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s+"
+                           r"(?:are|is|must|should|stay|stays|remain|remains|need|needs)\b", re.IGNORECASE)
 _PLACE_VERB = re.compile(r"(?:edit|modify|change|touch|rewrite|refactor)s?\b", re.IGNORECASE)
 _LEADING = re.compile(r"^(?:(?:always|also|then|just|please)\s+)*", re.IGNORECASE)
 
