@@ -538,3 +538,12 @@ def test_exact_money_and_a_scripts_retry_loop_follow_the_rule(tmp_path, rule, bl
 ])
 def test_words_that_name_no_step_or_edit_make_no_conflict(tmp_path, a, b):
     assert conflicts(tmp_path, a, b) == []
+
+
+def test_a_permission_in_the_passive_is_of_the_verb_after_may_be(tmp_path):
+    # "posting" names the mistakes; what may be done is fixing them
+    assert conflicts(tmp_path, "- Never post an entry whose debits and credits differ.",
+                     "- Small posting mistakes may be fixed by editing the entry in place on the same day.") == []
+    found = conflicts(tmp_path, "- A failed charge must never be retried automatically; the customer decides.",
+                      "- Declined charges may be retried automatically up to twice, a minute apart.")
+    assert "modality" in kinds(found)

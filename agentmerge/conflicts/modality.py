@@ -191,6 +191,8 @@ def _conflicting(neg, pos, kind_pos: str) -> tuple[bool, str]:
     marked = set(neg.st.heads) | {t for t in core if len(t) > 1 and t.isupper()}
     if any(h not in named and not _last_word(h) & named for h in marked):
         return False, ""  # "never retry a POST automatically" is about `POST`, which the other does not name
+    if _passive_other(neg, pos, core):
+        return False, ""
     situation = scope_of(pos.text) or _condition(pos.text)
     # or one word of the action and one of the prohibition's subject ("updates must never install …" /
     # "installing updates silently … is fine")
@@ -209,6 +211,24 @@ def _conflicting(neg, pos, kind_pos: str) -> tuple[bool, str]:
     if key and situation and (any(prior(t) >= SPECIFIC_KEY for t in key) or _gerund(pos.text, permission) & key):
         return True, situation
     return False, ""
+
+
+# A permission in the passive: what may be done is the verb after "may be" ("small posting mistakes may
+# be fixed by editing the entry" permits fixing, whatever "posting" names).
+_PASSIVE_PERMISSION = re.compile(r"\b(?:may|can|could|might)\s+(?:also\s+|still\s+|safely\s+)?be\s+(?P<verb>[a-z]+(?:ed|en|wn|t))\b",
+                                 re.IGNORECASE)
+
+
+def _passive_other(neg, pos, core) -> bool:
+    """Whether the permission is of another action than the prohibition's, said in the passive."""
+    from ..statements.terms import lemma, term_words
+
+    m = _PASSIVE_PERMISSION.search(pos.text)
+    if m is None or core[0] in GENERIC_VERBS:
+        return False
+    word = m.group("verb").lower()
+    verbs = {lemma(word), *(term for _s, term in term_words(word))}  # as the statement model reads it
+    return not verbs & (GENERIC_VERBS | set(core) | neg.terms)
 
 
 def _last_word(head: str) -> set[str]:
