@@ -1128,7 +1128,10 @@ def _stances_in(text: str, topics: tuple[Topic, ...], index: _Index, code: bool)
                     hits.append((ti, si, StanceHit(topics[ti].id, topics[ti].stances[si].id, s, e, text[s:e])))
     else:
         norm, breaks = _prepare(text)
-        for start, end in _sentences(norm, breaks):
+        # a sentence holds no string the whole text lacks (sentences stand between spaces, so each folds
+        # as it does inside the text): a text no pattern may match has no sentence one may match
+        sentences = _sentences(norm, breaks) if index.prose(_fold(norm)) else ()
+        for start, end in sentences:
             sentence = norm[start:end]
             folded = _fold(sentence)
             for ti, group in itertools.groupby(index.prose(folded), key=lambda c: c[0]):
