@@ -19,7 +19,7 @@ import re
 
 from ..lazy import compiled_when_used
 from ..statements.terms import prior
-from .align import conflict, pairs, sort, statements, takes_no_stance
+from .align import conflict, may_hold, pairs, sort, statements, takes_no_stance
 
 RARE_ACTION = 0.75  # the English prior of a word that names an action's object on its own ("props", "schema")
 
@@ -49,14 +49,6 @@ def _may_ask(text: str) -> bool:
         return any(w in lower for w in _ASK_WORDS)
     return _MAY_ASK.search(text) is not None
 
-
-def _may_hold(text: str, words: tuple[str, ...]) -> bool:
-    """False when ASCII `text` holds none of `words` (lower case) in any case: a pattern each of whose
-    matches holds one of them cannot match it. Other text may hold them (its pattern decides)."""
-    if not text.isascii():
-        return True
-    lower = text.lower()
-    return any(w in lower for w in words)
 
 
 _ALONE = re.compile(
@@ -115,7 +107,7 @@ def _authority(s, label: frozenset[str] = frozenset()):
     """('ask', action terms) or ('alone', action terms) or None. A labelled item's details act on what the
     label names ("**Dependencies**: add crates as you need them" adds dependencies)."""
     # "… yourself", "on your own": said to the agent
-    addressed = _may_hold(s.text, _YOU_ALONE_WORDS) and _YOU_ALONE.search(s.text) is not None
+    addressed = may_hold(s.text, _YOU_ALONE_WORDS) and _YOU_ALONE.search(s.text) is not None
     if s.st.modality == "describe" and s.st.role not in ("item", "nested", "details") and not addressed:
         return None
     m = _ASK.search(s.text) if _may_ask(s.text) else None
@@ -139,7 +131,7 @@ def _authority(s, label: frozenset[str] = frozenset()):
         terms = _terms_of(m.group("act"), s)
         if terms:
             return ("ask", terms)
-    m = _ALONE.search(s.text) if _may_hold(s.text, _ALONE_WORDS) else None
+    m = _ALONE.search(s.text) if may_hold(s.text, _ALONE_WORDS) else None
     if m and s.st.negated and _YOU_ALONE.match(m.group(0)) and not re.search(r"\b(?:don't|do not|never) (?:ask|wait)",
                                                                           s.text, re.I):
         # "never send transactions from the deployer key yourself": acting alone is what is prohibited
@@ -167,7 +159,7 @@ _LIMIT_WORDS = ("only", "limit", "restrict", "confine", "stay", "outside", "beyo
 
 
 def _limit(s):
-    m = _LIMIT.search(s.text) if _may_hold(s.text, _LIMIT_WORDS) else None
+    m = _LIMIT.search(s.text) if may_hold(s.text, _LIMIT_WORDS) else None
     if not m:
         return None
     scope = m.group("scope")
@@ -243,7 +235,7 @@ _PRONOUNS = frozenset("it they this that these those which".split())
 def _hands_off(s) -> frozenset[str]:
     """The words of what a statement keeps the agent's hands off, or nothing."""
     words: set[str] = set()
-    if not _may_hold(s.text, _HANDS_OFF_WORDS):
+    if not may_hold(s.text, _HANDS_OFF_WORDS):
         return frozenset()
     for m in _HANDS_OFF.finditer(s.text):
         obj = m.group("obj") or m.group("obj2") or m.group("obj3") or ""
