@@ -159,6 +159,29 @@ _PARENTHESES = re.compile(r"\([^()]*\)")
 _CAPABILITY, QUICK_HISTORY = Quick(CAPABILITY), Quick(HISTORY)
 
 
+def may_hold(text: str, words: tuple[str, ...]) -> bool:
+    """False when ASCII `text` holds none of `words` (lower case) in any case: a pattern ignoring case each
+    of whose matches holds one of them cannot match it (on ASCII text, ignoring case is lower-casing).
+    Other text may hold them: its pattern decides."""
+    if not text.isascii():
+        return True
+    lower = text.lower()
+    return any(w in lower for w in words)
+
+
+# A string each match of CAPABILITY holds, and one each match of HISTORY holds in a text without digits
+# (its years need one): most statements hold none.
+_CAPABILITY_WORDS = ("experience", "expertise", "expert ", "proficien", "familiar", "knowledge", "skill", "fluen",
+                     "background in", "worked with", "comfortable with", "versed in", "mastery", "speciali",
+                     "such as", "e.g.", "for example", "for instance", "including", "etc", "like", "tool", "stack:",
+                     "technologies", "framework", "supports", "support for", "integrat", "compatible with",
+                     "whether", "either")
+_HISTORY_WORDS = ("migrated", "moved ", "switched", "used to", "previously", "formerly", "legacy", "deprecated",
+                  "in the past", "historically", "originally", "no longer", "were using", "was using", "we had",
+                  "replaced", "until ", "year", "back in", "old ", "before the move", "sunset")
+_DIGIT = re.compile(r"\d")
+
+
 def takes_no_stance(s: Said) -> bool:
     """Mentions, capability lists, history and questions state no rule, nor does a quotation or an item
     of a list of what the agent knows, unless that item requires something or speaks of the team's own
@@ -302,7 +325,7 @@ _STANCE_CAPABILITY = re.compile(r"\bincluding\b(?![^.;]*(?:,| and | or ))|^\W*in
 
 
 def _capability(text: str) -> bool:
-    if not _CAPABILITY.found(text):
+    if not may_hold(text, _CAPABILITY_WORDS) or not _CAPABILITY.found(text):
         return False
     lower = text.lower()
     if "including" not in lower and not lower.lstrip(" *_`").startswith("integrate with"):
@@ -357,6 +380,8 @@ def history(text: str) -> bool:
     lower = text.lower()
     if "longer than" in lower or "switched o" in lower:
         text = _NOT_HISTORY.sub("", text)
+    if _DIGIT.search(text) is None and not may_hold(text, _HISTORY_WORDS):
+        return False
     return QUICK_HISTORY.found(text)
 
 

@@ -22,11 +22,16 @@ CODE = "code"
 
 def effective_source(ctx, uid: int) -> int:
     """The earliest input that says what this unit says (itself or a duplicate dropped for it)."""
-    sources = [ctx.units[uid].source]
-    for group in ctx.matching.groups:
-        if group.kept == uid:
-            sources.extend(ctx.units[m.uid].source for m in group.members)
-    return min(sources)
+    carried = ctx.__dict__.get("_carried_sources")
+    if carried is None:  # each carrier's earliest member input, from one pass over the groups
+        carried = {}
+        for group in ctx.matching.groups:
+            earliest = min(ctx.units[m.uid].source for m in group.members) if group.members else None
+            if earliest is not None and earliest < carried.get(group.kept, earliest + 1):
+                carried[group.kept] = earliest
+        ctx.__dict__["_carried_sources"] = carried
+    source = ctx.units[uid].source
+    return min(source, carried.get(uid, source))
 
 
 def hits_by_topic(ctx) -> dict[str, list[tuple[int, str, str, str]]]:

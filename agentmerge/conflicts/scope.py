@@ -19,7 +19,7 @@ import re
 
 from ..lazy import compiled_when_used
 from ..statements.terms import prior
-from .align import conflict, pairs, sort, statements, takes_no_stance
+from .align import conflict, may_hold, pairs, sort, statements, takes_no_stance
 
 RARE_ACTION = 0.75  # the English prior of a word that names an action's object on its own ("props", "schema")
 
@@ -49,6 +49,8 @@ def _may_ask(text: str) -> bool:
         return any(w in lower for w in _ASK_WORDS)
     return _MAY_ASK.search(text) is not None
 
+
+
 _ALONE = re.compile(
     r"\b(?:without (?:asking|waiting|checking|approval|permission|confirmation|a go-ahead|sign-off)|on your own|"
     r"autonomously|independently|yourself|directly|as you need (?:it|them)|no need to (?:ask|wait|check)|(?:don't|do not|never) "
@@ -57,6 +59,10 @@ _ALONE = re.compile(
 _NO_NEED_TO_ASK = re.compile(r"\b(?:no need to|(?:don't|do not|doesn't|does not|never) need to|needn't)\s+"
                              r"(?:ask|check|wait|confirm|get)\b", re.IGNORECASE)
 _YOU_ALONE = re.compile(r"\b(?:yourself|on your own|without asking)\b", re.IGNORECASE)
+# A word each match of _ALONE, _YOU_ALONE, _LIMIT and _HANDS_OFF holds (most statements have none).
+_ALONE_WORDS = ("without", "on your own", "autonomously", "independently", "yourself", "directly", "as you need",
+                "no need to", "ask", "wait", "proactively", "at your discretion", "unprompted")
+_YOU_ALONE_WORDS = ("yourself", "on your own", "without asking")
 _LIMIT = re.compile(
     r"\b(?:only (?:edit|modify|touch|change|write(?: to)?|update|commit to|work (?:in|on)|make changes (?:in|to))|"
     r"(?:limit|restrict|confine) (?:your |all )?(?:changes|edits|work|writes) to|stay (?:within|inside|in)|"
@@ -100,7 +106,8 @@ def _terms_of(phrase: str, s) -> frozenset[str]:
 def _authority(s, label: frozenset[str] = frozenset()):
     """('ask', action terms) or ('alone', action terms) or None. A labelled item's details act on what the
     label names ("**Dependencies**: add crates as you need them" adds dependencies)."""
-    addressed = bool(_YOU_ALONE.search(s.text))  # "… yourself", "on your own": said to the agent
+    # "… yourself", "on your own": said to the agent
+    addressed = may_hold(s.text, _YOU_ALONE_WORDS) and _YOU_ALONE.search(s.text) is not None
     if s.st.modality == "describe" and s.st.role not in ("item", "nested", "details") and not addressed:
         return None
     m = _ASK.search(s.text) if _may_ask(s.text) else None
@@ -124,7 +131,7 @@ def _authority(s, label: frozenset[str] = frozenset()):
         terms = _terms_of(m.group("act"), s)
         if terms:
             return ("ask", terms)
-    m = _ALONE.search(s.text)
+    m = _ALONE.search(s.text) if may_hold(s.text, _ALONE_WORDS) else None
     if m and s.st.negated and _YOU_ALONE.match(m.group(0)) and not re.search(r"\b(?:don't|do not|never) (?:ask|wait)",
                                                                           s.text, re.I):
         # "never send transactions from the deployer key yourself": acting alone is what is prohibited
@@ -148,8 +155,11 @@ _ONLY_BY = re.compile(r"^\W*(?P<act>[^.;,]{3,80}?\b(?:is|are) (?:only )?(?:chang
 _NOT_A_ROLE = frozenset("you we it they this that these those then when if one small minor trivial".split())
 
 
+_LIMIT_WORDS = ("only", "limit", "restrict", "confine", "stay", "outside", "beyond")
+
+
 def _limit(s):
-    m = _LIMIT.search(s.text)
+    m = _LIMIT.search(s.text) if may_hold(s.text, _LIMIT_WORDS) else None
     if not m:
         return None
     scope = m.group("scope")
@@ -222,6 +232,7 @@ _CHANGE = compiled_when_used(r"^(?:(?:always|also|then|just|please)\s+)*(?:edit|
                              r"fix|correct|rename|remove|rework|refactor|"
                              r"reword|rewrite|patch|bump|raise|tweak|alter|touch|replace|reconfigure|retune|tune|overwrite)\b"
                              r"(?P<obj>[^.;]{3,100})", re.IGNORECASE)
+_HANDS_OFF_WORDS = ("never", "not", "n't", "belong", "owned by")
 _UNLESS = re.compile(r"\b(?:without|unless|except|before|until|from|by hand|yourself)\b", re.IGNORECASE)
 _PRONOUNS = frozenset("it they this that these those which".split())
 
@@ -229,6 +240,8 @@ _PRONOUNS = frozenset("it they this that these those which".split())
 def _hands_off(s) -> frozenset[str]:
     """The words of what a statement keeps the agent's hands off, or nothing."""
     words: set[str] = set()
+    if not may_hold(s.text, _HANDS_OFF_WORDS):
+        return frozenset()
     for m in _HANDS_OFF.finditer(s.text):
         obj = m.group("obj") or m.group("obj2") or m.group("obj3") or ""
         if m.group("obj") is None and not (s.st.negated or re.search(r"\bteam|office|owner|group\b", s.text[m.end():][:60],

@@ -1013,19 +1013,25 @@ class _Index:
 
 _INDEX_CACHE_SIZE = 16
 _indexes: dict[tuple[int, ...], tuple[tuple[Topic, ...], _Index]] = {}
+_last_index: list[tuple[tuple[Topic, ...], _Index] | None] = [None]  # the index last made or found, with its topics
 
 
 def _index(topics: tuple[Topic, ...]) -> _Index:
     """The index of ``topics``, cached by the topics' identities (hashing a topic hashes every pattern in
     it). An entry holds the topics themselves, so their ids cannot be reused while it is cached."""
+    last = _last_index[0]
+    if last is not None and last[0] is topics:  # a run asks again and again with its one tuple of topics
+        return last[1]
     key = tuple(map(id, topics))
     cached = _indexes.get(key)
     if cached is not None:
+        _last_index[0] = cached
         return cached[1]
     index = _Index(topics)
     if len(_indexes) >= _INDEX_CACHE_SIZE:
         del _indexes[next(iter(_indexes))]
     _indexes[key] = (topics, index)
+    _last_index[0] = (topics, index)
     return index
 
 
@@ -1128,7 +1134,10 @@ def _stances_in(text: str, topics: tuple[Topic, ...], index: _Index, code: bool)
                     hits.append((ti, si, StanceHit(topics[ti].id, topics[ti].stances[si].id, s, e, text[s:e])))
     else:
         norm, breaks = _prepare(text)
-        for start, end in _sentences(norm, breaks):
+        # a sentence holds no string the whole text lacks (sentences stand between spaces, so each folds
+        # as it does inside the text): a text no pattern may match has no sentence one may match
+        sentences = _sentences(norm, breaks) if index.prose(_fold(norm)) else ()
+        for start, end in sentences:
             sentence = norm[start:end]
             folded = _fold(sentence)
             for ti, group in itertools.groupby(index.prose(folded), key=lambda c: c[0]):

@@ -175,19 +175,28 @@ def _pieces(text: str, kind: str, lead_in: bool, read: tuple[list[Token], int] |
         role = {model.CODE: "code", model.TABLE: "table", model.HTML: "html"}[kind]
         return [_Piece(role, text, 0, text.count("\n"))]
     if "\n" not in text:
-        if kind == model.ITEM:
-            m = _ONE_LINE_ITEM.match(text)
-            if m is not None:
-                content = m.group(2).rstrip()
-                checkbox = _CHECKBOX.match(content)
-                if checkbox:
-                    content = content[checkbox.end():]
-                return _split_piece("item", content, 0, 1, 0, m.group(1) is not None, checkbox is not None)
-        elif kind == model.PARAGRAPH and not lead_in and _ONE_LINE_PARAGRAPH.match(text):
-            return _split_piece("sentence", text.strip(), 0, 1, 0, False, False)
+        pieces = _one_line_pieces(text, kind, lead_in)
+        if pieces is not None:
+            return list(pieces)
     if read is None:
         return list(_parsed_pieces(text, lead_in))
     return _token_pieces(*read, lead_in)
+
+
+@lru_cache(maxsize=65536)  # matching and conflict detection both read every unit (the pieces never change)
+def _one_line_pieces(text: str, kind: str, lead_in: bool) -> tuple[_Piece, ...] | None:
+    """`_pieces` of a one-line item or paragraph whose block tokens are known without parsing, else None."""
+    if kind == model.ITEM:
+        m = _ONE_LINE_ITEM.match(text)
+        if m is not None:
+            content = m.group(2).rstrip()
+            checkbox = _CHECKBOX.match(content)
+            if checkbox:
+                content = content[checkbox.end():]
+            return tuple(_split_piece("item", content, 0, 1, 0, m.group(1) is not None, checkbox is not None))
+    elif kind == model.PARAGRAPH and not lead_in and _ONE_LINE_PARAGRAPH.match(text):
+        return tuple(_split_piece("sentence", text.strip(), 0, 1, 0, False, False))
+    return None
 
 
 @lru_cache(maxsize=65536)  # matching and conflict detection both read a unit that has no fast path

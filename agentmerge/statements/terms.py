@@ -769,9 +769,14 @@ _OPENING_WORDS = ("please", "always", "also", "then", "first", "and")  # before 
 _IMPERATIVE_SKIP = re.compile(rf"^(?:{'|'.join(_OPENING_WORDS)})\s+", re.I)
 
 
+_SKIPPED: list = [None, frozenset()]  # the term data last asked about, and its terms of _OPENING_WORDS
+
+
 def _skipped_openings(data: Terms) -> frozenset[str]:
     """The terms of the words `_IMPERATIVE_SKIP` passes over before an imperative's verb."""
-    return frozenset(data.words.get(lemma(w), lemma(w)) for w in _OPENING_WORDS)
+    if _SKIPPED[0] is not data:
+        _SKIPPED[:] = [data, frozenset(data.words.get(lemma(w), lemma(w)) for w in _OPENING_WORDS)]
+    return _SKIPPED[1]
 
 
 def _imperative(text: str, data: Terms) -> str:
