@@ -9,7 +9,6 @@ because markdown-it-py has already read the fence as one block.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -134,9 +133,6 @@ def _code_lines(lines: list[str]) -> set[int]:
 
 
 def _blocks(lines: list[str]) -> list[Block]:
-    plain = _plain_blocks(lines)
-    if plain is not None:
-        return plain
     tokens = _parser().parse("\n".join(lines) + "\n")
     blocks: list[Block] = []
     i = 0
@@ -169,34 +165,6 @@ def _blocks(lines: list[str]) -> list[Block]:
         i += 1
     for block in blocks:
         block.end = _trim(lines, block.start, block.end)
-    return blocks
-
-
-# Lines markdown-it reads alike wherever they stand among one another: an ATX heading whose title holds no
-# `#` and ends in no space (its title as written), and a one-line bullet item at the left margin whose text
-# opens a paragraph (as `statements._ONE_LINE_ITEM` reads one). Numbered items are left to the parser: one
-# that does not start at 1 cannot interrupt a paragraph, so it may continue the item before it.
-_PLAIN_HEADING = re.compile(r"(#{1,6}) ([^#\s](?:[^#]*[^#\s])?)\Z")
-_PLAIN_ITEM = re.compile(r"[-*+] {1,4}(?![ \t]|[-*+#>`~|<]|\d{1,9}[.)]|\[(?![ xX]\][ \t]+[^\s\[])).")
-
-
-def _plain_blocks(lines: list[str]) -> list[Block] | None:
-    """The blocks of a body made of nothing but blank lines, such headings and such items (a long
-    checklist), without parsing it: each of those lines is a block of its own, as markdown-it reads it.
-    None for any other body. The blocks carry no tokens: a one-line item's statements need none."""
-    blocks: list[Block] = []
-    for i, line in enumerate(lines):
-        if line.startswith(("- ", "* ", "+ ")):
-            if _PLAIN_ITEM.match(line) is None:
-                return None
-            blocks.append(Block(model.ITEM, i, i + 1, marker=line[0], base=i))
-        elif line.startswith("#"):
-            m = _PLAIN_HEADING.match(line)
-            if m is None:
-                return None
-            blocks.append(Block("heading", i, i + 1, title=m.group(2), level=len(m.group(1))))
-        elif not _blank(line):
-            return None
     return blocks
 
 
