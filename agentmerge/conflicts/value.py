@@ -18,6 +18,7 @@ from ..lazy import compiled_when_used
 from ..model import Conflict, Side
 from ..normalize import plain, unlabelled
 from .align import other_contexts
+from .quantity import SCALE  # this many values of one unit in one clause are a scale of tiers
 
 _CLAUSE = re.compile(r"[;\n]|\.(?:\s|$)|\|")
 # Not a number of its own after `N+`, `2^`, `x*`: "N+1 queries" states no retries value.
@@ -28,7 +29,6 @@ _TO_SECONDS = {"ms": 0.001, "millisecond": 0.001, "milliseconds": 0.001, "s": 1,
                "seconds": 1, "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60, "h": 3600, "hr": 3600,
                "hrs": 3600, "hour": 3600, "hours": 3600, "d": 86400, "day": 86400, "days": 86400}
 WINDOW_WORDS = 5
-SCALE = 3  # this many values of one unit in one clause are a scale of tiers
 # A value right after a label's colon, comparator between or not: it is that label's.
 _LABELLED = re.compile(r":\s*(?:[<>≤≥]=?|~|(?:at least|at most|up to|under|over|below|above|min(?:imum)?|max(?:imum)?)\s)?\s*\Z",
                        re.IGNORECASE)
