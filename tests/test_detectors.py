@@ -547,3 +547,14 @@ def test_a_permission_in_the_passive_is_of_the_verb_after_may_be(tmp_path):
     found = conflicts(tmp_path, "- A failed charge must never be retried automatically; the customer decides.",
                       "- Declined charges may be retried automatically up to twice, a minute apart.")
     assert "modality" in kinds(found)
+
+
+@pytest.mark.parametrize("a, b", [
+    # keeping something out of a place chooses nothing
+    ("- Session cookies are `Secure`, `HttpOnly` and `SameSite=Lax`.", "- Keep API keys out of version control."),
+    # what a study ran on is history
+    ("- Payroll data sits in PostgreSQL.",
+     "Studies that started before 2021 ran on Oracle InForm; they are archived and only read for inspections."),
+])
+def test_what_is_kept_out_or_ran_before_picks_no_option(tmp_path, a, b):
+    assert conflicts(tmp_path, a, b) == []

@@ -35,7 +35,7 @@ HISTORY = re.compile(
     r"\b(?:migrated|moved (?:from|off|away)|switched|used to|previously|formerly|(?<!for )(?<!in )legacy|deprecated|"
     r"in the past|historically|originally|no longer|were using|was using|we had|replaced|until \d{4}|"
     r"until (?:recently|last (?:year|month|quarter|release|spring|summer|autumn|fall|winter))|\w+ years? ago|"
-    r"in \d{4}|since \d{4}|back in|old (?:setup|stack|system)|before the move|sunset\w*)\b",
+    r"in \d{4}|since \d{4}|ran on|back in|old (?:setup|stack|system)|before the move|sunset\w*)\b",
     re.IGNORECASE)
 QUESTION = re.compile(r"\?\s*$")
 # Qualifiers that limit where a statement holds ("in an emergency", "for payments", "only in dev").
@@ -178,7 +178,7 @@ _CAPABILITY_WORDS = ("experience", "expertise", "expert ", "proficien", "familia
                      "whether", "either")
 _HISTORY_WORDS = ("migrated", "moved ", "switched", "used to", "previously", "formerly", "legacy", "deprecated",
                   "in the past", "historically", "originally", "no longer", "were using", "was using", "we had",
-                  "replaced", "until ", "year", "back in", "old ", "before the move", "sunset")
+                  "replaced", "until ", "year", "ran on", "back in", "old ", "before the move", "sunset")
 _DIGIT = re.compile(r"\d")
 
 

@@ -206,6 +206,8 @@ def _chosen(text: str, m: Mention, role: str = "item") -> bool:
         while first < m.start and spans[first].start() < cut:
             first += 1
     before = tokens[first : m.start]
+    if tokens[m.end : m.end + 2] in (["out", "of"], ["away", "from"]):
+        return False  # "keep API keys out of version control" keeps them somewhere else, it chooses nothing
     if any(t in _CUE_BEFORE for t in before):
         return True
     if before[-1:] == ["to"] and any(t in _SENT for t in before[:-1]):
