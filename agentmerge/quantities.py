@@ -704,9 +704,9 @@ def comparable(a: Quantity, b: Quantity, table: Table | None = None) -> bool:
 
 
 _PERCENTILE = re.compile(r"\bp\d{2,3}\b")
-# Keys that name what is done, not to what: two names that share only one of these and name two other
-# things are two quantities.
-_WHAT_IS_DONE = frozenset({"review", "cache"})
+# Keys that name what is done or counted, not to what: two names that share only one of these and name two
+# other things are two quantities ("a pick list holds 40 lines" / "split a widget past 200 lines").
+_WHAT_IS_DONE = frozenset({"review", "cache", "line"})
 # Words that only say what the unit already says ("size" of a value in kB); they name nothing besides it.
 _DIMENSION_WORDS = {"size": frozenset({"size", "weigh", "weight", "s"}), "time": frozenset({"s", "take"}),
                     "percent": frozenset({"s"}), "count": frozenset({"s"})}

@@ -428,6 +428,8 @@ METRIC_LISTS_QUIET = [
      "<90% (red)", "*Red Flags:*\n\n- Coverage below 50%\n- Pass rate below 85%"),
     # two rates of two things ("rate" alone names no rate limit)
     ("- Pass rate: above 95%", "- Escape rate: <10% to production"),
+    # what is counted in lines decides which length a value is
+    ("- A pick list holds 40 lines or fewer.", "- Keep widgets small; split anything past 200 lines."),
     # what is cached decides which cache lifetime a value is
     ("- Rendered map tiles are cached for 24 hours.", "- Cache carrier rate quotes for an hour."),
     # a word that only places a value in time names nothing
