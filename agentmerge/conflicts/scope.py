@@ -50,7 +50,6 @@ def _may_ask(text: str) -> bool:
     return _MAY_ASK.search(text) is not None
 
 
-
 _ALONE = re.compile(
     r"\b(?:without (?:asking|waiting|checking|approval|permission|confirmation|a go-ahead|sign-off)|on your own|"
     r"autonomously|independently|yourself|directly|as you need (?:it|them)|no need to (?:ask|wait|check)|(?:don't|do not|never) "
