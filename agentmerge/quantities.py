@@ -285,6 +285,11 @@ _ASIDE = re.compile(r"\([^()\d]{1,40}\)")  # a short aside without numbers: "(JW
 _LABEL_JOINS = frozenset("a an the and or of for in on to with by at".split())
 
 
+# A value before, which ends a name: a number, with its unit or suffix ("400ms", "90%"); not a digit inside
+# a word ("p99", "s3") nor a class of status codes ("5xx errors").
+_PREVIOUS_VALUE = re.compile(r"(?<![\w.])\d(?![x\d]*xx\b)[\w%]*")
+
+
 def _name_before(clause: str, start: int) -> str:
     """The noun phrase before a value: back to a break (comma, conjunction, a previous number)."""
     left = clause[:start]
@@ -294,7 +299,7 @@ def _name_before(clause: str, start: int) -> str:
         left = _ASIDE.sub(lambda m: " " * len(m.group(0)), left)
     cut = max((m.end() for m in _SEGMENT_BREAK.finditer(left)), default=0)
     # a previous value ends the name; a digit inside a word ("p99", "s3") is part of it
-    digit = max((m.end() for m in re.finditer(r"(?<![\w.])\d(?![x\d]*xx\b)[\w%]*", left)), default=0)
+    digit = max((m.end() for m in _PREVIOUS_VALUE.finditer(left)), default=0)
     segment = left[max(cut, digit):]
     label = ""
     if ":" in segment:
@@ -422,7 +427,7 @@ def _segment(clause: str, at: int) -> str:
     """The words before a comparator back to the previous value or break ("no model may scan")."""
     left = clause[:at]
     cut = max((m.end() for m in _SEGMENT_BREAK.finditer(left)), default=0)
-    digit = max((m.end() for m in re.finditer(r"(?<![\w.])\d(?![x\d]*xx\b)[\w%]*", left)), default=0)
+    digit = max((m.end() for m in _PREVIOUS_VALUE.finditer(left)), default=0)
     return left[max(cut, digit):]
 
 

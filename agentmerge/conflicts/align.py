@@ -260,6 +260,7 @@ def _contexts(ctx) -> dict[int, tuple[frozenset[tuple[str, str]], int]]:
     for agent in ctx.agents:
         units = {u.uid: u for u in agent.units}
         introducing = lead_ins(agent)
+        headed: dict[int, frozenset[tuple[str, str]]] = {}  # section -> what its innermost heading says
         label: frozenset[tuple[str, str]] = frozenset()
         previous = None  # the item before, for telling one list from the next
         for slot in agent.layout:
@@ -275,8 +276,10 @@ def _contexts(ctx) -> dict[int, tuple[frozenset[tuple[str, str]], int]]:
             elif previous is None or previous.section != unit.section:
                 lists += 1
             previous = unit if unit.kind == model.ITEM else None
-            titles = _headings(agent, agent.sections[unit.section])
-            said = label or (contexts_in(titles[0], table) if titles else frozenset())
+            if unit.section not in headed:
+                titles = _headings(agent, agent.sections[unit.section])
+                headed[unit.section] = contexts_in(titles[0], table) if titles else frozenset()
+            said = label or headed[unit.section]
             out[unit.uid] = (said, lists if unit.kind == model.ITEM else -1)
     return out
 

@@ -221,14 +221,17 @@ _PASSIVE_PERMISSION = re.compile(r"\b(?:may|can|could|might)\s+(?:also\s+|still\
 
 def _passive_other(neg, pos, core) -> bool:
     """Whether the permission is of another action than the prohibition's, said in the passive."""
-    from ..statements.terms import lemma, term_words
-
     m = _PASSIVE_PERMISSION.search(pos.text)
     if m is None or core[0] in GENERIC_VERBS:
         return False
-    word = m.group("verb").lower()
-    verbs = {lemma(word), *(term for _s, term in term_words(word))}  # as the statement model reads it
-    return not verbs & (GENERIC_VERBS | set(core) | neg.terms)
+    return not _read_as(m.group("verb").lower()) & (GENERIC_VERBS | set(core) | neg.terms)
+
+
+def _read_as(word: str) -> set[str]:
+    """A word's lemma and the terms the statement model reads it as ("rolling" -> `reversible`)."""
+    from ..statements.terms import lemma, term_words
+
+    return {lemma(word), *(term for _s, term in term_words(word))}
 
 
 def _last_word(head: str) -> set[str]:
@@ -241,8 +244,6 @@ def _last_word(head: str) -> set[str]:
 
 def _gerund(text: str, pattern: re.Pattern) -> set[str]:
     """The lemma of the -ing word that opens the clause where `pattern` matches, or nothing."""
-    from ..statements.terms import lemma, term_words
-
     m = pattern.search(text)
     if m is None:
         return set()
@@ -250,8 +251,7 @@ def _gerund(text: str, pattern: re.Pattern) -> set[str]:
     words = re.findall(r"[A-Za-z][\w-]*", text[start : m.start()])
     if not words or not words[0].lower().endswith("ing"):
         return set()
-    first = words[0].lower()
-    return {lemma(first), *(term for _s, term in term_words(first))}
+    return _read_as(words[0].lower())
 
 
 def _same_scope(a: str, b: str) -> bool:

@@ -388,26 +388,14 @@ def detect(ctx) -> list[Conflict]:
         return []
     rules = []
     for s in statements(ctx):
-        word = _prohibited_word(s)
-        if word is not None and _hard_coded(s) is None:
-            rules.append(("word", s, word, False))
-        on = _prohibited_on(s)
-        if on is not None:
-            rules.append(("on", s, on, False))
         secret = _hard_coded(s)
-        if secret is not None:
-            rules.append(("literal", s, secret, False))
-        logged = _logged(s)
-        if logged is not None:
-            rules.append(("logged", s, logged, False))
+        word = _prohibited_word(s) if secret is None else None  # a hard-coded secret is the literal rule's
+        for kind, construct in (("word", word), ("on", _prohibited_on(s)), ("literal", secret),
+                                ("logged", _logged(s)), ("field", _kept_out(s)), ("case", _casing(s))):
+            if construct is not None:
+                rules.append((kind, s, construct, False))
         for phrase in _quoted_out(s):
             rules.append(("quoted", s, phrase, False))
-        field = _kept_out(s)
-        if field is not None:
-            rules.append(("field", s, field, False))
-        case = _casing(s)
-        if case is not None:
-            rules.append(("case", s, case, False))
         for construct in _prohibited(s):
             if re.search(rf"\b(?:outside|other than|except|besides|apart from|beyond)\s+(?:of\s+)?(?:the\s+|an?\s+)?"
                          rf"`?{re.escape(construct)}", s.text, re.IGNORECASE):
