@@ -325,6 +325,18 @@ def test_a_bad_alternatives_file_is_one_line_error(tmp_path):
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "sccache" in proc.stderr
 
 
+@pytest.mark.parametrize("quantities", ["  contexts: [backend, mobile]\n", "  contexts:\n    part: [backend]\n",
+                                        "  names: [latency]\n", "  units:\n    time:\n      sprint: [sprint]\n"])
+def test_a_bad_quantities_file_is_one_line_error(tmp_path, quantities):
+    from tests.conftest import run_cli
+
+    axes = tmp_path / "axes.yaml"
+    axes.write_text("quantities:\n" + quantities, encoding="utf-8")
+    (tmp_path / "a.md").write_text("# A\n\n- x\n", encoding="utf-8")
+    proc = run_cli(tmp_path / "a.md", tmp_path / "a.md", "-o", tmp_path / "m.md", "--axes", axes)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "'quantities." in proc.stderr
+
+
 def test_same_role_openings_are_a_note_and_both_stay(tmp_path):
     pa, pb = tmp_path / "a.md", tmp_path / "b.md"
     pa.write_text("You are a senior database engineer who tunes PostgreSQL.\n\n- Index foreign keys.\n", encoding="utf-8")

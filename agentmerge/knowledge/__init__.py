@@ -406,6 +406,39 @@ def _check_alternatives(value: Any, path: str) -> None:
             raise _fail(path, f"{where}: 'purpose' must be a list of words")
 
 
+def _check_quantities(value: Any, path: str) -> None:
+    """`quantities:` extends `knowledge/quantities.yaml`, each key in that file's shape."""
+    if not isinstance(value, dict):
+        raise _fail(path, "'quantities' must be a mapping (units, numbers, comparators, cadences, names)")
+
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    def words(v: Any) -> bool:
+        return isinstance(v, list) and all(isinstance(w, str) for w in v)
+
+    def mapping_of(test):
+        return lambda v: isinstance(v, dict) and all(test(x) for x in v.values())
+
+    shapes = {
+        "units": (mapping_of(mapping_of(lambda v: isinstance(v, list) and bool(v) and number(v[0]) and words(v[1:]))),
+                  "dimension -> unit -> [factor, spellings...]"),
+        "numbers": (mapping_of(number), "word -> number"),
+        "multipliers": (mapping_of(number), "suffix -> number"),
+        "cadences": (mapping_of(number), "word -> period in seconds"),
+        "times": (mapping_of(number), "word -> number of times"),
+        "nines": (mapping_of(number), "word -> percent"),
+        "comparators": (lambda v: isinstance(v, dict) and set(v) <= {"before", "after"}
+                        and all(mapping_of(words)(side) for side in v.values()),
+                        "before/after -> comparator -> [phrases]"),
+        "names": (mapping_of(words), "key -> [words]"),
+        "contexts": (mapping_of(mapping_of(words)), "class -> word -> [spellings]"),
+    }
+    for key, (fits, shape) in shapes.items():
+        if key in value and value[key] is not None and not fits(value[key]):
+            raise _fail(path, f"'quantities.{key}' must be a mapping {shape}")
+
+
 def _merge_file(
     state: dict[str, _RawTopic], global_unless: list, data: Any, path: str, *, lazy: bool = False
 ) -> None:
@@ -420,8 +453,8 @@ def _merge_file(
         raise _fail(path, f"unsupported version {data['version']!r} (this agentmerge reads version 1)")
     global_unless.extend(_pattern_list(data.get("unless"), path=path, where="unless", code=False, lazy=lazy))
     _check_alternatives(data.get("alternatives"), path)
-    if "quantities" in data and not isinstance(data["quantities"], dict):
-        raise _fail(path, "'quantities' must be a mapping (units, numbers, comparators, cadences, names)")
+    if "quantities" in data:
+        _check_quantities(data["quantities"], path)
     topics = data.get("topics")
     if topics is None and ("alternatives" in data or "quantities" in data or "terms" in data):
         topics = {}  # a file of alternatives, quantities or terms only
