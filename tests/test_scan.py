@@ -321,6 +321,32 @@ def test_scan_finds_exact_and_near_duplicates(tmp_path):
     assert isinstance(data["stats"]["seconds"], float)
 
 
+def test_a_listed_cluster_reports_its_conflicts_with_no_side_settled(tmp_path):
+    # an agent and a Cursor rule are listed, not merged: their disagreement is reported, and since nothing
+    # is merged, no input order settles it (a merge of the two would keep the first side)
+    rule = DB_AGAIN.replace("- Always read the EXPLAIN ANALYZE plan of every slow query before changing an index.",
+                            "- Never add an index without reading the EXPLAIN ANALYZE plan first.")
+    (tmp_path / "agents").mkdir()
+    (tmp_path / ".cursor/rules").mkdir(parents=True)
+    (tmp_path / "agents/db-engineer.md").write_text(agent("db-engineer", DB + "\n- Use UUID primary keys.\n"))
+    (tmp_path / ".cursor/rules/postgres.mdc").write_text(
+        "---\ndescription: PostgreSQL rules\nglobs: '**/*.sql'\n---\n\n" + rule + "\n- Do not use UUID primary keys.\n")
+    data = scan_json(tmp_path)
+    (cluster,) = data["clusters"]
+    assert cluster["mergeable"] is False
+    body = [c for c in cluster["conflicts"] if c["kind"] != "frontmatter"]
+    assert body, cluster["conflicts"]
+    assert all(c["resolution"] is None for c in body)
+    assert all({s["path"] for s in c["sides"]} == {"agents/db-engineer.md", ".cursor/rules/postgres.mdc"}
+               for c in body)
+    merged = run_cli("merge", tmp_path / "agents/db-engineer.md", tmp_path / ".cursor/rules/postgres.mdc",
+                     "-o", tmp_path / "out.md", "--report", tmp_path / "out.json")
+    assert merged.returncode == 0, merged.stderr
+    report = json.loads((tmp_path / "out.json").read_text())
+    assert sorted((c["kind"], c["topic"]) for c in body) == sorted(
+        (c["kind"], c["topic"]) for c in report["conflicts"] if c["kind"] != "frontmatter")
+
+
 def test_scan_output_is_deterministic_and_paths_are_relative(tmp_path):
     build_library(tmp_path / "lib")
     first = scan_json("lib", cwd=tmp_path)
