@@ -776,13 +776,15 @@ def _explained(groups: list[Group], by_uid: dict[int, Unit], norms: dict[int, No
     return out, dropped, apart
 
 
-def rehomed(matching: Matching, units: dict[int, Unit], leaving: set[int], th: Thresholds = DEFAULT) -> Matching | None:
+def rehomed(matching: Matching, units: dict[int, Unit], leaving: set[int], th: Thresholds = DEFAULT,
+            left: set[int] | None = None) -> Matching | None:
     """The matching without dropping anything into a unit that leaves the output or may (`leaving`: it lost a
     conflict, or stands in a conflict block), or None if no duplicate is carried by one. Such a unit's
     duplicates do not go with it: they said only part of what it said, maybe not the part in conflict. Each
     stays, unless a unit that stays carries it (a verified duplicate pair; the most complete carrier
-    first). Its exact copies, and members in `leaving` themselves, stay in its group: they say what lost,
-    and read again they would lose the same way."""
+    first), and none in `left` (units that left in an earlier reading: they may again). Its exact copies,
+    and members in `leaving` themselves, stay in its group: they say what lost, and read again they would
+    lose the same way."""
     norms = matching.norms
 
     def same(a: int, b: int) -> bool:
@@ -806,7 +808,7 @@ def rehomed(matching: Matching, units: dict[int, Unit], leaving: set[int], th: T
                 free.append(m.uid)
                 freed[m.uid] = g.kept
     groups = _regrouped(free, _carriers_of(matching.pairs), units, norms, matching.weights, th, dropped, groups,
-                        leaving)
+                        leaving if left is None else leaving | left)
     groups.sort(key=lambda g: min(m.uid for m in g.members))
     return replace(matching, groups=groups, dropped=dropped, freed=freed)
 

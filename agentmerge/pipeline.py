@@ -52,9 +52,15 @@ def _merge(agents: Sequence[Agent], options: MergeOptions) -> MergeResult:
     resolved, losing, marked, outcomes = conflict_engine.resolve(found, agents, units, options)
     # What a losing side carried as duplicates stays unless it loses a conflict itself, and so does what a
     # side standing in a conflict block carried (resolving the block may delete that side): read again with
-    # those units standing for themselves, until no such unit carries one (each round frees more)
+    # those units standing for themselves, until no such unit carries one (each round frees more). A unit
+    # that left in one reading carries no freed unit in a later one, even if it stays there: otherwise two
+    # sides that take turns leaving (each reading's conflicts decide the next) pass a freed unit back and
+    # forth, one full detection per round
+    left: set[int] = set()
     for _round in range(len(units)):
-        freed = rehomed(matching, units, _leaving(losing, marked), thresholds)
+        leaving = _leaving(losing, marked)
+        left |= leaving
+        freed = rehomed(matching, units, leaving, thresholds, left)
         if freed is None:
             break
         matching = freed

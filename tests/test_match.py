@@ -475,3 +475,23 @@ def test_a_verb_is_the_same_action_as_making_what_it_names():
                             "- Add logging for each failed payment attempt") == DUPLICATE
     assert _merged_relation("- Review every failed payment attempt",
                             "- Add logging for each failed payment attempt") is None
+
+
+def test_a_unit_freed_from_a_leaving_carrier_is_not_dropped_into_one_that_left_before():
+    """A merge reads the conflicts again after freeing what a leaving side carried. A unit that left in an
+    earlier reading may leave again in the next one, so it carries no freed unit: otherwise two sides that
+    take turns leaving pass the freed unit back and forth, one whole detection per round."""
+    from agentmerge.match import rehomed
+    from agentmerge.read import numbered, parse_agent
+
+    a = parse_agent("---\nname: a\n---\n\n- Run the linter and the type checker before every commit to the repository\n",
+                    "a.md")
+    b = parse_agent("---\nname: b\n---\n\n- Run the linter and the type checker before every commit\n"
+                    "- Run the linter and the type checker before every commit, and the unit tests\n", "b.md", index=1)
+    units = {u.uid: u for agent in numbered([a, b]) for u in agent.units}
+    matching = match(list(units.values()))
+    assert matching.dropped == {1: 2}  # the short rule is said by the longer one of its own file
+    # the carrier leaves: the short rule goes to the other input's rule, which also says it
+    assert rehomed(matching, units, {2}).dropped == {1: 0}
+    # unless that rule left in an earlier reading: then the short rule stands for itself
+    assert rehomed(matching, units, {2}, left={0, 2}).dropped == {}
