@@ -409,13 +409,13 @@ def _match(units: Sequence[Unit], th: Thresholds, titles: dict[int, str]) -> Mat
     known: dict[str, Normalised] = {}  # unit text -> its normalisation: copies are read once
     for u in units:
         if u.kind in _AS_TEXT:
-            norm = norms[u.uid] = normalise(u.text, u.kind)
+            norm = norms[u.uid] = normalise(u.text, u.kind, u.read)
             key = norm.folded
         else:
             key = plain(u.text)
             norm = known.get(u.text)
             if norm is None:
-                norm = known[u.text] = normalise(u.text, u.kind)
+                norm = known[u.text] = normalise(u.text, u.kind, u.read)
             norms[u.uid] = norm
         if key:
             exact[(u.kind in _AS_TEXT, key)].append(u.uid)

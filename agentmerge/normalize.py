@@ -136,16 +136,19 @@ def unlabelled(text: str) -> str:
     return LABEL.sub("", text) if "<!-- agentmerge conflict" in text else text
 
 
-def normalise(unit_text: str, kind: str) -> Normalised:
+def normalise(unit_text: str, kind: str, read=None) -> Normalised:
+    """What a unit says, as the matcher compares it. `read`: the unit's markdown-it block tokens when the
+    body's reading already has them (`Unit.read`), else the unit is parsed here."""
     if "<!-- agentmerge conflict" in unit_text:  # a keep-all label is agentmerge's note, not the unit's guidance
         unit_text = LABEL.sub("", unit_text)
+        read = None
     if kind in (model.CODE, model.TABLE, model.HTML, model.CONFLICT):
         folded = _SPACE.sub(" ", unit_text).strip()
         return Normalised(tokens=(), folded=folded, numbers=frozenset(), negated=False, code=True)
     analyses = []
     head = None
     firsts = []
-    for piece in _pieces(unit_text, kind, False):
+    for piece in _pieces(unit_text, kind, False, read):
         if piece.role in ("code", "table", "html"):
             continue
         text, code = plain_inline(piece.content)

@@ -322,7 +322,9 @@ def split(
             owner = pseudo_open if pseudo_open is not None else stack[-1]
             uid = first_uid + len(units)
             units.append(Unit(uid=uid, source=source, path=path, kind=block.kind, text=text, line=line,
-                              end_line=first_line + block.end - 1, section=owner, marker=block.marker))
+                              end_line=first_line + block.end - 1, section=owner, marker=block.marker,
+                              # a one-line unit's statements are read without its tokens (statements._pieces)
+                              read=(block.tokens, block.base) if block.tokens is not None and "\n" in text else None))
             sections[owner]["units"].append(uid)
             layout.append(Slot("unit", uid, text, sep))
     if blocks:

@@ -125,3 +125,24 @@ def test_plain_statements_of_any_markdown():
     text = ("# Rules\n\n- **Never** use `eval`. Prefer ast.\n  - nested one\n\nA paragraph. Two.\n\n"
             "```\ncode here.\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
     assert plain_statements(text) == ["Rules", "Never use eval.", "Prefer ast.", "nested one", "A paragraph.", "Two."]
+
+
+def test_a_merge_reads_each_body_with_markdown_it_once(monkeypatch):
+    """The statements of a unit spanning several lines come from the tokens of its body's one reading (the
+    split's), for matching and conflict detection alike: no unit is parsed a second time."""
+    from agentmerge import merge, parse_agent
+    from agentmerge import statements as S
+
+    body = ("## Schema changes for the ledger service\n\n"
+            "- Keep every ledger migration reversible:\n  write its down step before the up step.\n"
+            "  - Name each ledger migration after the table it changes\n\n"
+            "A ledger paragraph that runs\nover two lines, and says to review each ledger migration.\n\n"
+            "> Quote the ledger owner's rule:\n> never rewrite a posted ledger entry.\n")
+    parsed = []
+    original = S._parsed_pieces
+    monkeypatch.setattr(S, "_parsed_pieces", lambda text, lead_in: parsed.append(text) or original(text, lead_in))
+    result = merge([parse_agent("---\nname: ledger-a\n---\n\n" + body, "ledger-a.md"),
+                    parse_agent("---\nname: ledger-b\n---\n\n" + body.replace("reversible", "reversible, always"),
+                                "ledger-b.md", index=1)])
+    assert any("\n" in u.text for u in result.units.values())
+    assert parsed == []

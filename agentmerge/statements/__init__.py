@@ -288,7 +288,9 @@ def _unit_statements(unit: Unit, section: tuple[str, ...], lead_in: bool) -> tup
     from ..normalize import unlabelled
 
     out: list[Statement] = []
-    for index, piece in enumerate(_pieces(unlabelled(unit.text), unit.kind, lead_in)):
+    said = unlabelled(unit.text)
+    read = unit.read if said == unit.text else None  # a label removed: the body's tokens still hold it
+    for index, piece in enumerate(_pieces(said, unit.kind, lead_in, read)):
         if piece.role in ("code", "table", "html"):
             text, code, analysis = piece.content, (), None
         else:
