@@ -323,8 +323,7 @@ def split(
             uid = first_uid + len(units)
             units.append(Unit(uid=uid, source=source, path=path, kind=block.kind, text=text, line=line,
                               end_line=first_line + block.end - 1, section=owner, marker=block.marker,
-                              # a one-line unit's statements are read without its tokens (statements._pieces)
-                              read=(block.tokens, block.base) if block.tokens is not None and "\n" in text else None))
+                              read=_read_of(block, text)))
             sections[owner]["units"].append(uid)
             layout.append(Slot("unit", uid, text, sep))
     if blocks:
@@ -335,6 +334,12 @@ def split(
         head, tail = "\n".join(lines), ""
     built = tuple(_section(i, s, sections) for i, s in enumerate(sections))
     return built, tuple(units), tuple(layout), head, tail
+
+
+def _read_of(block: Block, text: str) -> tuple | None:
+    """A unit's `read` (see `model.Unit`): the block's tokens from the body's reading, for a unit of several
+    lines (a one-line unit's statements are read without them: see `statements._pieces`)."""
+    return (block.tokens, block.base) if block.tokens is not None and "\n" in text else None
 
 
 def _section(index: int, s: dict, all_sections: list[dict]) -> Section:

@@ -54,8 +54,8 @@ def analysis_task(c: Cluster, files: Sequence[FileInfo], options: ScanOptions, o
         "kind": c.kind,
         "members": [(files[m].path, files[m].source, exact or m in c.exact_of) for m in c.members],
         "encoding": options.encoding,
-        # a cluster that is listed, not merged, keeps every side: no side loses, so no unit a losing side
-        # carried needs a second reading (and the conflicts say what each member holds)
+        # a cluster that is listed, not merged, loses nothing: every side is kept, so no input order settles
+        # its conflicts and no unit a losing side carried needs a second reading
         "on_conflict": options.on_conflict if c.mergeable else "keep-all",
         "max_examples": options.max_examples,
         "output_path": output_path,
