@@ -67,7 +67,7 @@ class Unit:
     marker: str = ""  # list marker ("-", "*", "1.", "2)") for items, else ""
     # the unit's markdown-it block tokens from the reading of its body and the line of that reading where
     # the unit starts (`split.Block.tokens`, `base`), so its statements need no second parse; None for a
-    # one-line unit or one made of loose lines. Not part of the unit's identity.
+    # unit read without them (a plain one-line item) or made of loose lines. Not part of the unit's identity.
     read: tuple | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property

@@ -17,6 +17,7 @@ from markdown_it.token import Token
 
 from . import markers, model
 from .normalize import LABEL
+from .statements import read_without_tokens
 from .model import Section, Slot, Unit
 
 _BLOCK_KIND = {
@@ -337,9 +338,11 @@ def split(
 
 
 def _read_of(block: Block, text: str) -> tuple | None:
-    """A unit's `read` (see `model.Unit`): the block's tokens from the body's reading, for a unit of several
-    lines (a one-line unit's statements are read without them: see `statements._pieces`)."""
-    return (block.tokens, block.base) if block.tokens is not None and "\n" in text else None
+    """A unit's `read` (see `model.Unit`): the block's tokens from the body's reading, unless its statements
+    are read without them (`statements.read_without_tokens`: most items of a large input)."""
+    if block.tokens is None or read_without_tokens(text, block.kind):
+        return None
+    return block.tokens, block.base
 
 
 def _section(index: int, s: dict, all_sections: list[dict]) -> Section:

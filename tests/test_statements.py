@@ -128,14 +128,19 @@ def test_plain_statements_of_any_markdown():
 
 
 def test_a_merge_reads_each_body_with_markdown_it_once(monkeypatch):
-    """The statements of a unit spanning several lines come from the tokens of its body's one reading (the
-    split's), for matching and conflict detection alike: no unit is parsed a second time."""
+    """The statements of a unit that needs markdown-it (several lines, emphasis or a link at its start, a
+    lead-in) come from the tokens of its body's one reading (the split's), for matching and conflict detection
+    alike: no unit is parsed a second time."""
     from agentmerge import merge, parse_agent
     from agentmerge import statements as S
 
     body = ("## Schema changes for the ledger service\n\n"
             "- Keep every ledger migration reversible:\n  write its down step before the up step.\n"
             "  - Name each ledger migration after the table it changes\n\n"
+            "- **Ledger backfills**: run them in batches of a thousand rows\n"
+            "- [Ledger runbook](docs/ledger.md) before any backfill\n\n"
+            "**Posted entries** are never edited in place.\n\n"
+            "Before a ledger release, check:\n\n- the ledger totals balance\n\n"
             "A ledger paragraph that runs\nover two lines, and says to review each ledger migration.\n\n"
             "> Quote the ledger owner's rule:\n> never rewrite a posted ledger entry.\n")
     parsed = []

@@ -86,12 +86,16 @@ def units_of(body: list[str]) -> list[tuple[str, str]]:
 
 
 def _read_units(body: list[str]) -> list[tuple[str, str, Any]]:
-    """`units_of`, each unit with its block tokens from the reading of the body (see `split.Block.tokens`),
-    or None."""
-    from ..split import blocks_of
+    """`units_of`, each unit with its block tokens from the reading of the body as the merge's units keep
+    them (`model.Unit.read`), or None."""
+    from ..split import _read_of, blocks_of
 
-    return [(b.kind, "\n".join(body[b.start : b.end]), (b.tokens, b.base) if b.tokens is not None else None)
-            for b in blocks_of(body) if b.kind not in ("heading", "rule")]
+    out = []
+    for b in blocks_of(body):
+        if b.kind not in ("heading", "rule"):
+            text = "\n".join(body[b.start : b.end])
+            out.append((b.kind, text, _read_of(b, text)))
+    return out
 
 
 def name_of(front: list[str] | None, path: str, data: dict[str, Any] | None = None) -> str:

@@ -183,6 +183,12 @@ def _pieces(text: str, kind: str, lead_in: bool, read: tuple[list[Token], int] |
     return _token_pieces(*read, lead_in)
 
 
+def read_without_tokens(text: str, kind: str) -> bool:
+    """Whether a unit's pieces never need its block tokens: a one-line list item that `_one_line_pieces` reads
+    on its own (an item is never a lead-in; a one-line paragraph may be one, and a lead-in is parsed)."""
+    return kind == model.ITEM and "\n" not in text and _ONE_LINE_ITEM.match(text) is not None
+
+
 @lru_cache(maxsize=65536)  # matching and conflict detection both read every unit (the pieces never change)
 def _one_line_pieces(text: str, kind: str, lead_in: bool) -> tuple[_Piece, ...] | None:
     """`_pieces` of a one-line item or paragraph whose block tokens are known without parsing, else None."""
