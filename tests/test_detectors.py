@@ -572,3 +572,27 @@ def test_a_permission_in_the_passive_is_of_the_verb_after_may_be(tmp_path):
 ])
 def test_what_is_kept_out_or_ran_before_picks_no_option(tmp_path, a, b):
     assert conflicts(tmp_path, a, b) == []
+
+
+# A topic's stances are read from the statements matching reads (markdown-it's one reading of the body):
+# a table's rows, each sentence, a label and its details; an HTML comment is no guidance.
+@pytest.mark.parametrize("a", [
+    "| Setting | Choice |\n|---|---|\n| Consistency | eventual consistency by default |",
+    "- **Consistency**: eventual consistency by default. Retries are idempotent.",
+    "Reads may lag a little. We default to eventual consistency.",
+])
+def test_a_topic_stance_is_read_from_the_statements_of_any_block(tmp_path, a):
+    found = conflicts(tmp_path, a, "- Require strict consistency for every write.")
+    assert [(c.kind, c.topic) for c in found] == [("policy", "consistency")], found
+
+
+def test_guidance_commented_out_in_html_takes_no_stance(tmp_path):
+    found = conflicts(tmp_path, "<!-- Use pessimistic locking (SELECT ... FOR UPDATE) for stock counts. -->",
+                      "- Use optimistic locking with a version column.")
+    assert found == []
+
+
+def test_an_ellipsis_inside_a_sentence_does_not_end_it(tmp_path):
+    (c,) = conflicts(tmp_path, "- Use SELECT ... FOR UPDATE when decrementing stock.",
+                     "- Use optimistic locking with a version column.")
+    assert (c.kind, c.topic) == ("policy", "locking")

@@ -409,10 +409,10 @@ def test_subset_of_topics():
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("**Safety First**:", "Safety First:"),
+        ("**Safety First**:", "Safety First"),  # a label is a statement of its own
         ("- [ ] All queries have appropriate bounds", "All queries have appropriate bounds"),
         ("* [x] done", "done"),
-        ("1. **Reversible Migrations**: All migrations", "Reversible Migrations: All migrations"),
+        ("1. **Reversible Migrations**: All migrations", "Reversible Migrations All migrations"),
         ("Always use `logger` instead of `print()`", "Always use logger instead of print()"),
         ("Name indexes `ix_tablename_column1_column2`", "Name indexes ix_tablename_column1_column2"),
         ("Name indexes ix_<table>_<column>", "Name indexes ix_<table>_<column>"),

@@ -44,7 +44,6 @@ from typing import Any
 import re2
 import yaml
 
-from ..lazy import compiled_when_used
 
 __all__ = [
     "BUILTIN_PATH",
@@ -709,22 +708,6 @@ def opposed(topic: Topic, a: str, b: str) -> bool:
 
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
 _ANY_FENCE = re.compile(r"(?m)^[ \t]*(?:`{3,}|~{3,})")
-_RULE = re.compile(r"(?:[-*_][ \t]*){3,}\Z|=+\Z")  # thematic breaks and setext underlines
-_TABLE_SEP = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?\Z")
-_QUOTE = re.compile(r"(?:>[ \t]?)+")
-_HEADING = re.compile(r"#{1,6}(?:[ \t]+|\Z)")
-_MARKER = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|\Z)")
-_CHECKBOX = re.compile(r"\[[ xX]\](?:[ \t]+|\Z)")
-_BACKTICKS = re.compile(r"`+")
-_IMAGE_OR_LINK = compiled_when_used(r"!?\[([^\[\]\n]{0,300})\]\([^()\s]{0,500}(?:[ \t]+\"[^\"\n]{0,200}\")?\)")
-# Emphasis is removed in matched pairs, so "ix_<table>_<column>", "SELECT *" and "a_b" survive. The
-# bounded spans keep this linear on hostile text; unpaired "**" runs left over are emphasis debris.
-_STAR_PAIR = re.compile(r"(?<!\\)(\*{1,3})(?=[^\s*])([^\n]{0,300}?[^\s*\\])\1")
-_UNDERSCORE_PAIR = re.compile(r"(?<![\\\w])(_{1,3})(?=[^\s_])([^\n]{0,300}?[^\s_\\])\1(?!\w)")
-_TILDE_PAIR = re.compile(r"(?<!\\)~~(?=\S)([^\n]{0,300}?\S)~~")
-_STAR_RUNS = re.compile(r"(?<!\\)\*{2,}")
-_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-_SPACES = re.compile(r"\s+")
 _CHARMAP = str.maketrans(
     {
         "\u2018": "'",
@@ -747,164 +730,39 @@ _CHARMAP = str.maketrans(
 )
 
 
-def _strip_closing_hashes(line: str) -> str:
-    """'Title ##' -> 'Title' (an ATX heading's optional closing sequence)."""
-    stripped = line.rstrip()
-    body = stripped.rstrip("#")
-    if body != stripped and (not body or body[-1] in " \t"):
-        return body.rstrip()
-    return stripped
+_SPACES = re.compile(r"\s+")
 
 
-def _code_spans(line: str) -> list[tuple[bool, str]]:
-    """Split a line into (is_code, text) parts. A run of N backticks opens a span that the next run of
-    exactly N backticks closes (CommonMark); unmatched runs are dropped. Linear in the line length."""
-    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(line)]
-    if not runs:
-        return [(False, line)]
-    next_same: list[int | None] = [None] * len(runs)
-    last_seen: dict[int, int] = {}
-    for i in range(len(runs) - 1, -1, -1):
-        length = runs[i][1] - runs[i][0]
-        next_same[i] = last_seen.get(length)
-        last_seen[length] = i
-    parts: list[tuple[bool, str]] = []
-    pos = 0
-    i = 0
-    while i < len(runs):
-        start, end = runs[i]
-        j = next_same[i]
-        parts.append((False, line[pos:start]))
-        if j is None:  # a stray run: drop the backticks
-            pos = end
-            i += 1
-            continue
-        parts.append((True, line[end : runs[j][0]]))
-        pos = runs[j][1]
-        i = j + 1
-    parts.append((False, line[pos:]))
-    return parts
+def _plain_sentences(text: str) -> tuple[str, ...]:
+    """The statements of any Markdown, as plain text (`statements.plain_statements`: markdown-it's reading,
+    the one matching uses), curly quotes straightened and whitespace collapsed."""
+    from ..statements import plain_statements
+
+    return tuple(plain_statements(text))
 
 
-def _inline(line: str) -> str:
-    out = []
-    for is_code, part in _code_spans(line):
-        if is_code:
-            out.append(part.strip() if part.strip() else part)
-            continue
-        # Each substitution only removes characters, and needs the one checked for: most text has none.
-        if "[" in part:
-            part = _IMAGE_OR_LINK.sub(r"\1", part)
-        for _ in range(2):  # "**a _b_ c**": the outer pair, then the inner one
-            if "*" in part:
-                part = _STAR_PAIR.sub(r"\2", part)
-            if "_" in part:
-                part = _UNDERSCORE_PAIR.sub(r"\2", part)
-        if "~~" in part:
-            part = _TILDE_PAIR.sub(r"\1", part)
-        if "**" in part:
-            part = _STAR_RUNS.sub("", part)
-        if "\\" in part:
-            part = _ESCAPE.sub(r"\1", part)
-        out.append(part)
-    return "".join(out)
-
-
-def _prepare(text: str) -> tuple[str, list[int]]:
-    """Normalised text, plus the offsets where a new block (list item, heading, paragraph, table row)
-    starts: a sentence never runs across those."""
-    text = text.translate(_CHARMAP).replace("\r\n", "\n").replace("\r", "\n")
+def _folded_sentences(sentences: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
+    """The sentences as one string, one space apart, and where each stands in it."""
     pieces: list[str] = []
-    breaks: list[int] = []
+    spans: list[tuple[int, int]] = []
     length = 0
-    new_block = True
-    fence: str | None = None
-    for raw in text.split("\n"):
-        fence_match = _FENCE.match(raw)
-        if fence is not None:
-            if fence_match and fence_match.group(1)[0] == fence[0] and len(fence_match.group(1)) >= len(fence):
-                if not raw[fence_match.end() :].strip():
-                    fence = None
-            new_block = True
-            continue  # code inside fences is not prose (see stances_in(..., code=True))
-        if fence_match:
-            fence = fence_match.group(1)
-            new_block = True
-            continue
-        line = raw.strip()
-        if not line or _RULE.match(line) or _TABLE_SEP.match(line):
-            new_block = True
-            continue
-        starts_block = False
-        quote = _QUOTE.match(line)
-        if quote:
-            line = line[quote.end() :]
-        heading = _HEADING.match(line)
-        if heading:
-            line = _strip_closing_hashes(line[heading.end() :])
-            starts_block = True
-        while True:
-            marker = _MARKER.match(line) or _CHECKBOX.match(line)
-            if not marker:
-                break
-            line = line[marker.end() :]
-            starts_block = True
-        if line.startswith("|"):
-            line = line.strip("|")
-            starts_block = True
-        line = _SPACES.sub(" ", _inline(line)).strip()
-        if not line:
-            new_block = new_block or starts_block
+    for sentence in sentences:
+        sentence = _SPACES.sub(" ", sentence.translate(_CHARMAP)).strip()
+        if not sentence:
             continue
         if pieces:
             pieces.append(" ")
             length += 1
-        if (new_block or starts_block) and length:
-            breaks.append(length)
-        pieces.append(line)
-        length += len(line)
-        new_block = bool(heading)  # a heading is a block of its own
-    return "".join(pieces), breaks
+        spans.append((length, length + len(sentence)))
+        pieces.append(sentence)
+        length += len(sentence)
+    return "".join(pieces), spans
 
 
 def normalise(text: str) -> str:
-    """Plain one-line text: Markdown emphasis, backticks, links, list, checkbox, heading and quote markers
-    stripped; fenced code dropped; curly quotes straightened; whitespace collapsed."""
-    return _prepare(text)[0]
-
-
-_SENTENCE_END = re.compile(r"[.!?;]+")
-_ABBREVIATION = re.compile(
-    r"(?:^|[\s(\[/])(?:e\.g|i\.e|vs|etc|cf|approx|incl|esp|viz|resp|fig|no|nos|al|ca|min|max|avg|st|dr|mr|mrs|ms|v)\Z",
-    re.IGNORECASE,
-)
-
-
-def _sentences(text: str, breaks: list[int]) -> list[tuple[int, int]]:
-    cuts = set(breaks)
-    for m in _SENTENCE_END.finditer(text):
-        end = m.end()
-        if end < len(text) and not text[end].isspace():
-            continue  # "db.query(", "3.14", "a.b"
-        punct = m.group()
-        if punct.startswith("..") and not punct.endswith((";", "!", "?")):
-            continue  # an ellipsis: "SELECT ... FOR UPDATE"
-        if punct == "." and _ABBREVIATION.search(text, max(0, m.start() - 8), m.start()):
-            continue
-        cuts.add(end)
-    bounds = sorted(c for c in cuts if 0 < c < len(text))
-    spans = []
-    start = 0
-    for cut in bounds + [len(text)]:
-        s, e = start, cut
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            spans.append((s, e))
-        start = cut
-    return spans
+    """Plain one-line text of Markdown: its statements (list items, sentences, labels and details; code,
+    tables and HTML left out) as markdown-it reads them, one space apart, curly quotes straightened."""
+    return _folded_sentences(_plain_sentences(text))[0]
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -1008,8 +866,8 @@ class _Index:
         self._prose = self._arrange(topics, "patterns")
         self._code: tuple | None = None
         self._topics = topics
-        # (text, code) -> its hits: a merge that frees duplicates detects again, over the same units
-        self.read: dict[tuple[str, bool], tuple[StanceHit, ...]] = {}
+        # a merge that frees duplicates detects again, over the same units: (text, True) or (statements, False)
+        self.read: dict[tuple, tuple[StanceHit, ...]] = {}
 
     @staticmethod
     def _arrange(topics: tuple[Topic, ...], field_name: str) -> tuple[_Prefilter, list, list]:
@@ -1138,39 +996,62 @@ def _drop_opposed(hits: list[tuple[int, int, StanceHit]], topics: Sequence[Topic
 def stances_in(text: str, topics: Sequence[Topic], *, code: bool = False) -> list[StanceHit]:
     """Stances a unit of text takes, ordered by position, then topic order, then stance order.
 
-    Prose (default): one hit per stance per sentence of ``normalise(text)``; spans index that string.
-    ``code=True``: the stances' ``code`` patterns over the raw text (only inside fences when it has any);
-    spans index ``text``. Either way a text taking two opposed stances of a topic takes neither.
+    Prose (default): one hit per stance per statement of ``text`` as markdown-it reads it (see
+    ``stances_in_statements``); spans index ``normalise(text)``. ``code=True``: the stances' ``code``
+    patterns over the raw text (only inside fences when it has any); spans index ``text``. Either way a text
+    taking two opposed stances of a topic takes neither.
     """
+    if not code:
+        return stances_in_statements(_plain_sentences(text), topics)
     topics = tuple(topics)
     index = _index(topics)
-    found = index.read.get((text, code))
+    found = index.read.get((text, True))
     if found is None:
         if len(index.read) >= READ_LIMIT:
             index.read.clear()
-        found = index.read[(text, code)] = tuple(_stances_in(text, topics, index, code))
+        found = index.read[(text, True)] = tuple(_code_stances(text, topics, index))
+    return list(found)
+
+
+def stances_in_statements(sentences: Sequence[str], topics: Sequence[Topic]) -> list[StanceHit]:
+    """The stances prose takes, given its statements' plain text (`Statement.text`: a list item, a sentence,
+    a label or its details), one hit per stance per statement; spans index the statements joined by one
+    space (``normalise`` of the Markdown they were read from)."""
+    topics = tuple(topics)
+    index = _index(topics)
+    key = (tuple(sentences), False)
+    found = index.read.get(key)
+    if found is None:
+        if len(index.read) >= READ_LIMIT:
+            index.read.clear()
+        found = index.read[key] = tuple(_prose_stances(key[0], topics, index))
     return list(found)
 
 
 READ_LIMIT = 65536  # texts whose stances an index keeps
 
 
-def _stances_in(text: str, topics: tuple[Topic, ...], index: _Index, code: bool) -> list[StanceHit]:
+def _code_stances(text: str, topics: tuple[Topic, ...], index: _Index) -> list[StanceHit]:
     hits: list[tuple[int, int, StanceHit]] = []
-    if code:
-        for start, end in _code_regions(text):
-            region = text[start:end]
-            for ti, si, patterns in index.code(_fold(region)):
-                span = _first_match(patterns, region)
-                if span is not None:
-                    s, e = start + span[0], start + span[1]
-                    hits.append((ti, si, StanceHit(topics[ti].id, topics[ti].stances[si].id, s, e, text[s:e])))
-    else:
-        norm, breaks = _prepare(text)
-        # a sentence holds no string the whole text lacks (sentences stand between spaces, so each folds
-        # as it does inside the text): a text no pattern may match has no sentence one may match
-        sentences = _sentences(norm, breaks) if index.prose(_fold(norm)) else ()
-        for start, end in sentences:
+    for start, end in _code_regions(text):
+        region = text[start:end]
+        for ti, si, patterns in index.code(_fold(region)):
+            span = _first_match(patterns, region)
+            if span is not None:
+                s, e = start + span[0], start + span[1]
+                hits.append((ti, si, StanceHit(topics[ti].id, topics[ti].stances[si].id, s, e, text[s:e])))
+    hits = _drop_opposed(hits, topics)
+    hits.sort(key=lambda h: (h[2].start, h[2].end, h[0], h[1]))
+    return [h[2] for h in hits]
+
+
+def _prose_stances(sentences: tuple[str, ...], topics: tuple[Topic, ...], index: _Index) -> list[StanceHit]:
+    hits: list[tuple[int, int, StanceHit]] = []
+    norm, spans = _folded_sentences(sentences)
+    # a sentence holds no string the whole text lacks (sentences stand between spaces, so each folds as it
+    # does inside the text): a text no pattern may match has no sentence one may match
+    if spans and index.prose(_fold(norm)):
+        for start, end in spans:
             sentence = norm[start:end]
             folded = _fold(sentence)
             for ti, group in itertools.groupby(index.prose(folded), key=lambda c: c[0]):

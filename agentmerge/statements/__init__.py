@@ -28,7 +28,8 @@ from ..model import Agent, Unit
 from .terms import analyse, Analysis
 
 __all__ = [
-    "Statement", "statements_of", "unit_statements", "sentences", "plain_inline", "plain_statements", "Analysis",
+    "Statement", "statements_of", "unit_statements", "sentences", "plain_inline", "plain_statements",
+    "table_rows", "Analysis",
     "analyse",
     "ROLES", "MODALITIES",
 ]
@@ -71,6 +72,7 @@ _ABBREVIATION = re.compile(
     r"(?:^|[\s(\[/])(?:e\.g|i\.e|vs|etc|cf|approx|incl|esp|viz|resp|fig|no|nos|al|ca|min|max|avg|st|dr|mr|mrs|ms|v)\.\Z",
     re.IGNORECASE,
 )
+_ELIDED = re.compile(r"(?:^|\s)\.{2,}\Z")  # an ellipsis standing alone elides words ("definition... no" ends one)
 _MARKUP = re.compile(r"[*_`\[\]<>&\\!~]")
 _SPACE = re.compile(r"\s+")
 
@@ -137,8 +139,8 @@ def sentences(content: str) -> list[tuple[int, str]]:
     start = 0
     for m in _SENTENCE_END.finditer(content):
         before = content[start : m.start()]
-        if _ABBREVIATION.search(before[-12:]):
-            continue
+        if _ABBREVIATION.search(before[-12:]) or _ELIDED.search(before[-12:]):
+            continue  # "e.g. the index", "SELECT ... FOR UPDATE": no sentence ends there
         out.append((content.count("\n", 0, start), before.strip()))
         start = m.end()
     tail = content[start:].strip()
@@ -329,6 +331,25 @@ def plain_statements(markdown: str) -> list[str]:
             if text:
                 out.append(text)
     return out
+
+
+def table_rows(unit: Unit) -> tuple[str, ...]:
+    """The plain text of each row of a table unit (its cells ` | ` apart), from its markdown-it tokens: a
+    table is one statement for matching, but a row may take a stance ("| Consistency | eventual |")."""
+    tokens = unit.read[0] if unit.read is not None else _block_parser().parse(unit.text + "\n")
+    rows: list[str] = []
+    cells: list[str] | None = None
+    for tok in tokens:
+        if tok.type == "tr_open":
+            cells = []
+        elif tok.type == "tr_close" and cells is not None:
+            row = " | ".join(cell for cell in cells if cell)
+            if row:
+                rows.append(row)
+            cells = None
+        elif tok.type == "inline" and cells is not None:
+            cells.append(plain_inline(tok.content)[0])
+    return tuple(rows)
 
 
 def lead_ins(agent: Agent) -> frozenset[int]:
