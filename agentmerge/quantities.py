@@ -106,6 +106,8 @@ class Table:
     # the same test for ASCII text, quicker: a digit, or one of these words standing whole (None: the
     # table has a word this cannot stand for, so `may_state` decides)
     state_words: frozenset[str] | None = field(default=None, compare=False)
+    # `labels:` a number right after one of them names an item ("Phase 2", "step 3"), as after "§" or "x="
+    label_before: Any = field(default=None, compare=False)
 
 
 def _stem(word: str) -> str:
@@ -145,7 +147,9 @@ def load_table(extra: tuple[str, ...] = ()) -> Table:
             with open(path, encoding="utf-8") as fh:
                 user = load_yaml(fh.read()) or {}
             if isinstance(user, dict) and isinstance(user.get("quantities"), dict):
+                labels = [*data.get("labels", []), *(user["quantities"].get("labels") or [])]  # added to, not replaced
                 data = _merge(data, user["quantities"])
+                data["labels"] = labels
     return _table(data)
 
 
@@ -193,13 +197,17 @@ def _table(data: dict) -> Table:
                 for kind, words in data.get("contexts", {}).items() for word, spellings in words.items()
                 for spelling in [word, *spellings]}
     context_pattern = compiled_when_used(rf"(?<![\w-])(?:{_alternation(contexts)})(?![\w-])", re.IGNORECASE)
+    labels = sorted({str(w).lower() for w in data.get("labels", [])})
+    label_before = re.compile(rf"(?:(?<![\w-])(?:{_alternation(labels)})\s*|§\s*|\w=)$" if labels else r"(?:§\s*|\w=)$",
+                              re.IGNORECASE)
     return Table(units=units, numbers=numbers, multipliers=multipliers, before=before, after=after,
                  cadences=cadences,
                  times={str(k).lower(): float(v) for k, v in data.get("times", {}).items()},
                  nines={str(k).lower(): float(v) for k, v in data.get("nines", {}).items()},
                  names=names, keys=frozenset(names.values()), pattern=re.compile(number), unit_pattern=unit_pattern,
                  before_pattern=before_pattern, after_pattern=after_pattern, may_state=may_state,
-                 state_words=state_words, contexts=contexts, context_pattern=context_pattern if contexts else None)
+                 state_words=state_words, contexts=contexts, context_pattern=context_pattern if contexts else None,
+                 label_before=label_before)
 
 
 def contexts_in(text: str, table: Table) -> frozenset[tuple[str, str]]:
@@ -251,6 +259,7 @@ _A_UNIT_BEFORE = compiled_when_used(r"(?:\b(?:every|within|in|once|twice|per|eac
 _EVERY = re.compile(r"(?:\bevery|\beach|\bonce every)\s+(?:other\s+)?$", re.IGNORECASE)
 _EVERY_UNIT = re.compile(r"(?<![\w])(?:every|each)\s+(?P<other>other\s+)?(?P<unit>minute|hour|day|week|month|quarter|year)\b(?!\s*(?:'s|s\b))",
                          re.IGNORECASE)
+_TIMES_AFTER = re.compile(r"\s?(?:times?|x)\b", re.IGNORECASE)  # "retry each task 3 times": a count
 _TIMES = re.compile(r"^\s?(?:times?|x)\s+(?:a|an|per|each|every)\s+(?P<unit>[a-z]+)\b", re.IGNORECASE)
 _TIMES_WORD = re.compile(r"(?<![\w])(?P<n>once|twice|thrice)\s+(?:a|an|per|each|every)\s+(?P<unit>second|minute|hour|day|week|month|quarter|year|sprint|release)\b",
                          re.IGNORECASE)
@@ -515,6 +524,9 @@ def _in_clause(clause: str, offset: int, table: Table) -> list[Quantity]:
         unit_m = table.unit_pattern.match(rest)
         if rest[:1].isalpha() and unit_m is None:
             continue  # "2fa", "3d" is a unit but "3rd" is not a number of anything
+        if (unit_m is None and table.label_before is not None and table.label_before.search(before[-40:])
+                and not _TIMES_AFTER.match(rest)):
+            continue  # "Phase 2 artifacts", "step three", "§1.6", "phase=4": an item's name, not an amount
         word_number = m.group("word") is not None
         sign = before.rstrip(" ")
         currency = bool(m.group("digits")) and sign[-1:] in _CURRENCY

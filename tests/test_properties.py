@@ -730,7 +730,8 @@ def test_regression_a_heading_its_input_left_empty_keeps_the_section_above_it():
 
 def test_regression_a_keep_all_label_is_never_read_as_guidance():
     # merged again, the label's "against b.md:1 (30 commit)" was read as a value of its own unit
-    texts = ["15 commit use\n\n- use use\n  - eventual use use 15 commit use\n", "- use Redis 30 commit\n"]
+    # (two counts of one plain noun conflict only in statements that share another word: "Redis")
+    texts = ["15 commit use Redis\n\n- use use\n  - eventual use use 15 commit use Redis\n", "- use Redis 30 commit\n"]
     merged = merge(agents_of(texts), MergeOptions(on_conflict="keep-all"))
     assert merged.text.count("<!-- agentmerge conflict") == 2
     assert_fixpoint(merged, "keep-all")

@@ -97,6 +97,9 @@ def test_agreeing_values_do_not_disagree():
 
 @pytest.mark.parametrize("text", [
     "Use one of the tools", "Python 3.11", "fix N+1 queries", "p99 dashboards", "use http/2", "see step v2",
+    # a number after a name of an item of a sequence (`labels:` in quantities.yaml) names that item
+    "Phase 2 artifacts must exist", "write your Phase 1 exploration findings", "Tier 1 support",
+    "the §1.6 manifest wrapper", "append pass_started phase=4", "go back to step three",
 ])
 def test_not_quantities(text):
     assert quantities(text) == []
@@ -141,3 +144,20 @@ def test_an_aside_in_parentheses_does_not_cut_the_name():
     assert "token" in one("Access tokens (JWT) expire after 15 minutes").terms
     assert one("Each component (gzipped) stays under 8 kB").name.startswith("each component") or \
         one("Each component (gzipped) stays under 8 kB").name.startswith("component")
+
+
+def test_a_label_leaves_the_amounts_after_it():
+    assert [q.text for q in quantities("Tier 1 support answers within 1 hour")] == ["within 1 hour"]
+    assert [q.text for q in quantities("retry each task 3 times")] == ["3 times"]
+    assert [q.text for q in quantities("keep each step under 5 minutes")] == ["under 5 minutes"]
+
+
+def test_users_add_labels_with_axes(tmp_path):
+    from agentmerge.quantities import load_table
+
+    axes = tmp_path / "axes.yaml"
+    assert quantities("ship 2 features") != []  # a plural noun after the number: a count
+    axes.write_text("version: 1\nquantities:\n  labels: [ship]\n", encoding="utf-8")
+    table = load_table((str(axes),))
+    assert quantities("ship 2 features", table) == []
+    assert quantities("Phase 2 artifacts", table) == []  # the built-in labels stay

@@ -86,6 +86,9 @@ def detect(ctx) -> list:
                 continue
             if not disagree(qa, match):
                 continue
+            if (qa.dimension == "count" and len(qa.terms) == 1 and not _RATE_OF.search(f"{qa.text} {match.text}")
+                    and not _share_a_word(subjects[a.index], subjects[b.index])):
+                continue  # "run all six phases" / "a five-phase pipeline for requirements": counts of two things
             if (qa.terms != match.terms and _labelled(a, qa) and _labelled(b, match)
                     and one_list(ctx, a.uid, b.uid)):
                 continue  # a list of labelled values, each its own thing: "- Read-heavy APIs: …" / "- Mixed workload: …"
@@ -138,6 +141,16 @@ def _subject(s, qs) -> frozenset[str]:
     return frozenset(t for t in s.terms if len(t) > 2 and t.isalpha() and t.islower() and t not in _GENERAL
                      and t not in _PLACING and not t.startswith(_UNIT_WORDS)
                      and not any(w.startswith(t[:4]) for w in valued))
+
+
+_RATE_OF = re.compile(r"\b(?:per|each|every)\b", re.IGNORECASE)  # "5 profiles per target" says what of
+
+
+def _share_a_word(subject_a: frozenset[str], subject_b: frozenset[str]) -> bool:
+    """Whether two statements' own words (besides their values) meet in one (see `_STEM`): two counts of
+    one plain noun count one thing only where they say what of ("at most four interviewers on a loop" /
+    "six interviewers for the onsite loop")."""
+    return not {t[:_STEM] for t in subject_a}.isdisjoint(t[:_STEM] for t in subject_b)
 
 
 def _same_subject(a, qa, qs_a, subject_a: frozenset[str], b, qs_b, subject_b: frozenset[str]) -> list:

@@ -436,6 +436,8 @@ def _check_quantities(value: Any, path: str) -> None:
     for key, (fits, shape) in shapes.items():
         if key in value and value[key] is not None and not fits(value[key]):
             raise _fail(path, f"'quantities.{key}' must be a mapping {shape}")
+    if value.get("labels") is not None and not words(value["labels"]):
+        raise _fail(path, "'quantities.labels' must be a list of words")
 
 
 def _merge_file(
