@@ -596,3 +596,63 @@ def test_an_ellipsis_inside_a_sentence_does_not_end_it(tmp_path):
     (c,) = conflicts(tmp_path, "- Use SELECT ... FOR UPDATE when decrementing stock.",
                      "- Use optimistic locking with a version column.")
     assert (c.kind, c.topic) == ("policy", "locking")
+
+
+# What real agents say that is no contradiction, each form read wrongly before (found in public agent
+# collections, reworded here): a rule that limits or conditions a construct against code that uses it, the
+# preferred side of "X, not Y", what no task may do; one word two orders share in passing, "at once" read
+# as an order; a requirement or a check of another action; a heading in title case as a product; "if you
+# find yourself …"; the word "fix" read as a `fix:` commit prefix.
+RESTRICTED = [
+    ("- Do not call `resolve-library-id` more than 3 times per question.",
+     "```js\nconst id = await resolve-library-id('react');\n```"),
+    ("- Do NOT pass `-o` based on the current working directory; only when the user gives a path.",
+     "```bash\nconvert report.pdf -o out/\n```"),
+    ("- Use `Table[Column]` not `[Column]` for column references.",
+     "```dax\nTotal = SUM(Sales[Amount]) + Table[Column]\n```"),
+    ("- No task should require human interpretation or decision-making.",
+     "```markdown\n## Files\n\n[List the files that the refactoring task.]\n\n[Note each human decision here.]\n```"),
+    ("- Batch aggressively: think and plan the action graph first, execute all independent calls (reads, "
+     "searches, edits, tests) in one turn. Serialize only for: dependent results or conflict risk.",
+     "- Challenge assumptions and spot logic gaps. Also analyze PRD requirements for inconsistencies, "
+     "ambiguities, conflicting constraints, and gaps before planning begins."),
+    ("- Run all the lint checks at once and report every failure together.",
+     "- Report lint failures only after all the checks have run."),
+    ("- Synthesize:\n  - Fix recommendations: approach, location, complexity.\n  - Reproduce first, confirm it fails, "
+     "THEN fix.",
+     "- Scope discipline: track out-of-scope items in the learn array; do NOT fix them."),
+    ("- Cannot interrupt a paragraph.",
+     "- An ordered list interrupting a paragraph must start with 1."),
+    ("- Avoid multiple links with identical text.",
+     "- Flag multiple links on the same page that share identical text but point elsewhere."),
+    ("- Start with an `#` level heading that matches the prompt intent so it surfaces well in Quick Pick search.",
+     "- Reasoning Order: Call out reasoning portions of the prompt and conclusion parts (specific fields by "
+     "name). For each example, determine the reasoning order."),
+    ("**If you find yourself about to start phase 2 without having written a gate self-check, STOP.** Go back "
+     "and run the gate.",
+     "Your only jobs: spawn sub-agents to execute phases, verify their output files, report progress. You do NOT "
+     "execute phase logic yourself. If you find yourself writing findings, you have left your role."),
+]
+
+
+@pytest.mark.parametrize("a, b", RESTRICTED, ids=[f"restricted-{i}" for i in range(len(RESTRICTED))])
+def test_what_real_agents_say_without_contradicting_is_no_conflict(tmp_path, a, b):
+    assert conflicts(tmp_path, a, b) == []
+
+
+def test_a_bare_ban_still_conflicts_with_code_that_uses_it(tmp_path):
+    found = conflicts(tmp_path, "- Never call `eval`.", "```python\nresult = eval(expr)\n```")
+    assert kinds(found) == ["code"]
+
+
+def test_a_schema_defined_with_what_the_other_prohibits_still_conflicts(tmp_path):
+    found = conflicts(tmp_path, "- Define schemas using zod.", "- Do not use zod.")
+    assert kinds(found) == ["modality"]
+
+
+def test_counts_of_one_plain_noun_conflict_only_where_they_say_what_of(tmp_path):
+    assert conflicts(tmp_path, "- Run all six phases, each in its own context window.",
+                     "- The requirements reference describes a five-phase pipeline for deriving requirements.") == []
+    found = conflicts(tmp_path, "- An onsite loop has at most four interviewers.",
+                      "- Six interviewers join every onsite loop.")
+    assert kinds(found) == ["value"]

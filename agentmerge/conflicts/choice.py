@@ -463,10 +463,25 @@ def _products(s, alternatives: Alternatives) -> frozenset[str]:
             continue  # an example in parentheses ("HTTP methods (GET, POST, PUT)")
         if any(a < j and i < b and (a <= i and j <= b) for a, b in listed):
             continue  # a listed option: the categories' detector reads it (not a longer name holding one)
-        if _used(s.text, spans, tokens, i, j, s.st.role):
+        if _used(s.text, spans, tokens, i, j, s.st.role) and _like_a_name(name):
             out.add(name.lower())
     # several side by side ("DEBUG for inner functions, ERROR at top-level handlers") choose none of them
     return frozenset(out) if len(out) == 1 else frozenset()
+
+
+_MARKED_NAME = re.compile(r"[a-z][A-Z]|\d|\b[A-Z]{3,}\b")
+NAME_PRIOR = 0.6  # a product named in ordinary words has one as specific as "duck" (Duck Creek) or "oracle"
+
+
+def _like_a_name(name: str) -> bool:
+    """Whether capitalised words name a product: one is written as names are (`HttpClient`, `DNP3`, `CCC`)
+    or is specific in English ("Mews", "Guidewire", "Duck Creek"); "Reasoning Order" and "Quick Pick" are
+    headings written in title case."""
+    from ..statements.terms import prior
+
+    if _MARKED_NAME.search(name):
+        return True
+    return any(prior(w.lower()) >= NAME_PRIOR for w in re.findall(r"[A-Za-z]+", name))
 
 
 _DETERMINERS = frozenset("the a an our its their your this".split())

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from ..lazy import compiled_when_used
-from ..statements.terms import prior
+from ..statements.terms import analyse, prior
 from .align import (NEGATOR, Quick, conflict, document_frequency, grouped, pairs, scope_of, sort, statements,
                     takes_no_stance)
 
@@ -175,6 +175,10 @@ def _conflicting(neg, pos, kind_pos: str) -> tuple[bool, str]:
                           and not _LIMITED.search(neg.text) and not _LIMITED.search(pos.text))
         if not named or NEGATOR.search(pos.text):
             return False, ""
+        if _required_other(pos.text, core) and not (core[0] in GENERIC_VERBS and core[0] in pos.terms):
+            # "a list interrupting a paragraph must start with 1" requires starting, not interrupting (but
+            # "define schemas using zod" still uses what "do not use zod" prohibits)
+            return False, ""
         if _WITHOUT.search(neg.text):
             return False, ""  # "no X without Y" requires Y for X: a requirement naming both says the same
 
@@ -211,6 +215,26 @@ def _conflicting(neg, pos, kind_pos: str) -> tuple[bool, str]:
     if key and situation and (any(prior(t) >= SPECIFIC_KEY for t in key) or _gerund(pos.text, permission) & key):
         return True, situation
     return False, ""
+
+
+# The verb a statement requires of its subject: "an ordered list interrupting a paragraph must start with 1"
+_MODAL_VERB = re.compile(r"\b(?:must|should|shall|needs? to|has to|have to|(?:is|are) required to)\s+(?:always\s+|also\s+|"
+                         r"first\s+|still\s+)?(?:be\s+|get\s+)?(?P<verb>[a-z]{3,})\b", re.IGNORECASE)
+
+
+def _required_other(text: str, core: list[str]) -> bool:
+    """Whether a requirement's modal verb names another action than the prohibition's (whose terms it holds
+    elsewhere, as its subject's modifiers)."""
+    from ..statements.terms import lemma
+
+    m = _MODAL_VERB.search(text)
+    if m is not None:
+        verb = lemma(m.group("verb").lower())
+    else:
+        # an imperative's own verb: "flag multiple links that share identical text" checks for what
+        # "avoid multiple links with identical text" keeps out
+        verb = analyse(text).verb
+    return bool(verb) and verb not in core and verb not in GENERIC_VERBS and verb not in ("not", "never")
 
 
 # A permission in the passive: what may be done is the verb after "may be" ("small posting mistakes may

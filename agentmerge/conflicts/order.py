@@ -21,7 +21,8 @@ from .align import document_frequency, grouped, pairs, sort, statements, takes_n
 _BEFORE = re.compile(r"(?P<a>[^.;]{3,120}?)\b(?:before|prior to|ahead of)\b(?P<b>[^.;]{3,120})", re.IGNORECASE)
 _ONCE_FIRST = re.compile(r"^\W*(?:only )?(?:once|after|as soon as|when)\b(?P<a>[^,;]{3,100}),(?P<b>[^.;]{3,160})",
                          re.IGNORECASE)
-_ONCE_AFTER = re.compile(r"(?P<b>[^.;]{3,160}?)\b(?:only after|once|after|as soon as|until)\b(?P<a>[^.;]{3,120})",
+# "all at once" and "at once" say how, not when
+_ONCE_AFTER = re.compile(r"(?P<b>[^.;]{3,160}?)\b(?:only after|(?<!\bat )once|after|as soon as|until)\b(?P<a>[^.;]{3,120})",
                          re.IGNORECASE)
 _FIRST = re.compile(r"\bfirst\b", re.IGNORECASE)
 _THEN = re.compile(r"\bthen\b", re.IGNORECASE)
@@ -35,7 +36,7 @@ _FIRST_AND_LATER = compiled_when_used(r"(?P<a>[^.;]{3,120}?)\b(?:first|initially
 _LATER = re.compile(r"\b(?:afterwards?|later|after that|then|next)\b", re.IGNORECASE)  # what _FIRST_AND_LATER holds
 _FIRST_MARK = re.compile(r"\b(?:first|initially|upfront|up front|right away|immediately|straight away)\b", re.IGNORECASE)
 _BEFORE_WORD = re.compile(r"\b(?:before|prior to|ahead of)\b", re.IGNORECASE)  # what a match of _BEFORE holds
-_ONCE_AFTER_WORD = re.compile(r"\b(?:only after|once|after|as soon as|until)\b", re.IGNORECASE)  # and _ONCE_AFTER
+_ONCE_AFTER_WORD = re.compile(r"\b(?:only after|(?<!\bat )once|after|as soon as|until)\b", re.IGNORECASE)  # and _ONCE_AFTER
 _ORDER_WORD = re.compile(r"\b(?:before|prior to|ahead of|once|after|as soon as|until|when|then|afterwards?|later)\b",
                          re.IGNORECASE)
 STEPS_AHEAD = 3
@@ -236,6 +237,15 @@ def _done_first(s) -> list[frozenset[str]]:
     return [f for f in out if f]
 
 
+def _much_of(moved: frozenset[str], *sides: frozenset[str]) -> bool:
+    """Whether what moves is a good part (a third) of one of the sides it stands in: the thing an order
+    puts first, not a word of a long clause."""
+    return any(MOVED_SHARE * len(side) <= len(moved) for side in sides if side)
+
+
+MOVED_SHARE = 1 / 5
+
+
 def _reversed(x, y, text_x: str, step_y: bool = False, x_first: bool = False,
               ) -> tuple[frozenset[str], frozenset[str]] | None:
     """(what x puts first, what y puts first) when orders x and y are reversed."""
@@ -246,7 +256,9 @@ def _reversed(x, y, text_x: str, step_y: bool = False, x_first: bool = False,
     first_later = fx & ty
     if not first_later or not fy:
         return None
-    if tx & fy and not (tx & fy) & first_later:
+    if not _much_of(first_later, fx, ty):
+        return None  # one word the two share in passing ("conflict risk" / "conflicting constraints")
+    if tx & fy and not (tx & fy) & first_later and _much_of(tx & fy, tx, fy):
         return first_later, tx & fy
     # y waits for something to settle before what x does first; a procedure's step that itself settles
     # something ("1. Freeze the code.") waits for nothing

@@ -107,6 +107,25 @@ def _prohibited(s) -> list[str]:
     return out
 
 
+# A limit or a condition: the rule restricts how a construct is used, and a block that uses it may keep to
+# that ("never call `resolve-library-id` more than 3 times", "do not pass `-o` based on the working
+# directory", "if the job is retried, never use `sleep`")
+_LIMITED = re.compile(r"\b(?:more|fewer|less|longer|larger|bigger)\s+than\b|\bat (?:most|least)\b|\b(?:unless|except|"
+                      r"only|when|whenever|if|until|without|based on|depending on|outside of)\b", re.IGNORECASE)
+# "`Table[Column]` not `[Column]`", "`pnpm` instead of `npm`": the one before is what the rule prefers
+_PREFERRED = re.compile(r"\s*[,;:]?\s*(?:and\s+)?(?:not|never|instead of|rather than|over|versus|vs\.?)\s", re.IGNORECASE)
+
+
+def _restricted(text: str, construct: str) -> bool:
+    """Whether a prohibiting rule leaves `construct` allowed somewhere: the rule holds a limit or a
+    condition, or the construct is the preferred side of a contrast."""
+    if _LIMITED.search(text):
+        return True
+    at = text.find(construct)
+    return at >= 0 and _PREFERRED.match(text, at + len(construct)) is not None
+
+
+_SUBJECT = re.compile(r"\s+(?:should|must|may|might|can|could|will|would|shall|needs?|is|are|was|were|has|have|ever)\b", re.IGNORECASE)
 _NEVER_WORD = re.compile(r"\b(?i:never|don't|do not|no)\s+(?P<w>[a-z]{4,20})\b(?P<rest>[^.;]{0,60})")
 
 
@@ -138,6 +157,8 @@ def _prohibited_word(s) -> tuple[str, tuple[str, ...]] | None:
     m = _NEVER_WORD.search(s.text)
     if m is None or m.group("w") in ("use", "make", "have", "rely", "let", "leave", "mix", "write", "call"):
         return None
+    if _SUBJECT.match(m.group("rest")):
+        return None  # "no task should require a decision": what no task may do, not a word kept out
     rest = tuple(w[:5] for w in re.findall(r"[a-z]{3,}", m.group("rest").lower())
                  if w not in ("the", "and", "with", "for", "any", "from", "into", "your", "our", "that"))
     return m.group("w"), rest
@@ -397,6 +418,8 @@ def detect(ctx) -> list[Conflict]:
         for phrase in _quoted_out(s):
             rules.append(("quoted", s, phrase, False))
         for construct in _prohibited(s):
+            if _restricted(s.text, construct):
+                continue
             if re.search(rf"\b(?:outside|other than|except|besides|apart from|beyond)\s+(?:of\s+)?(?:the\s+|an?\s+)?"
                          rf"`?{re.escape(construct)}", s.text, re.IGNORECASE):
                 continue  # "never store drafts outside the `legal-vault` bucket": the one place allowed

@@ -57,6 +57,9 @@ _ALONE = re.compile(
     re.IGNORECASE)
 _NO_NEED_TO_ASK = re.compile(r"\b(?:no need to|(?:don't|do not|doesn't|does not|never) need to|needn't)\s+"
                              r"(?:ask|check|wait|confirm|get)\b", re.IGNORECASE)
+_REFLEXIVE = re.compile(r"\b(find|finds|found|catch|catches|caught|ask|asks|remind|see|tell|familiari[sz]e|introduce|"
+                        r"consider|prepare|brace|orient|ground|pace|position|limit|restrict|express)\s+yourself\b",
+                        re.IGNORECASE)
 _YOU_ALONE = re.compile(r"\b(?:yourself|on your own|without asking)\b", re.IGNORECASE)
 # A word each match of _ALONE, _YOU_ALONE, _LIMIT and _HANDS_OFF holds (most statements have none).
 _ALONE_WORDS = ("without", "on your own", "autonomously", "independently", "yourself", "directly", "as you need",
@@ -105,41 +108,43 @@ def _terms_of(phrase: str, s) -> frozenset[str]:
 def _authority(s, label: frozenset[str] = frozenset()):
     """('ask', action terms) or ('alone', action terms) or None. A labelled item's details act on what the
     label names ("**Dependencies**: add crates as you need them" adds dependencies)."""
+    # "if you find yourself …", "ask yourself whether …": the reflexive of another verb, not acting alone
+    text = _REFLEXIVE.sub(r"\1", s.text) if "yourself" in s.text.lower() else s.text
     # "… yourself", "on your own": said to the agent
-    addressed = may_hold(s.text, _YOU_ALONE_WORDS) and _YOU_ALONE.search(s.text) is not None
+    addressed = may_hold(text, _YOU_ALONE_WORDS) and _YOU_ALONE.search(text) is not None
     if s.st.modality == "describe" and s.st.role not in ("item", "nested", "details") and not addressed:
         return None
-    m = _ASK.search(s.text) if _may_ask(s.text) else None
-    if m and _NO_NEED_TO_ASK.search(s.text[: m.end()]):
+    m = _ASK.search(text) if _may_ask(text) else None
+    if m and _NO_NEED_TO_ASK.search(text[: m.end()]):
         m = None  # "there is no need to ask before restarting …": acting alone, said the other way
     if m:
         act = next(g for g in (m.group("act"), m.group("act2"), m.group("act3"), m.group("act4"), m.group("act5")) if g)
         # "do not close a ticket until the customer confirms the fix": what is waited for names the action too
-        terms = _terms_of(s.text if m.group("act5") else act, s)
+        terms = _terms_of(text if m.group("act5") else act, s)
         return ("ask", terms) if len(terms) >= 1 else None
-    m = _ONLY_ROLE.search(s.text) if "only" in s.text.lower() else None
+    m = _ONLY_ROLE.search(text) if "only" in text.lower() else None
     if m and m.group("who").lower() not in _NOT_A_ROLE:
         # "only an attorney may accept or decline a matter": someone else's to do, the agent waits for them
         terms = _terms_of(m.group("act"), s)
         if terms:
             return ("ask", terms)
-    m = _ONLY_BY.search(s.text) if " by " in s.text else None
+    m = _ONLY_BY.search(text) if " by " in text else None
     if m:
         # "adverse event coding is changed only by the medical monitor", "denials are signed off by the
         # claims supervisor": the subject is someone else's to change
         terms = _terms_of(m.group("act"), s)
         if terms:
             return ("ask", terms)
-    m = _ALONE.search(s.text) if may_hold(s.text, _ALONE_WORDS) else None
+    m = _ALONE.search(text) if may_hold(text, _ALONE_WORDS) else None
     if m and s.st.negated and _YOU_ALONE.match(m.group(0)) and not re.search(r"\b(?:don't|do not|never) (?:ask|wait)",
-                                                                          s.text, re.I):
+                                                                          text, re.I):
         # "never send transactions from the deployer key yourself": acting alone is what is prohibited
-        terms = _terms_of(s.text[: m.start()], s)
+        terms = _terms_of(text[: m.start()], s)
         return ("ask", terms) if terms else None
-    if m and not s.st.negated or (m and re.search(r"\b(?:don't|do not|never) (?:ask|wait)", s.text, re.I)):
-        act = s.text[: m.start()] or s.text[m.end():]
-        if re.match(r"\s*(?:after|once)\b", s.text[m.end():], re.IGNORECASE):
-            act = s.text  # "close conversations on your own after the fix is sent": the sequel names it too
+    if m and not s.st.negated or (m and re.search(r"\b(?:don't|do not|never) (?:ask|wait)", text, re.I)):
+        act = text[: m.start()] or text[m.end():]
+        if re.match(r"\s*(?:after|once)\b", text[m.end():], re.IGNORECASE):
+            act = text  # "close conversations on your own after the fix is sent": the sequel names it too
         terms = _terms_of(act, s) | (label if s.st.role == "details" else frozenset())
         return ("alone", terms) if terms else None
     return None

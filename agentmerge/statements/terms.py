@@ -648,6 +648,8 @@ def _analysis(text: str, code: tuple[str, ...], full: bool) -> Analysis:
                 continue
             if surface in data.scope_end:
                 in_scope = False
+            if surface in data.order and k and pairs[k - 1][0] == "at":
+                continue  # "run the checks at once": how, not when
             if surface in data.order and previous:
                 pending = (data.order[surface], list(previous))
                 previous = []
