@@ -106,7 +106,7 @@ class Table:
     # the same test for ASCII text, quicker: a digit, or one of these words standing whole (None: the
     # table has a word this cannot stand for, so `may_state` decides)
     state_words: frozenset[str] | None = field(default=None, compare=False)
-    # `labels:` a number right after one of them names an item ("Phase 2", "step 3"), as after "§" or "x="
+    # `labels:` a number right after one of them names an item ("Phase 2", "step 3", "phase=4"), as after "§"
     label_before: Any = field(default=None, compare=False)
 
 
@@ -198,7 +198,8 @@ def _table(data: dict) -> Table:
                 for spelling in [word, *spellings]}
     context_pattern = compiled_when_used(rf"(?<![\w-])(?:{_alternation(contexts)})(?![\w-])", re.IGNORECASE)
     labels = sorted({str(w).lower() for w in data.get("labels", [])})
-    label_before = re.compile(rf"(?:(?<![\w-])(?:{_alternation(labels)})\s*|§\s*|\w=)$" if labels else r"(?:§\s*|\w=)$",
+    # "Phase 2", "phase=4" (an item's name in a log line; "retries=3" stays a value), "§1.6"
+    label_before = re.compile(rf"(?:(?<![\w-])(?:{_alternation(labels)})\s*=?\s*|§\s*)$" if labels else r"§\s*$",
                               re.IGNORECASE)
     return Table(units=units, numbers=numbers, multipliers=multipliers, before=before, after=after,
                  cadences=cadences,

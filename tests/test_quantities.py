@@ -150,6 +150,7 @@ def test_a_label_leaves_the_amounts_after_it():
     assert [q.text for q in quantities("Tier 1 support answers within 1 hour")] == ["within 1 hour"]
     assert [q.text for q in quantities("retry each task 3 times")] == ["3 times"]
     assert [q.text for q in quantities("keep each step under 5 minutes")] == ["under 5 minutes"]
+    assert [q.value for q in quantities("set max_retries=3")] == [3.0]  # a setting's value, not a label's
 
 
 def test_users_add_labels_with_axes(tmp_path):

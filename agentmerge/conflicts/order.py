@@ -237,13 +237,12 @@ def _done_first(s) -> list[frozenset[str]]:
     return [f for f in out if f]
 
 
+MOVED_SHARE = 1 / 5  # of one side at least: the thing an order moves, not a word of a long clause
+
+
 def _much_of(moved: frozenset[str], *sides: frozenset[str]) -> bool:
-    """Whether what moves is a good part (a third) of one of the sides it stands in: the thing an order
-    puts first, not a word of a long clause."""
+    """Whether what moves is a good part (`MOVED_SHARE`) of one of the sides it stands in."""
     return any(MOVED_SHARE * len(side) <= len(moved) for side in sides if side)
-
-
-MOVED_SHARE = 1 / 5
 
 
 def _reversed(x, y, text_x: str, step_y: bool = False, x_first: bool = False,
