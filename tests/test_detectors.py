@@ -602,7 +602,7 @@ def test_an_ellipsis_inside_a_sentence_does_not_end_it(tmp_path):
 # collections, reworded here): a rule that limits or conditions a construct against code that uses it, the
 # preferred side of "X, not Y", what no task may do; one word two orders share in passing, "at once" read
 # as an order; a requirement or a check of another action; a heading in title case as a product; "if you
-# find yourself …"; the word "fix" read as a `fix:` commit prefix.
+# find yourself …"; the word "fix" read as a `fix:` commit prefix; "X or other services" read as choosing X.
 RESTRICTED = [
     ("- Do not call `resolve-library-id` more than 3 times per question.",
      "```js\nconst id = await resolve-library-id('react');\n```"),
@@ -621,6 +621,8 @@ RESTRICTED = [
     ("- Synthesize:\n  - Fix recommendations: approach, location, complexity.\n  - Reproduce first, confirm it fails, "
      "THEN fix.",
      "- Scope discipline: track out-of-scope items in the learn array; do NOT fix them."),
+    ("- Use HttpClient or other appropriate services to call external APIs or your own backend.",
+     "- A client service calls its server endpoint through ServiceBase methods."),
     ("- Cannot interrupt a paragraph.",
      "- An ordered list interrupting a paragraph must start with 1."),
     ("- Avoid multiple links with identical text.",

@@ -194,6 +194,11 @@ _DOES_JOB = frozenset("handles manages runs builds owns powers drives serves hos
                       "collects ships scrapes encodes transcodes simulates generates holds keeps governs".split())
 
 
+# After an option: what follows makes it an example of several ("X or other services", "X or similar")
+_OR_OTHER = re.compile(r"[`*_)]*\s*,?\s*(?:or|and|/)\s+(?:any\s+|some\s+|an?\s+)?(?:other|similar|another|equivalent|"
+                       r"alternative|comparable|whatever)\b", re.IGNORECASE)
+
+
 def _chosen(text: str, m: Mention, role: str = "item") -> bool:
     """Whether the statement uses the option (rather than naming it among others or as an object)."""
     spans = list(_TOKEN.finditer(text))
@@ -208,6 +213,8 @@ def _chosen(text: str, m: Mention, role: str = "item") -> bool:
     before = tokens[first : m.start]
     if tokens[m.end : m.end + 2] in (["out", "of"], ["away", "from"]):
         return False  # "keep API keys out of version control" keeps them somewhere else, it chooses nothing
+    if m.end <= len(spans) and _OR_OTHER.match(text, spans[m.end - 1].end()):
+        return False  # "use Jest or a similar runner": an example of what to use, not the one
     if any(t in _CUE_BEFORE for t in before):
         return True
     if before[-1:] == ["to"] and any(t in _SENT for t in before[:-1]):
@@ -463,6 +470,8 @@ def _products(s, alternatives: Alternatives) -> frozenset[str]:
             continue  # an example in parentheses ("HTTP methods (GET, POST, PUT)")
         if any(a < j and i < b and (a <= i and j <= b) for a, b in listed):
             continue  # a listed option: the categories' detector reads it (not a longer name holding one)
+        if _OR_OTHER.match(s.text, spans[j - 1].end()):
+            continue  # "use HttpClient or other appropriate services": an example, not the one
         if _used(s.text, spans, tokens, i, j, s.st.role) and _like_a_name(name):
             out.add(name.lower())
     # several side by side ("DEBUG for inner functions, ERROR at top-level handlers") choose none of them
