@@ -15,7 +15,8 @@ from .. import model
 from ..knowledge import opposed, stances_in, stances_in_statements
 from ..model import Conflict, Side
 from ..normalize import unlabelled
-from ..statements import lead_ins, table_rows, unit_statements
+from ..statements import table_rows
+from .align import statements
 
 PROSE = "prose"
 CODE = "code"
@@ -41,12 +42,16 @@ def hits_by_topic(ctx) -> dict[str, list[tuple[int, str, str, str]]]:
     if cache is not None:
         return cache
     found: dict[str, list[tuple[int, str, str, str]]] = defaultdict(list)
-    introducing = {agent.index: lead_ins(agent) for agent in ctx.agents}
+    # what each unit says, as the general detectors read it (the one reading of its Markdown); a table's rows
+    prose: dict[int, list[str]] = defaultdict(list)
+    for said in statements(ctx):
+        prose[said.uid].append(said.text)
     for uid, unit in sorted(ctx.units.items()):
         if uid in ctx.matching.dropped:
             continue
         if unit.kind != model.CODE:
-            for hit in stances_in_statements(_prose(ctx, unit, introducing[unit.source]), ctx.topics):
+            texts = table_rows(unit) if unit.kind == model.TABLE else prose.get(uid, ())
+            for hit in stances_in_statements(texts, ctx.topics):
                 found[hit.topic].append((uid, hit.stance, hit.phrase, PROSE))
         if unit.kind == model.CODE or "```" in unit.text or "~~~" in unit.text:
             for hit in stances_in(unlabelled(unit.text), ctx.topics, code=True):
@@ -61,16 +66,6 @@ def hits_by_topic(ctx) -> dict[str, list[tuple[int, str, str, str]]]:
                         found[hit.topic].append((uid, hit.stance, section.title, PROSE))
     ctx.__dict__["_stance_hits"] = dict(found)
     return ctx.__dict__["_stance_hits"]
-
-
-def _prose(ctx, unit: model.Unit, introducing: frozenset[int]) -> tuple[str, ...]:
-    """The plain text of a unit's statements, as matching and the general detectors read them (the one
-    reading of its Markdown); a table's rows. Code and HTML say no prose."""
-    if unit.kind == model.TABLE:
-        return table_rows(unit)
-    agent = ctx.agents[unit.source]
-    return tuple(st.text for st in unit_statements(unit, agent.sections[unit.section].path, unit.uid in introducing)
-                 if st.role not in ("code", "table", "html"))
 
 
 def _subtree_units(agent, index: int) -> list[int]:
